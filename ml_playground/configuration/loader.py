@@ -1,0 +1,150 @@
+"""Load an experiment: packaged defaults → experiment TOML → JSON overrides, then validate.
+
+Relative paths resolve against the directory of the file that declared them. The packaged TOML
+files live inside the installed package, so their relative paths resolve against the working
+directory instead: nothing is ever written into site-packages.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ml_playground.configuration.merge import LayeredConfig, Source
+from ml_playground.configuration.models import (
+    ExperimentConfig,
+    FieldConflict,
+    PrepareConfig,
+    SampleConfig,
+    TrainConfig,
+    cross_field_errors,
+)
+from ml_playground.configuration.validation import build_model
+from ml_playground.core.errors import ConfigError, UsageError
+
+EXPERIMENTS_DIR = Path(__file__).resolve().parent.parent / "experiments"
+DEFAULT_CONFIG = EXPERIMENTS_DIR / "default_config.toml"
+DEFAULT_EXPERIMENT = "stdlib_char"
+TRAIN_OVERRIDES_ENV = "ML_PLAYGROUND_TRAIN_OVERRIDES"
+SAMPLE_OVERRIDES_ENV = "ML_PLAYGROUND_SAMPLE_OVERRIDES"
+START_FILE_PREFIX = "FILE:"
+
+
+def list_experiments(experiments_dir: Path = EXPERIMENTS_DIR) -> list[str]:
+    return sorted(p.parent.name for p in experiments_dir.glob("*/config.toml"))
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(str(path), "", "file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), "", f"invalid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(str(path), "", f"cannot read file ({exc.strerror})") from None
+
+
+def read_overrides(variable: str, env: Mapping[str, str]) -> dict[str, Any]:
+    text = env.get(variable, "").strip()
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            variable, "", f"expected a JSON object, got invalid JSON ({exc})"
+        ) from None
+    if not isinstance(value, dict):
+        raise ConfigError(variable, "", f"expected a JSON object, got {text!r}")
+    return value  # pyright: ignore[reportUnknownVariableType]
+
+
+def experiment_file(name: str, experiments_dir: Path = EXPERIMENTS_DIR) -> Path:
+    path = experiments_dir / name / "config.toml"
+    if not path.is_file():
+        known = ", ".join(list_experiments(experiments_dir)) or "none"
+        raise UsageError(f"unknown experiment {name!r}; expected one of: {known}")
+    return path
+
+
+def load_experiment(
+    name: str | None = None,
+    exp_config: Path | None = None,
+    *,
+    env: Mapping[str, str],
+    cwd: Path,
+    experiments_dir: Path = EXPERIMENTS_DIR,
+) -> ExperimentConfig:
+    """Merge and validate the configuration of one experiment."""
+    layered = LayeredConfig()
+    packaged = Source(str(DEFAULT_CONFIG), cwd)
+    layered.add(read_toml(experiments_dir / "default_config.toml"), packaged)
+    if exp_config is not None:
+        config_path = (cwd / exp_config).resolve()
+        experiment_source = Source(str(config_path), config_path.parent)
+        experiment_name = name or (
+            config_path.parent.name if config_path.stem == "config" else config_path.stem
+        )
+    else:
+        experiment_name = name or DEFAULT_EXPERIMENT
+        config_path = experiment_file(experiment_name, experiments_dir)
+        experiment_source = Source(str(config_path), cwd)
+    layered.add(read_toml(config_path), experiment_source)
+    for variable, section in ((TRAIN_OVERRIDES_ENV, "train"), (SAMPLE_OVERRIDES_ENV, "sample")):
+        overrides = read_overrides(variable, env)
+        if overrides:
+            layered.add(overrides, Source(variable, cwd), prefix=(section,))
+    return validate(layered, experiment_name, config_path)
+
+
+def validate(layered: LayeredConfig, name: str, source: Path) -> ExperimentConfig:
+    for key in layered.data:
+        if key not in ("prepare", "train", "sample"):
+            raise ConfigError(
+                layered.source_of((key,)).label,
+                key,
+                "unknown section; expected one of: prepare, train, sample",
+            )
+    prepare = build_model(PrepareConfig, layered, ("prepare",))
+    train = build_model(TrainConfig, layered, ("train",))
+    sample = build_model(SampleConfig, layered, ("sample",))
+    problems = cross_field_errors(train) + _prepare_errors(prepare)
+    if problems:
+        conflict = problems[0]
+        culprit = layered.latest_source(
+            tuple(conflict.key_path.split(".")), tuple(conflict.related_key_path.split("."))
+        )
+        raise ConfigError(culprit.label, conflict.key_path, conflict.expected)
+    if sample.start.startswith(START_FILE_PREFIX):
+        start_path = Path(sample.start.removeprefix(START_FILE_PREFIX)).expanduser()
+        if not start_path.is_absolute():
+            start_path = layered.source_of(("sample", "start")).base_dir / start_path
+        sample = replace(sample, start=START_FILE_PREFIX + str(start_path))
+    return ExperimentConfig(name=name, source=source, prepare=prepare, train=train, sample=sample)
+
+
+def _prepare_errors(prepare: PrepareConfig) -> list[FieldConflict]:
+    if prepare.dataset == "text" and prepare.raw_text_path is None:
+        return [
+            FieldConflict(
+                "prepare.raw_text_path",
+                "prepare.dataset",
+                'expected a path when prepare.dataset = "text"',
+            )
+        ]
+    download = prepare.download
+    if prepare.dataset == "shakespeare_char" and not (download.url and download.sha256):
+        return [
+            FieldConflict(
+                "prepare.download.url",
+                "prepare.dataset",
+                'expected a url and a sha256 when prepare.dataset = "shakespeare_char"',
+            )
+        ]
+    return []

@@ -1,0 +1,118 @@
+"""Turn a merged table into frozen config models, rejecting anything that is not exactly right."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from ml_playground.configuration.merge import KeyPath, LayeredConfig, dotted
+from ml_playground.core.errors import ConfigError
+
+T = TypeVar("T")
+
+
+def build_model(cls: type[T], layered: LayeredConfig, path: KeyPath) -> T:
+    """Build dataclass ``cls`` from the table at ``path``; the first problem is a ConfigError."""
+    table = _table(layered, path)
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    for key in table:
+        if key not in fields:
+            raise ConfigError(
+                layered.source_of((*path, key)).label,
+                dotted((*path, key)),
+                f"unknown key; expected one of: {', '.join(sorted(fields))}",
+            )
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for name, field in fields.items():
+        key_path = (*path, name)
+        hint = hints[name]
+        if dataclasses.is_dataclass(hint):
+            values[name] = build_model(typing.cast(type[Any], hint), layered, key_path)
+            continue
+        if name not in table:
+            raise ConfigError(
+                layered.source_of(key_path).label, dotted(key_path), "missing required key"
+            )
+        values[name] = _convert(hint, table[name], layered, key_path)
+        _check_bounds(field.metadata, values[name], layered, key_path)
+    return cls(**values)
+
+
+def _table(layered: LayeredConfig, path: KeyPath) -> Mapping[str, Any]:
+    node: object = layered.data
+    for depth, key in enumerate(path):
+        parent = typing.cast(Mapping[str, Any], node) if isinstance(node, Mapping) else None
+        if parent is None or key not in parent:
+            raise ConfigError(
+                layered.source_of(path).label, dotted(path[: depth + 1]), "missing required table"
+            )
+        node = parent[key]
+    if not isinstance(node, Mapping):
+        raise ConfigError(
+            layered.source_of(path).label, dotted(path), f"expected a table, got {node!r}"
+        )
+    return typing.cast(Mapping[str, Any], node)
+
+
+def _fail(layered: LayeredConfig, path: KeyPath, expected: str, value: object) -> ConfigError:
+    return ConfigError(
+        layered.source_of(path).label, dotted(path), f"expected {expected}, got {value!r}"
+    )
+
+
+def _convert(hint: Any, value: object, layered: LayeredConfig, path: KeyPath) -> object:
+    origin = typing.get_origin(hint)
+    if origin is Literal:
+        choices = typing.get_args(hint)
+        if value not in choices:
+            raise _fail(layered, path, "one of " + ", ".join(repr(c) for c in choices), value)
+        return value
+    if origin is types.UnionType:
+        if value == "":
+            return None
+        inner = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+        return _convert(inner, value, layered, path)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise _fail(layered, path, "a boolean (true or false)", value)
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _fail(layered, path, "an integer", value)
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _fail(layered, path, "a number", value)
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise _fail(layered, path, "a string", value)
+        return value
+    if hint is Path:
+        if not isinstance(value, str) or not value:
+            raise _fail(layered, path, "a non-empty path string", value)
+        declared = Path(value).expanduser()
+        return declared if declared.is_absolute() else layered.source_of(path).base_dir / declared
+    raise TypeError(f"unsupported config field type {hint!r} at {dotted(path)}")
+
+
+def _check_bounds(
+    rules: Mapping[str, Any], value: object, layered: LayeredConfig, path: KeyPath
+) -> None:
+    if not rules or not isinstance(value, int | float):
+        return
+    low, high = rules["low"], rules["high"]
+    too_low = low is not None and (value <= low if rules["low_open"] else value < low)
+    too_high = high is not None and (value >= high if rules["high_open"] else value > high)
+    if too_low or too_high:
+        parts: list[str] = []
+        if low is not None:
+            parts.append(f"{'>' if rules['low_open'] else '>='} {low:g}")
+        if high is not None:
+            parts.append(f"{'<' if rules['high_open'] else '<='} {high:g}")
+        raise _fail(layered, path, "a value " + " and ".join(parts), value)
