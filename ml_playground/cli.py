@@ -1,0 +1,168 @@
+"""The ``ml-playground`` command: prepare, train, sample, loop, experiments.
+
+Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error, 130 interrupted.
+Torch is imported only by the commands that need it, so ``--help`` and ``--version`` stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from importlib import metadata
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+
+from ml_playground.configuration.loader import DEFAULT_EXPERIMENT, list_experiments, load_experiment
+from ml_playground.configuration.models import ExperimentConfig
+from ml_playground.core.errors import PlaygroundError
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+PROG = "ml-playground"
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("ml-playground")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Train and sample small GPT models; offline by default.",
+        epilog="Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error, "
+        "130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {package_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    helps = {
+        "prepare": "build train.bin, val.bin and meta.json (skipped when current)",
+        "train": "train or resume the model; Ctrl-C saves a checkpoint and exits 130",
+        "sample": "generate text from the best or latest checkpoint",
+        "loop": "prepare, train, then sample",
+    }
+    for name, text in helps.items():
+        command = commands.add_parser(name, help=text, description=text)
+        command.add_argument(
+            "experiment",
+            nargs="?",
+            metavar="EXPERIMENT",
+            help=f"packaged experiment name (default: {DEFAULT_EXPERIMENT})",
+        )
+        command.add_argument(
+            "--exp-config",
+            type=Path,
+            metavar="PATH",
+            help="experiment TOML that replaces the packaged experiment's config.toml",
+        )
+    commands.add_parser("experiments", help="list the packaged experiments")
+    return parser
+
+
+class StopRequest:
+    """First Ctrl-C asks training to stop after the current step; the second aborts."""
+
+    def __init__(self, notify: Callable[[str], None]) -> None:
+        self.requested = False
+        self.notify = notify
+
+    def __call__(self) -> bool:
+        return self.requested
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        self.notify("stopping after this iteration; a last checkpoint will be saved")
+
+
+def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if args.command == "experiments":
+        for name in list_experiments():
+            stdout.write(name + "\n")
+        return EXIT_OK
+    config = load_experiment(args.experiment, args.exp_config, env=os.environ, cwd=Path.cwd())
+    if args.command in ("prepare", "loop"):
+        _prepare(config, stderr)
+    if args.command in ("train", "loop") and not _train(config, stderr):
+        return EXIT_INTERRUPTED
+    if args.command in ("sample", "loop"):
+        _sample(config, stdout, stderr)
+    return EXIT_OK
+
+
+def _prepare(config: ExperimentConfig, stderr: TextIO) -> None:
+    from ml_playground.data_pipeline.prepare import prepare_dataset
+
+    def log(line: str) -> None:
+        stderr.write(line + "\n")
+
+    result = prepare_dataset(config.prepare, log=log)
+    state = "up to date" if result.skipped else "prepared"
+    log(
+        f"dataset {state} in {result.data_dir}: {result.train_tokens:,} train and"
+        f" {result.val_tokens:,} val tokens, vocabulary {result.vocab_size}"
+    )
+
+
+def _train(config: ExperimentConfig, stderr: TextIO) -> bool:
+    """Returns False when training was interrupted."""
+    from ml_playground.training.distributed import process_group_from_env
+    from ml_playground.training.progress import ProgressReporter
+    from ml_playground.training.trainer import train
+
+    group = process_group_from_env(os.environ)
+    stream: TextIO = stderr if group.is_main else Path(os.devnull).open("w")  # noqa: SIM115
+    reporter = ProgressReporter(stream, config.train.runtime.max_iters, interactive=stream.isatty())
+    stop = StopRequest(reporter.message)
+    previous = signal.signal(signal.SIGINT, stop.handle)
+    try:
+        outcome = train(
+            config, reporter=reporter, warn=reporter.message, should_stop=stop, group=group
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if stream is not stderr:
+            stream.close()
+    if group.is_main:
+        where = f"; checkpoint {outcome.checkpoint}" if outcome.checkpoint else ""
+        verb = "interrupted at" if outcome.interrupted else "trained to"
+        reporter.message(
+            f"{verb} iteration {outcome.iterations}, best val loss {outcome.best_val_loss:.4f}"
+            + where
+        )
+    return not outcome.interrupted
+
+
+def _sample(config: ExperimentConfig, stdout: TextIO, stderr: TextIO) -> None:
+    from ml_playground.sampling.runner import sample
+
+    def write(text: str) -> None:
+        stdout.write(text + "\n")
+        stdout.flush()
+
+    sample(config, warn=lambda line: stderr.write(line + "\n"), write=write)
+
+
+def main(
+    argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args, out, err)
+    except PlaygroundError as exc:
+        err.write(f"{PROG}: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.write(f"{PROG}: interrupted\n")
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,83 @@
+"""Sample text from a trained experiment: checkpoint per read policy → tokenizer → generate."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+from ml_playground.configuration.loader import START_FILE_PREFIX
+from ml_playground.configuration.models import ExperimentConfig, ModelConfig
+from ml_playground.core.devices import resolve_device
+from ml_playground.core.errors import UsageError
+from ml_playground.core.tokenizers import tokenizer_from_meta
+from ml_playground.data_pipeline.dataset_files import read_meta
+from ml_playground.models.gpt import GPT
+from ml_playground.sampling.generate import generate
+from ml_playground.training.checkpointing.manager import CheckpointManager
+from ml_playground.training.ema import ExponentialMovingAverage
+from ml_playground.training.trainer import checkpoint_dir
+
+SEPARATOR = "-" * 40
+
+
+def start_text(start: str) -> str:
+    """The configured prompt, read from a file for ``FILE:path``."""
+    if not start.startswith(START_FILE_PREFIX):
+        return start
+    path = Path(start.removeprefix(START_FILE_PREFIX))
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"sample.start: cannot read start file {path} ({exc})") from None
+
+
+def sample(
+    config: ExperimentConfig, *, warn: Callable[[str], None], write: Callable[[str], None]
+) -> list[str]:
+    """Generate ``num_samples`` texts, writing each (and a separator) as it is done."""
+    runtime, settings = config.train.runtime, config.sample
+    device = resolve_device(runtime.device)
+    tokenizer = tokenizer_from_meta(read_meta(config.prepare.data_dir).tokenizer)
+    prompt = start_text(settings.start)
+    if not prompt:
+        raise UsageError("sample.start: expected a non-empty start text")
+    prompt_ids = tokenizer.encode(prompt)
+
+    manager = CheckpointManager(
+        checkpoint_dir(runtime.out_dir),
+        keep_last=runtime.keep_last,
+        keep_best=runtime.keep_best,
+        warn=warn,
+    )
+    state = manager.load(runtime.read_policy).state
+    model = GPT(ModelConfig(**state["model_config"]), int(state["vocab_size"]))
+    model.load_state_dict(state["model"])
+    model.to(device)
+    weights = contextlib.nullcontext()
+    if state.get("ema"):
+        ema = ExponentialMovingAverage(model, runtime.ema_decay or 0.999)
+        ema.load_state_dict(state["ema"])
+        weights = ema.applied_to(model)
+
+    generator = torch.Generator(device=device).manual_seed(settings.seed)
+    idx = torch.tensor([prompt_ids], dtype=torch.long, device=device)
+    texts: list[str] = []
+    with weights:
+        for _ in range(settings.num_samples):
+            out = generate(
+                model,
+                idx,
+                settings.max_new_tokens,
+                temperature=settings.temperature,
+                top_k=settings.top_k,
+                top_p=settings.top_p,
+                generator=generator,
+            )
+            text = tokenizer.decode(out[0].tolist())
+            texts.append(text)
+            write(text)
+            write(SEPARATOR)
+    return texts
