@@ -99,15 +99,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def _prepare(config: ExperimentConfig, stderr: TextIO) -> None:
     from ml_playground.data_pipeline.prepare import prepare_dataset
 
-    def log(line: str) -> None:
-        stderr.write(line + "\n")
-
-    result = prepare_dataset(config.prepare, log=log)
-    state = "up to date" if result.skipped else "prepared"
-    log(
-        f"dataset {state} in {result.data_dir}: {result.train_tokens:,} train and"
-        f" {result.val_tokens:,} val tokens, vocabulary {result.vocab_size}"
-    )
+    prepare_dataset(config.prepare, log=lambda line: stderr.write(line + "\n"))
 
 
 def _train(config: ExperimentConfig, stderr: TextIO) -> bool:
@@ -132,6 +124,8 @@ def _train(config: ExperimentConfig, stderr: TextIO) -> bool:
     if group.is_main:
         where = f"; checkpoint {outcome.checkpoint}" if outcome.checkpoint else ""
         verb = "interrupted at" if outcome.interrupted else "trained to"
+        if outcome.last_val_loss is None and not outcome.interrupted:
+            verb = "already trained to"
         reporter.message(
             f"{verb} iteration {outcome.iterations}, best val loss {outcome.best_val_loss:.4f}"
             + where

@@ -12,7 +12,6 @@ from ml_playground.configuration.loader import START_FILE_PREFIX
 from ml_playground.configuration.models import ExperimentConfig, ModelConfig
 from ml_playground.core.devices import resolve_device
 from ml_playground.core.errors import UsageError
-from ml_playground.core.tokenizers import tokenizer_from_meta
 from ml_playground.data_pipeline.dataset_files import read_meta
 from ml_playground.models.gpt import GPT
 from ml_playground.sampling.generate import generate
@@ -40,7 +39,7 @@ def sample(
     """Generate ``num_samples`` texts, writing each (and a separator) as it is done."""
     runtime, settings = config.train.runtime, config.sample
     device = resolve_device(runtime.device)
-    tokenizer = tokenizer_from_meta(read_meta(config.prepare.data_dir).tokenizer)
+    tokenizer = read_meta(config.prepare.data_dir).tokenizer
     prompt = start_text(settings.start)
     if not prompt:
         raise UsageError("sample.start: expected a non-empty start text")

@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ml_playground.configuration.loader import (
+    DEFAULT_CONFIG,
+    SAMPLE_OVERRIDES_ENV,
+    TRAIN_OVERRIDES_ENV,
+    list_experiments,
+    load_experiment,
+)
+from ml_playground.core.errors import ConfigError, UsageError
+
+pytestmark = pytest.mark.unit
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_packaged_experiments_are_listed() -> None:
+    assert list_experiments() == ["shakespeare_char", "stdlib_char"]
+
+
+def test_default_experiment_merges_over_defaults_and_resolves_against_cwd(tmp_path: Path) -> None:
+    config = load_experiment(env={}, cwd=tmp_path)
+    assert config.name == "stdlib_char"
+    assert config.train.runtime.max_iters == 2000  # from the experiment file
+    assert config.train.optim.learning_rate == 1e-3  # from the defaults
+    assert config.prepare.data_dir == tmp_path / "out" / "stdlib_char" / "data"
+    assert config.prepare.raw_text_path is None
+
+
+def test_relative_paths_resolve_against_the_declaring_file(tmp_path: Path) -> None:
+    exp = write(
+        tmp_path / "exps" / "mine.toml",
+        '[prepare]\ndataset = "text"\nraw_text_path = "corpus.txt"\n'
+        '[train.runtime]\nout_dir = "../runs/x"\n[sample]\nstart = "FILE:prompt.txt"\n',
+    )
+    config = load_experiment(exp_config=exp, env={}, cwd=tmp_path / "elsewhere")
+    assert config.name == "mine"
+    assert config.prepare.raw_text_path == tmp_path / "exps" / "corpus.txt"
+    assert config.train.runtime.out_dir == tmp_path / "exps" / ".." / "runs" / "x"
+    assert config.sample.start == "FILE:" + str(tmp_path / "exps" / "prompt.txt")
+    # data_dir was declared by the packaged defaults: working directory
+    assert config.prepare.data_dir == tmp_path / "elsewhere" / "out" / "data"
+
+
+def test_exp_config_named_config_toml_takes_its_directory_name(tmp_path: Path) -> None:
+    exp = write(tmp_path / "tiny" / "config.toml", "")
+    assert load_experiment(exp_config=exp, env={}, cwd=tmp_path).name == "tiny"
+
+
+def test_overrides_deep_merge_into_their_section(tmp_path: Path) -> None:
+    env = {
+        TRAIN_OVERRIDES_ENV: json.dumps({"runtime": {"max_iters": 7}, "optim": {"beta2": 0.95}}),
+        SAMPLE_OVERRIDES_ENV: json.dumps({"top_k": 5}),
+    }
+    config = load_experiment(env=env, cwd=tmp_path)
+    assert config.train.runtime.max_iters == 7
+    assert config.train.runtime.eval_interval == 250  # siblings survive the merge
+    assert config.train.optim.beta2 == 0.95
+    assert config.sample.top_k == 5
+
+
+def test_integers_are_accepted_for_floats(tmp_path: Path) -> None:
+    env = {TRAIN_OVERRIDES_ENV: json.dumps({"optim": {"learning_rate": 1}})}
+    config = load_experiment(env=env, cwd=tmp_path)
+    assert config.train.optim.learning_rate == 1.0
+    assert isinstance(config.train.optim.learning_rate, float)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"runtime": {"max_iters": 0}},
+            f"{TRAIN_OVERRIDES_ENV}: train.runtime.max_iters: expected a value >= 1, got 0",
+        ),
+        (
+            {"runtime": {"max_iter": 5}},
+            f"{TRAIN_OVERRIDES_ENV}: train.runtime.max_iter: unknown key; expected one of: ",
+        ),
+        (
+            {"runtime": {"device": "tpu"}},
+            f"{TRAIN_OVERRIDES_ENV}: train.runtime.device: expected one of 'auto', 'cpu',"
+            " 'cuda', 'mps', got 'tpu'",
+        ),
+        (
+            {"model": {"bias": "no"}},
+            f"{TRAIN_OVERRIDES_ENV}: train.model.bias: expected a boolean (true or false),"
+            " got 'no'",
+        ),
+        (
+            {"model": {"n_layer": 2.5}},
+            f"{TRAIN_OVERRIDES_ENV}: train.model.n_layer: expected an integer, got 2.5",
+        ),
+        (
+            {"model": {"n_layer": True}},
+            f"{TRAIN_OVERRIDES_ENV}: train.model.n_layer: expected an integer, got True",
+        ),
+        (
+            {"optim": {"beta1": 1.0}},
+            f"{TRAIN_OVERRIDES_ENV}: train.optim.beta1: expected a value >= 0 and < 1, got 1.0",
+        ),
+        (
+            {"runtime": 3},
+            f"{TRAIN_OVERRIDES_ENV}: train.runtime: expected a table, got 3",
+        ),
+        (
+            {"model": {"block_size": 32}},
+            f"{TRAIN_OVERRIDES_ENV}: train.data.block_size: expected at most"
+            " train.model.block_size (32), got 64",
+        ),
+        (
+            {"schedule": {"min_lr": 0.01}},
+            f"{TRAIN_OVERRIDES_ENV}: train.schedule.min_lr: expected at most"
+            " train.optim.learning_rate (0.001), got 0.01",
+        ),
+        (
+            {"schedule": {"warmup_iters": 3000}},
+            f"{TRAIN_OVERRIDES_ENV}: train.schedule.warmup_iters: expected at most"
+            " train.schedule.lr_decay_iters (2000), got 3000",
+        ),
+        (
+            {"model": {"n_embd": 130}},
+            f"{TRAIN_OVERRIDES_ENV}: train.model.n_embd: expected a multiple of"
+            " train.model.n_head (4), got 130",
+        ),
+    ],
+)
+def test_invalid_overrides_are_errors_naming_source_key_and_expectation(
+    tmp_path: Path, overrides: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_experiment(env={TRAIN_OVERRIDES_ENV: json.dumps(overrides)}, cwd=tmp_path)
+    assert str(caught.value).startswith(message)
+    assert caught.value.exit_code == 2
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("{not json", "expected a JSON object, got invalid JSON"),
+        ("[1, 2]", "expected a JSON object, got '[1, 2]'"),
+    ],
+)
+def test_malformed_override_json_is_an_error(tmp_path: Path, raw: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_experiment(env={SAMPLE_OVERRIDES_ENV: raw}, cwd=tmp_path)
+    assert str(caught.value).startswith(f"{SAMPLE_OVERRIDES_ENV}: {expected}")
+
+
+def test_error_names_the_file_that_declared_the_bad_value(tmp_path: Path) -> None:
+    exp = write(tmp_path / "bad.toml", "[train.optim]\nlearning_rate = -1.0\n")
+    with pytest.raises(ConfigError) as caught:
+        load_experiment(exp_config=exp, env={}, cwd=tmp_path)
+    assert str(caught.value) == (
+        f"{exp}: train.optim.learning_rate: expected a value > 0, got -1.0"
+    )
+
+
+def test_unknown_section_and_bad_toml_are_reported(tmp_path: Path) -> None:
+    exp = write(tmp_path / "a.toml", "[trian]\nx = 1\n")
+    with pytest.raises(ConfigError, match=r"a\.toml: trian: unknown section"):
+        load_experiment(exp_config=exp, env={}, cwd=tmp_path)
+    broken = write(tmp_path / "b.toml", "[train\n")
+    with pytest.raises(ConfigError, match=r"b\.toml: invalid TOML \(.*line 1"):
+        load_experiment(exp_config=broken, env={}, cwd=tmp_path)
+    with pytest.raises(ConfigError, match=r"missing\.toml: file not found"):
+        load_experiment(exp_config=tmp_path / "missing.toml", env={}, cwd=tmp_path)
+
+
+def test_text_dataset_needs_a_path(tmp_path: Path) -> None:
+    exp = write(tmp_path / "t.toml", '[prepare]\ndataset = "text"\n')
+    with pytest.raises(ConfigError, match=r"t\.toml: prepare\.raw_text_path: expected a path"):
+        load_experiment(exp_config=exp, env={}, cwd=tmp_path)
+
+
+def test_unknown_experiment_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="unknown experiment 'nope'; expected one of: "):
+        load_experiment("nope", env={}, cwd=tmp_path)
+
+
+def test_configs_are_frozen(tmp_path: Path) -> None:
+    config = load_experiment(env={}, cwd=tmp_path)
+    with pytest.raises(AttributeError):
+        config.train.runtime.max_iters = 3  # type: ignore[misc]
+
+
+def test_default_config_is_the_packaged_file() -> None:
+    assert DEFAULT_CONFIG.name == "default_config.toml"
+    assert DEFAULT_CONFIG.is_file()

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from ml_playground.core.errors import CheckpointError
+from ml_playground.training.checkpointing.manager import (
+    CheckpointManager,
+    atomic_torch_save,
+    read_checkpoint,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def state(value: float) -> dict[str, object]:
+    return {"model": {"w": torch.full((2,), value)}, "iteration": int(value)}
+
+
+def manager(directory: Path, warnings: list[str], keep_last: int = 2, keep_best: int = 1):
+    return CheckpointManager(
+        directory, keep_last=keep_last, keep_best=keep_best, warn=warnings.append
+    )
+
+
+def names(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+def test_rotation_keeps_separate_counts_for_last_and_best(tmp_path: Path) -> None:
+    warnings: list[str] = []
+    ckpts = manager(tmp_path, warnings, keep_last=2, keep_best=1)
+    ckpts.save(state(1), 1, best=True)
+    ckpts.save(state(2), 2, best=False)
+    ckpts.save(state(3), 3, best=True)
+    ckpts.save(state(4), 4, best=False)
+    assert names(tmp_path) == ["best_00000003.pt", "last_00000003.pt", "last_00000004.pt"]
+    assert warnings == []
+
+
+def test_read_policy_picks_best_or_latest(tmp_path: Path) -> None:
+    ckpts = manager(tmp_path, [])
+    ckpts.save(state(1), 1, best=True)
+    ckpts.save(state(2), 2, best=False)
+    assert ckpts.load("best").file.iteration == 1
+    assert ckpts.load("latest").file.iteration == 2
+    loaded = ckpts.load("latest").state["model"]
+    assert torch.equal(loaded["w"], torch.full((2,), 2.0))  # type: ignore[index]
+
+
+def test_corrupt_newest_checkpoint_is_reported_and_the_previous_one_used(tmp_path: Path) -> None:
+    warnings: list[str] = []
+    ckpts = manager(tmp_path, warnings, keep_last=3)
+    ckpts.save(state(1), 1, best=False)
+    newest = ckpts.save(state(2), 2, best=False)
+    newest.write_bytes(newest.read_bytes()[:40])  # truncated, as by a crash during copy
+    loaded = ckpts.load("latest")
+    assert loaded.file.iteration == 1
+    assert len(warnings) == 1
+    assert str(newest) in warnings[0]
+    assert "truncated, corrupt or not a checkpoint" in warnings[0]
+
+
+def test_no_readable_checkpoint_is_an_error_naming_the_files(tmp_path: Path) -> None:
+    ckpts = manager(tmp_path, [])
+    path = ckpts.save(state(1), 1, best=False)
+    path.write_bytes(b"garbage")
+    with pytest.raises(CheckpointError, match="unreadable: last_00000001.pt"):
+        ckpts.load("latest")
+    with pytest.raises(CheckpointError, match="no checkpoint in"):
+        manager(tmp_path / "empty", []).load("best")
+
+
+def test_resume_uses_only_last_checkpoints(tmp_path: Path) -> None:
+    ckpts = manager(tmp_path, [])
+    assert ckpts.latest_for_resume() is None
+    ckpts.save(state(5), 5, best=True)
+    resumed = ckpts.latest_for_resume()
+    assert resumed is not None
+    assert resumed.file.kind == "last"
+    assert resumed.file.iteration == 5
+
+
+class Exploit:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, ("echo pwned",))
+
+
+def test_checkpoints_that_would_run_code_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "last_00000001.pt"
+    torch.save({"model": {}, "payload": Exploit()}, path)
+    with pytest.raises(CheckpointError, match="truncated, corrupt or not a checkpoint"):
+        read_checkpoint(path)
+
+
+def test_a_file_without_model_weights_is_not_a_checkpoint(tmp_path: Path) -> None:
+    path = tmp_path / "x.pt"
+    torch.save({"weights": 1}, path)
+    with pytest.raises(CheckpointError, match="has no model weights"):
+        read_checkpoint(path)
+
+
+def test_failed_atomic_save_keeps_the_old_file_and_leaves_no_temp(tmp_path: Path) -> None:
+    path = tmp_path / "last_00000001.pt"
+    atomic_torch_save(state(1), path)
+    before = path.read_bytes()
+    with pytest.raises(AttributeError, match="Can't pickle local object"):
+        atomic_torch_save({"model": {}, "bad": lambda: 0}, path)
+    assert path.read_bytes() == before
+    assert names(tmp_path) == ["last_00000001.pt"]

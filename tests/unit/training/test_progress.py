@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from ml_playground.training.progress import ProgressReporter, format_duration
+
+pytestmark = pytest.mark.unit
+
+
+class FakeClock:
+    """A clock the test advances by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(0, "00:00"), (59.6, "01:00"), (61, "01:01"), (3725, "1:02:05")]
+)
+def test_format_duration(seconds: float, text: str) -> None:
+    assert format_duration(seconds) == text
+
+
+def test_plain_lines_when_not_on_a_terminal() -> None:
+    stream, clock = io.StringIO(), FakeClock()
+    reporter = ProgressReporter(stream, total_iters=100, interactive=False, clock=clock)
+    reporter.begin(0)
+    clock.now += 10.0
+    reporter.step(10, 2.5, 1e-3, 768.0)
+    reporter.message("eval done")
+    assert stream.getvalue() == (
+        "iter 10/100 loss 2.5000 lr 1.00e-03 768 tok/s eta 01:30\neval done\n"
+    )
+
+
+def test_terminal_status_line_is_rewritten_and_cleared_for_messages() -> None:
+    stream, clock = io.StringIO(), FakeClock()
+    reporter = ProgressReporter(stream, total_iters=4, interactive=True, clock=clock)
+    reporter.begin(2)
+    clock.now += 1.0
+    reporter.step(3, 1.0, 0.5, 10.0)
+    reporter.message("saved")
+    reporter.step(4, 0.5, 0.5, 10.0)
+    reporter.close()
+    out = stream.getvalue()
+    assert out.startswith("\riter 3/4 loss 1.0000 lr 5.00e-01 10 tok/s eta 00:01")
+    assert "\r" + " " * 79 + "\rsaved\n" in out
+    assert out.endswith("eta 00:00".ljust(79 - len("iter 4/4 loss 0.5000 lr 5.00e-01 10 tok/s ")) + "\n")
