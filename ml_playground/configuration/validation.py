@@ -39,7 +39,7 @@ def build_model(cls: type[T], layered: LayeredConfig, path: KeyPath) -> T:
                 layered.source_of(key_path).label, dotted(key_path), "missing required key"
             )
         values[name] = _convert(hint, table[name], layered, key_path)
-        _check_bounds(field.metadata, values[name], layered, key_path)
+        _check_bounds(field.metadata, table[name], layered, key_path)
     return cls(**values)
 
 
