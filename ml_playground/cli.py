@@ -18,7 +18,7 @@ from typing import TextIO
 
 from ml_playground.configuration.loader import DEFAULT_EXPERIMENT, list_experiments, load_experiment
 from ml_playground.configuration.models import ExperimentConfig
-from ml_playground.core.errors import PlaygroundError
+from ml_playground.core.errors import PlaygroundError, UsageError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 PROG = "ml-playground"
@@ -86,6 +86,11 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         for name in list_experiments():
             stdout.write(name + "\n")
         return EXIT_OK
+    if args.command != "train" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise UsageError(
+            f"under torchrun only `train` runs; run `{PROG} prepare` before and"
+            f" `{PROG} sample` after it"
+        )
     config = load_experiment(args.experiment, args.exp_config, env=os.environ, cwd=Path.cwd())
     if args.command in ("prepare", "loop"):
         _prepare(config, stderr)
@@ -99,7 +104,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def _prepare(config: ExperimentConfig, stderr: TextIO) -> None:
     from ml_playground.data_pipeline.prepare import prepare_dataset
 
-    prepare_dataset(config.prepare, log=lambda line: stderr.write(line + "\n"))
+    prepare_dataset(config.prepare, log=_line_writer(stderr))
 
 
 def _train(config: ExperimentConfig, stderr: TextIO) -> bool:
@@ -136,11 +141,15 @@ def _train(config: ExperimentConfig, stderr: TextIO) -> bool:
 def _sample(config: ExperimentConfig, stdout: TextIO, stderr: TextIO) -> None:
     from ml_playground.sampling.runner import sample
 
-    def write(text: str) -> None:
-        stdout.write(text + "\n")
-        stdout.flush()
+    sample(config, warn=_line_writer(stderr), write=_line_writer(stdout))
 
-    sample(config, warn=lambda line: stderr.write(line + "\n"), write=write)
+
+def _line_writer(stream: TextIO) -> Callable[[str], None]:
+    def write(line: str) -> None:
+        stream.write(line + "\n")
+        stream.flush()
+
+    return write
 
 
 def main(

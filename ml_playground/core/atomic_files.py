@@ -9,24 +9,39 @@ from pathlib import Path
 from typing import BinaryIO
 
 
-def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Let ``write`` fill a temp file beside ``path``, fsync it, rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    temp_path = Path(name)
+def stage(target: Path, write: Callable[[BinaryIO], object]) -> Path:
+    """Fill a fsynced temp file beside ``target``; the caller renames or removes it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    staged = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        temp_path.replace(path)
-    finally:
-        temp_path.unlink(missing_ok=True)
-    fsync_directory(path.parent)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    return staged
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    atomic_write(path, lambda handle: handle.write(data))
+def write_staged(target: Path, data: bytes) -> Path:
+    return stage(target, lambda handle: handle.write(data))
+
+
+def atomic_write(target: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Replace ``target`` with what ``write`` produces, or leave it untouched on failure."""
+    staged = stage(target, write)
+    try:
+        staged.replace(target)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    fsync_directory(target.parent)
+
+
+def atomic_write_bytes(target: Path, data: bytes) -> None:
+    atomic_write(target, lambda handle: handle.write(data))
 
 
 def fsync_directory(directory: Path) -> None:

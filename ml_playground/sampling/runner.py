@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import torch
 
@@ -75,7 +76,8 @@ def sample(
                 top_p=settings.top_p,
                 generator=generator,
             )
-            text = tokenizer.decode(out[0].tolist())
+            ids = cast(list[int], out[0].tolist())  # pyright: ignore[reportUnknownMemberType]
+            text = tokenizer.decode(ids)
             texts.append(text)
             write(text)
             write(SEPARATOR)

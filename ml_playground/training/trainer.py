@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch.nn.parallel import DistributedDataParallel
@@ -88,7 +88,7 @@ def _train(
     splits = {"train": load_tokens(data_dir, "train"), "val": load_tokens(data_dir, "val")}
     autocast = autocast_for(device, runtime.dtype)
 
-    torch.manual_seed(runtime.seed)
+    torch.random.manual_seed(runtime.seed)  # pyright: ignore[reportUnknownMemberType]
     raw_model = GPT(train_cfg.model, meta.vocab_size).to(device)
     optimizer = build_optimizer(raw_model, train_cfg.optim, device.type)
     ema = ExponentialMovingAverage(raw_model, runtime.ema_decay) if runtime.ema_decay else None
@@ -173,18 +173,24 @@ def _train(
         for param_group in optimizer.param_groups:
             param_group["lr"] = lr
         batch_generator.manual_seed(step_seed(runtime.seed, iteration, group.rank))
-        torch.manual_seed(step_seed(runtime.seed, iteration, group.rank))
+        torch.random.manual_seed(  # pyright: ignore[reportUnknownMemberType]
+            step_seed(runtime.seed, iteration, group.rank)
+        )
         loss = torch.zeros(())
         for micro in range(micro_steps):
             x, y = sample_batch(
                 splits["train"], data_cfg.block_size, data_cfg.batch_size, batch_generator, device
             )
-            sync = micro == micro_steps - 1 or not isinstance(model, DistributedDataParallel)
-            no_sync = contextlib.nullcontext() if sync else model.no_sync()  # pyright: ignore[reportAttributeAccessIssue]
+            accumulating = micro < micro_steps - 1
+            no_sync = (
+                model.no_sync()
+                if accumulating and isinstance(model, DistributedDataParallel)
+                else contextlib.nullcontext()
+            )
             with no_sync, autocast():
-                _, loss = model(x, y)
-                loss = loss / micro_steps
-            scaler.scale(loss).backward()
+                _, micro_loss = model(x, y)
+                loss = cast(torch.Tensor, micro_loss) / micro_steps
+            scaler.scale(loss).backward()  # pyright: ignore[reportUnknownMemberType]
         if train_cfg.optim.grad_clip > 0:
             scaler.unscale_(optimizer)
             torch.nn.utils.clip_grad_norm_(raw_model.parameters(), train_cfg.optim.grad_clip)

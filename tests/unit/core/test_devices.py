@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 import pytest
 import torch
@@ -23,7 +24,9 @@ def no() -> bool:
     ("cuda", "mps", "expected"),
     [(yes, yes, "cuda"), (no, yes, "mps"), (no, no, "cpu")],
 )
-def test_auto_prefers_cuda_then_mps_then_cpu(cuda, mps, expected: str) -> None:  # noqa: ANN001
+def test_auto_prefers_cuda_then_mps_then_cpu(
+    cuda: Callable[[], bool], mps: Callable[[], bool], expected: str
+) -> None:
     assert resolve_device("auto", cuda_available=cuda, mps_available=mps).type == expected
 
 

@@ -1,0 +1,106 @@
+"""Concrete tokenizers and their reconstruction from ``meta.json``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import ClassVar, cast
+
+from ml_playground.core.errors import DataError, UsageError
+from ml_playground.core.tokenizer_protocol import Tokenizer
+
+
+class CharTokenizer:
+    """One token per character; the id of a character is its position in ``vocab``."""
+
+    KIND: ClassVar[str] = "char"
+
+    def __init__(self, vocab: Iterable[str]) -> None:
+        chars = tuple(vocab)
+        if not chars:
+            raise DataError("a character vocabulary needs at least one character")
+        not_single = [c for c in chars if len(c) != 1]
+        if not_single:
+            raise DataError(
+                f"a character vocabulary holds single characters, got {not_single[0]!r}"
+            )
+        if len(set(chars)) != len(chars):
+            duplicates = sorted(c for c, n in Counter(chars).items() if n > 1)
+            raise DataError(
+                f"a character vocabulary has no duplicates, got {', '.join(map(repr, duplicates))}"
+            )
+        self._itos = chars
+        self._stoi = {c: i for i, c in enumerate(chars)}
+
+    @classmethod
+    def from_text(cls, text: str) -> CharTokenizer:
+        """The vocabulary of ``text``: its distinct characters in code point order."""
+        return cls(sorted(set(text)))
+
+    @property
+    def kind(self) -> str:
+        return self.KIND
+
+    @property
+    def vocab(self) -> tuple[str, ...]:
+        return self._itos
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self._itos)
+
+    def encode(self, text: str) -> list[int]:
+        stoi = self._stoi
+        try:
+            return [stoi[c] for c in text]
+        except KeyError:
+            unknown = sorted(set(text).difference(stoi))
+            raise UsageError(
+                f"cannot encode {', '.join(map(repr, unknown))}: not in the vocabulary of"
+                f" {len(self._itos)} characters, which comes from the prepared corpus"
+            ) from None
+
+    def decode(self, ids: Sequence[int]) -> str:
+        size = len(self._itos)
+        invalid = [i for i in ids if not 0 <= i < size]
+        if invalid:
+            raise UsageError(
+                f"cannot decode token id {invalid[0]}: expected 0 <= id < {size} (vocabulary size)"
+            )
+        itos = self._itos
+        return "".join([itos[i] for i in ids])
+
+    def to_meta(self) -> dict[str, object]:
+        return {"kind": self.KIND, "vocab": list(self._itos)}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CharTokenizer):
+            return NotImplemented
+        return self._itos == other._itos
+
+    def __hash__(self) -> int:
+        return hash((self.KIND, self._itos))
+
+    def __repr__(self) -> str:
+        return f"CharTokenizer(vocab_size={len(self._itos)})"
+
+
+def tokenizer_from_meta(meta_tokenizer: Mapping[str, object]) -> Tokenizer:
+    """Rebuild the tokenizer described by the ``tokenizer`` object of ``meta.json``."""
+    kind = meta_tokenizer.get("kind")
+    if kind != CharTokenizer.KIND:
+        raise DataError(f"tokenizer.kind: unknown tokenizer kind {kind!r}, expected 'char'")
+    vocab = meta_tokenizer.get("vocab")
+    if not isinstance(vocab, list):
+        raise DataError(
+            f"tokenizer.vocab: expected a list of single characters, got {type(vocab).__name__}"
+        )
+    chars: list[str] = []
+    for index, item in enumerate(cast("list[object]", vocab)):
+        if not isinstance(item, str):
+            raise DataError(f"tokenizer.vocab[{index}]: expected a single character, got {item!r}")
+        chars.append(item)
+    try:
+        return CharTokenizer(chars)
+    except DataError as exc:
+        raise DataError(f"tokenizer.vocab: {exc}") from None

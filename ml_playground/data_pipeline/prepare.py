@@ -1,0 +1,190 @@
+"""Turn a corpus into ``train.bin``/``val.bin`` token files plus ``meta.json``, idempotently."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ml_playground.configuration.models import PrepareConfig
+from ml_playground.core.atomic_files import atomic_write_bytes, write_staged
+from ml_playground.core.errors import DataError, UsageError
+from ml_playground.core.tokenizers import CharTokenizer
+from ml_playground.data_pipeline.corpus_sources import read_text_file, stdlib_corpus
+from ml_playground.data_pipeline.dataset_files import (
+    FORMAT_VERSION,
+    MAX_VOCAB_SIZE,
+    META_FILE,
+    TOKEN_DTYPE,
+    DatasetMeta,
+    Split,
+    read_meta,
+    token_file,
+)
+from ml_playground.data_pipeline.download import Opener, fetch_cached
+
+MIN_SPLIT_TOKENS = 2
+"""Each split needs at least one (input, target) pair."""
+
+
+@dataclass(frozen=True)
+class PreparedDataset:
+    data_dir: Path
+    skipped: bool
+    """True when the files on disk were already current and nothing was written."""
+    vocab_size: int
+    train_tokens: int
+    val_tokens: int
+
+
+def _silent(_message: str) -> None:
+    pass
+
+
+def load_corpus(
+    config: PrepareConfig,
+    *,
+    stdlib_dir: Path | None = None,
+    opener: Opener = urllib.request.urlopen,
+    log: Callable[[str], None] = _silent,
+) -> str:
+    """The text of the configured dataset; ``max_corpus_bytes`` caps the stdlib corpus only."""
+    if config.dataset == "text":
+        if config.raw_text_path is None:
+            raise UsageError('prepare.raw_text_path: required when prepare.dataset = "text"')
+        return read_text_file(config.raw_text_path)
+    if config.raw_text_path is not None:
+        raise UsageError(
+            f'prepare.raw_text_path: only used with prepare.dataset = "text",'
+            f" got dataset {config.dataset!r}"
+        )
+    if config.dataset == "stdlib_char":
+        return stdlib_corpus(config.max_corpus_bytes, stdlib_dir)
+    download = config.download
+    content = fetch_cached(
+        download.url,
+        download.sha256,
+        download.max_bytes,
+        download.timeout_s,
+        config.cache_dir,
+        opener=opener,
+        log=log,
+    )
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{download.url} is not UTF-8 text (invalid byte at offset {exc.start})"
+        ) from None
+
+
+def dataset_fingerprint(dataset: str, corpus: str, tokenizer_kind: str, val_fraction: float) -> str:
+    """SHA-256 over everything the prepared files depend on."""
+    digest = hashlib.sha256()
+    header = (
+        f"ml_playground dataset v{FORMAT_VERSION}\0{dataset}\0{tokenizer_kind}\0{val_fraction!r}\0"
+    )
+    digest.update(header.encode("utf-8"))
+    digest.update(corpus.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def split_sizes(n_tokens: int, val_fraction: float) -> tuple[int, int]:
+    """(train, val) token counts: the last ``val_fraction`` goes to val, each split gets >= 2."""
+    if n_tokens < 2 * MIN_SPLIT_TOKENS:
+        raise DataError(
+            f"the corpus has {n_tokens} tokens, too few to split into train and validation"
+            f" parts of at least {MIN_SPLIT_TOKENS} tokens each"
+        )
+    wanted = round(n_tokens * val_fraction)
+    n_val = min(max(MIN_SPLIT_TOKENS, wanted), n_tokens - MIN_SPLIT_TOKENS)
+    return n_tokens - n_val, n_val
+
+
+def _current(data_dir: Path, fingerprint: str) -> DatasetMeta | None:
+    """The recorded metadata if the files in ``data_dir`` are complete and match ``fingerprint``."""
+    try:
+        meta = read_meta(data_dir)
+    except DataError:
+        return None
+    if meta.fingerprint != fingerprint:
+        return None
+    itemsize = np.dtype(TOKEN_DTYPE).itemsize
+    splits: tuple[Split, ...] = ("train", "val")
+    for split in splits:
+        path = token_file(data_dir, split)
+        if not path.is_file() or path.stat().st_size != meta.tokens(split) * itemsize:
+            return None
+    return meta
+
+
+def _write_dataset(data_dir: Path, meta: DatasetMeta, train: bytes, val: bytes) -> None:
+    """Stage both token files, then swap them in, then write ``meta.json``.
+
+    ``meta.json`` is removed before the swap and written last, so an interrupted run leaves either
+    the previous complete dataset or one without metadata, never mismatched files that look current.
+    """
+    staged: list[Path] = []
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        staged.append(write_staged(token_file(data_dir, "train"), train))
+        staged.append(write_staged(token_file(data_dir, "val"), val))
+        (data_dir / META_FILE).unlink(missing_ok=True)
+        staged[0].replace(token_file(data_dir, "train"))
+        staged[1].replace(token_file(data_dir, "val"))
+        document = json.dumps(meta.to_json(), indent=1, ensure_ascii=False) + "\n"
+        atomic_write_bytes(data_dir / META_FILE, document.encode("utf-8"))
+    except OSError as exc:
+        raise DataError(f"cannot write the dataset in {data_dir}: {exc}") from None
+    finally:
+        for path in staged:
+            path.unlink(missing_ok=True)
+
+
+def prepare_dataset(
+    config: PrepareConfig,
+    *,
+    log: Callable[[str], None] = _silent,
+    stdlib_dir: Path | None = None,
+    opener: Opener = urllib.request.urlopen,
+) -> PreparedDataset:
+    """Prepare ``config.data_dir``; skipped when its files already match the corpus."""
+    corpus = load_corpus(config, stdlib_dir=stdlib_dir, opener=opener, log=log)
+    fingerprint = dataset_fingerprint(
+        config.dataset, corpus, CharTokenizer.KIND, config.val_fraction
+    )
+    data_dir = config.data_dir
+    current = _current(data_dir, fingerprint)
+    if current is not None:
+        log(f"dataset in {data_dir} is current; skipping prepare")
+        return PreparedDataset(
+            data_dir, True, current.vocab_size, current.train_tokens, current.val_tokens
+        )
+    tokenizer = CharTokenizer.from_text(corpus)
+    if tokenizer.vocab_size > MAX_VOCAB_SIZE:
+        raise DataError(
+            f"the corpus has {tokenizer.vocab_size} distinct characters; token files hold at most"
+            f" {MAX_VOCAB_SIZE}"
+        )
+    n_train, n_val = split_sizes(len(corpus), config.val_fraction)
+    ids = np.array(tokenizer.encode(corpus), dtype=TOKEN_DTYPE)
+    meta = DatasetMeta(
+        format_version=FORMAT_VERSION,
+        dataset=config.dataset,
+        tokenizer=tokenizer,
+        train_tokens=n_train,
+        val_tokens=n_val,
+        val_fraction=config.val_fraction,
+        fingerprint=fingerprint,
+    )
+    _write_dataset(data_dir, meta, ids[:n_train].tobytes(), ids[n_train:].tobytes())
+    log(
+        f"prepared {config.dataset} in {data_dir}: vocabulary {tokenizer.vocab_size},"
+        f" {n_train} train and {n_val} val tokens"
+    )
+    return PreparedDataset(data_dir, False, tokenizer.vocab_size, n_train, n_val)

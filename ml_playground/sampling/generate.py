@@ -1,0 +1,76 @@
+"""Autoregressive sampling with temperature, top-k and nucleus (top-p) filtering."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+from torch.nn import functional
+
+from ml_playground.models.gpt import GPT
+
+
+def filter_logits(logits: Tensor, temperature: float, top_k: int, top_p: float) -> Tensor:
+    """Scale ``logits`` (..., V) by ``1 / temperature`` and mask the excluded tokens with -inf.
+
+    ``top_k == 0`` and ``top_p == 1.0`` disable their filter. Top-k keeps the ``top_k`` largest
+    logits (ties with the k-th are kept too). Top-p then keeps the smallest set of most likely
+    tokens whose probabilities sum to at least ``top_p``; the most likely token always survives.
+    """
+    if temperature <= 0.0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
+    if top_k < 0:
+        raise ValueError(f"top_k must be non-negative, got {top_k}")
+    if not 0.0 < top_p <= 1.0:
+        raise ValueError(f"top_p must be in (0, 1], got {top_p}")
+    scaled = logits / temperature
+    vocab = scaled.size(-1)
+    if 0 < top_k < vocab:
+        kth = torch.topk(scaled, top_k, dim=-1).values[..., -1:]
+        scaled = scaled.masked_fill(scaled < kth, float("-inf"))
+    if top_p < 1.0:
+        sorted_logits, order = torch.sort(scaled, dim=-1, descending=True)
+        sorted_probs = functional.softmax(sorted_logits, dim=-1)
+        mass_before = torch.cumsum(sorted_probs, dim=-1) - sorted_probs
+        drop_sorted = mass_before >= top_p
+        drop_sorted[..., 0] = False
+        drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
+        scaled = scaled.masked_fill(drop, float("-inf"))
+    return scaled
+
+
+def generate(
+    model: GPT,
+    idx: Tensor,
+    max_new_tokens: int,
+    *,
+    temperature: float,
+    top_k: int,
+    top_p: float,
+    generator: torch.Generator,
+) -> Tensor:
+    """Extend every row of ``idx`` (B, T) by ``max_new_tokens`` sampled tokens; returns (B, T+N).
+
+    The context fed to the model is cropped to its ``block_size``. The model runs in eval mode
+    and its previous mode is restored afterwards.
+    """
+    if idx.dim() != 2 or idx.size(1) < 1:
+        raise ValueError(
+            f"idx must have shape (batch, time) with time >= 1, got {tuple(idx.shape)}"
+        )
+    if max_new_tokens < 0:
+        raise ValueError(f"max_new_tokens must be non-negative, got {max_new_tokens}")
+    block_size = model.config.block_size
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        with torch.inference_mode():
+            for _ in range(max_new_tokens):
+                logits, _ = model(idx[:, -block_size:])
+                filtered = filter_logits(logits[:, -1, :], temperature, top_k, top_p)
+                probs = functional.softmax(filtered, dim=-1)
+                next_token = torch.multinomial(probs, num_samples=1, generator=generator)
+                idx = torch.cat((idx, next_token), dim=1)
+    finally:
+        for module, training in modes:
+            module.training = training
+    return idx
