@@ -64,8 +64,7 @@ def test_config_error_names_file_key_and_expectation(tmp_path: Path) -> None:
     code, _, err = run_cli("train", "--exp-config", str(config))
     assert code == 2
     assert err == (
-        f"ml-playground: error: {config}: train.runtime.eval_iters:"
-        " expected a value >= 1, got 0\n"
+        f"ml-playground: error: {config}: train.runtime.eval_iters: expected a value >= 1, got 0\n"
     )
 
 

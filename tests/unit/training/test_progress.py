@@ -50,4 +50,6 @@ def test_terminal_status_line_is_rewritten_and_cleared_for_messages() -> None:
     out = stream.getvalue()
     assert out.startswith("\riter 3/4 loss 1.0000 lr 5.00e-01 10 tok/s eta 00:01")
     assert "\r" + " " * 79 + "\rsaved\n" in out
-    assert out.endswith("eta 00:00".ljust(79 - len("iter 4/4 loss 0.5000 lr 5.00e-01 10 tok/s ")) + "\n")
+    assert out.endswith(
+        "eta 00:00".ljust(79 - len("iter 4/4 loss 0.5000 lr 5.00e-01 10 tok/s ")) + "\n"
+    )
