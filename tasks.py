@@ -1,0 +1,183 @@
+"""Invoke tasks for the mandatory workflow: ledger -> branch -> gated commits -> PR -> ship.
+
+Each task only parses its arguments and calls a function in tools/workflow/ (standard library
+only). The workflow modules are imported inside the task bodies, so ``invoke --list`` costs no
+more than importing invoke itself. The exit codes are listed in docs/workflow.md.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from invoke.context import Context
+from invoke.exceptions import Exit
+from invoke.tasks import task
+
+if TYPE_CHECKING:
+    from tools.workflow.git import Git
+    from tools.workflow.reporter import Reporter
+
+
+def _run(action: Callable[[Git, Reporter], object]) -> None:
+    from tools.workflow.cli_runner import run_reported
+    from tools.workflow.git import Git
+    from tools.workflow.reporter import Reporter
+
+    reporter = Reporter(sys.stdout, sys.stderr)
+    code = run_reported(lambda: action(Git.discover(Path.cwd()), reporter), reporter)
+    if code:
+        raise Exit(code=code)
+
+
+@task(help={"all": "include Deferred and Done entries"})
+def tasks(c: Context, all_: bool = False) -> None:
+    """Show the ledger: id, status, priority, size, title, branch, blocked-by."""
+    from tools.workflow.ledger_reports import list_tasks
+
+    _run(lambda git, reporter: list_tasks(git.root, reporter, all_))
+
+
+@task(
+    help={
+        "task_id": "ledger id, id prefix, 'Task N' or title words",
+        "pick": "choose the N-th entry when the id is ambiguous",
+    }
+)
+def start_task(c: Context, task_id: str, pick: int = 0) -> None:
+    """Create (or switch to) the entry's branch from an updated main; mark it In progress."""
+    from tools.workflow.start_task import start_task as start_entry
+
+    _run(lambda git, reporter: start_entry(git, reporter, task_id, pick or None))
+
+
+@task(
+    help={
+        "message": "commit message; without it the next planned message is offered",
+        "allow_large": "accept more than 200 touched lines, recording REASON as a trailer",
+        "fast": "run the fast gate (nox -s lint tests) instead of nox -s quality",
+    }
+)
+def commit(c: Context, message: str = "", allow_large: str = "", fast: bool = False) -> None:
+    """Check message and size, run the quality gate, then git commit (hooks enabled)."""
+    from tools.workflow.cli_runner import ask_yes_no
+    from tools.workflow.commit_flow import commit_staged
+    from tools.workflow.quality_gate import gate_command
+
+    def confirm(planned: str) -> bool:
+        return ask_yes_no(f"Commit with the planned message '{planned}'?")
+
+    gate = gate_command("fast" if fast else "full", os.environ)
+    _run(
+        lambda git, reporter: commit_staged(
+            git,
+            reporter,
+            message or None,
+            allow_large or None,
+            gate,
+            confirm if sys.stdin.isatty() else None,
+        )
+    )
+
+
+@task(
+    help={
+        "ready": "open the PR ready for review instead of as a draft",
+        "number": "record the number of a PR opened by hand",
+    }
+)
+def pr(c: Context, ready: bool = False, number: int = 0) -> None:
+    """Re-check the branch, run the gate, push, open a draft PR, record its number."""
+    import datetime
+    import shutil
+
+    from tools.workflow.pull_request import open_pull_request
+    from tools.workflow.quality_gate import gate_command
+
+    gate = gate_command("full", os.environ)
+    gh = shutil.which("gh")
+    today = datetime.date.today()
+    _run(
+        lambda git, reporter: open_pull_request(
+            git, reporter, gate, gh, today, ready=ready, number=number or None
+        )
+    )
+
+
+@task
+def sync(c: Context) -> None:
+    """Fetch and rebase the branch onto the updated main."""
+    from tools.workflow.sync import sync_branch
+
+    _run(lambda git, reporter: sync_branch(git, reporter))
+
+
+@task(name="continue")
+def continue_(c: Context) -> None:
+    """Finish an interrupted sync or ship."""
+    from tools.workflow.resume import continue_operation
+
+    _run(lambda git, reporter: continue_operation(git, reporter))
+
+
+@task
+def abort(c: Context) -> None:
+    """Undo an interrupted sync, or a ship that has not pushed main yet."""
+    from tools.workflow.resume import abort_operation
+
+    _run(lambda git, reporter: abort_operation(git, reporter))
+
+
+@task
+def ship(c: Context) -> None:
+    """Mark the entry Done, fast-forward main, push it, delete the branch."""
+    import shutil
+
+    from tools.workflow.ship import ship as ship_branch
+
+    gh = shutil.which("gh")
+    _run(lambda git, reporter: ship_branch(git, reporter, gh))
+
+
+@task
+def status(c: Context) -> None:
+    """Active task, branch, and each commit ahead of main with its size and verdict."""
+    from tools.workflow.status import show_status
+
+    _run(lambda git, reporter: show_status(git, reporter))
+
+
+@task(help={"base": "compare against this commit (default: main, else origin/main)"})
+def check_range(c: Context, base: str = "") -> None:
+    """Check every commit in BASE..HEAD (message, size, no merges); CI runs this on PRs."""
+    from tools.workflow.check_range import default_base, run_check_range
+    from tools.workflow.versioning_guide import read_commit_types
+
+    _run(
+        lambda git, reporter: run_check_range(
+            git,
+            reporter,
+            base or default_base(git, "main", "origin"),
+            "HEAD",
+            read_commit_types(git.root),
+        )
+    )
+
+
+@task
+def hooks(c: Context) -> None:
+    """Use the tracked .githooks/ (commit-msg, pre-commit, pre-push)."""
+    from tools.workflow.hooks import install_hooks
+
+    _run(install_hooks)
+
+
+@task
+def ledger_lint(c: Context) -> None:
+    """Report ledger damage with line numbers; exit 1 on errors."""
+    from tools.workflow.ledger_reports import run_ledger_lint
+
+    _run(lambda git, reporter: run_ledger_lint(git.root, reporter))

@@ -1,0 +1,229 @@
+"""invoke start-task against real repositories: selection, safety refusals, main update."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.start_task import start_task
+from tools.workflow.state import branch_task
+
+if TYPE_CHECKING:
+    from tests.integration.workflow.conftest import Captured, Scratch
+
+pytestmark = pytest.mark.integration
+
+
+def test_shared_id_starts_the_unblocked_entry_from_the_updated_main(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    newer_main = seed_scratch.upstream_commit("notes.txt", "later\n", "docs: add notes")
+    assert seed_scratch.rev("main") != newer_main
+
+    started = start_task(seed_scratch.git, out.reporter, "tv-2025-10-04")
+
+    assert started.branch == "docs/import-policy-pep420"
+    assert started.created is True
+    assert seed_scratch.git.current_branch() == "docs/import-policy-pep420"
+    assert seed_scratch.rev("main") == newer_main
+    assert seed_scratch.clone_git("rev-parse", "HEAD~1") == newer_main
+    assert "set aside: Move packages to implicit namespaces" in out.out
+    assert 'waits for "Make PEP 420 the import policy" (Open)' in out.out
+
+
+def test_entry_is_marked_in_progress_in_one_ledger_commit(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    before = seed_scratch.ledger_text()
+
+    started = start_task(seed_scratch.git, out.reporter, "tv-2025-10-04")
+
+    after = seed_scratch.ledger_text()
+    assert started.marked_in_progress is True
+    old_line = "### Open · tv-2025-10-04:PR?? · Make PEP 420 the import policy"
+    new_line = "### In progress · tv-2025-10-04:PR?? · Make PEP 420 the import policy"
+    assert after == before.replace(old_line, new_line, 1)
+    assert seed_scratch.clone_git("log", "-1", "--format=%s") == (
+        "chore(ledger): start make pep 420 the import policy"
+    )
+    assert seed_scratch.clone_git("status", "--porcelain") == ""
+    remembered = branch_task(seed_scratch.git, "docs/import-policy-pep420")
+    assert remembered is not None
+    assert remembered.title == "Make PEP 420 the import policy"
+
+
+def test_date_prefix_resolves_to_the_only_startable_entry(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    started = start_task(seed_scratch.git, out.reporter, "tv-2025-10-03")
+
+    assert started.title == "Build a regression suite"
+    assert seed_scratch.git.current_branch() == "test/regression-suite"
+    assert "set aside: Coverage plan towards full coverage" in out.out
+    assert "set aside: Mutation testing trial" in out.out
+    assert "set aside: Stabilise the coverage badge (line 134): Deferred" in out.out
+
+
+def test_plan_is_printed_with_steps_commits_and_validation(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    start_task(seed_scratch.git, out.reporter, "tv-2025-10-04")
+
+    assert (
+        "  1. Rewrite the import guide around namespace packages, with a short section" in out.out
+    )
+    assert (
+        "  1. docs(imports): describe the namespace package policy  "
+        "(.dev-guidelines/IMPORT_GUIDELINES.md)"
+    ) in out.out
+    assert "Validation:\n  make quality\n" in out.out
+
+
+def test_rerun_switches_back_without_new_commits(seed_scratch: Scratch, out: Captured) -> None:
+    start_task(seed_scratch.git, out.reporter, "tv-2025-10-04")
+    head = seed_scratch.rev("HEAD")
+    seed_scratch.clone_git("switch", "--quiet", "main")
+
+    again = start_task(seed_scratch.git, out.reporter, "tv-2025-10-04")
+
+    assert again.created is False
+    assert again.marked_in_progress is False
+    assert seed_scratch.git.current_branch() == "docs/import-policy-pep420"
+    assert seed_scratch.rev("HEAD") == head
+
+
+def test_ambiguous_id_lists_candidates_and_the_pick_command(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    with pytest.raises(WorkflowError) as caught:
+        start_task(clean_scratch.git, out.reporter, "tv-2025-11")
+
+    error = caught.value
+    assert error.code == ExitCode.USAGE
+    assert "'tv-2025-11' matches 3 entries and 2 of them can be started now" in error.message
+    assert error.details[0].startswith("1. tv-2025-11-01:PR12 · In progress · Tidy the sampling")
+    assert "[set aside: waits for" in error.details[1]
+    assert error.details[-1] == "pick one: invoke start-task tv-2025-11 --pick <N>"
+    assert clean_scratch.git.current_branch() == "main"
+
+
+def test_pick_chooses_among_the_listed_candidates(clean_scratch: Scratch, out: Captured) -> None:
+    started = start_task(clean_scratch.git, out.reporter, "tv-2025-11", pick=3)
+
+    assert started.branch == "perf/tokenizer-benchmark"
+
+
+def test_title_words_and_section_labels_select_entries(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    started = start_task(seed_scratch.git, out.reporter, "Task 2")
+
+    assert started.branch == "refactor/training-fold-loose-modules-their-packages"
+    assert started.marked_in_progress is False
+    assert "free-form section without a status" in out.out
+
+
+def test_dirty_tree_is_refused_listing_the_files(seed_scratch: Scratch, out: Captured) -> None:
+    seed_scratch.write("README.md", "edited\n")
+    seed_scratch.commit_file("notes/plan.txt", "one\n", "docs: add a plan")
+    seed_scratch.stage("notes/plan.txt", "two\n")
+    head = seed_scratch.rev("HEAD")
+
+    with pytest.raises(WorkflowError) as caught:
+        start_task(seed_scratch.git, out.reporter, "tv-2025-10-04")
+
+    assert caught.value.code == ExitCode.REFUSED
+    assert "uncommitted changes in 2 tracked file(s)" in caught.value.message
+    assert "notes/plan.txt" in caught.value.message
+    assert "README.md" in caught.value.message
+    assert seed_scratch.rev("HEAD") == head
+    assert seed_scratch.git.current_branch() == "main"
+    assert seed_scratch.clone_git("branch", "--list", "docs/*") == ""
+
+
+def test_detached_head_is_refused(seed_scratch: Scratch, out: Captured) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "--detach", "HEAD")
+
+    with pytest.raises(WorkflowError) as caught:
+        start_task(seed_scratch.git, out.reporter, "tv-2025-10-04")
+
+    assert caught.value.code == ExitCode.REFUSED
+    assert "HEAD is detached" in caught.value.message
+
+
+def test_rebase_in_progress_is_refused(seed_scratch: Scratch, out: Captured) -> None:
+    seed_scratch.commit_file("story.txt", "mine\n", "docs: add my story")
+    seed_scratch.upstream_commit("story.txt", "theirs\n", "docs: add their story")
+    seed_scratch.clone_git("fetch", "--quiet", "origin")
+    rebase = seed_scratch.git.run("rebase", "origin/main", check=False)
+    assert not rebase.ok
+
+    with pytest.raises(WorkflowError) as caught:
+        start_task(seed_scratch.git, out.reporter, "tv-2025-10-04")
+
+    assert caught.value.code == ExitCode.REFUSED
+    assert "a rebase is in progress" in caught.value.message
+
+
+def test_offline_remote_continues_from_local_main(seed_scratch: Scratch, out: Captured) -> None:
+    seed_scratch.clone_git("remote", "set-url", "origin", str(seed_scratch.base / "gone.git"))
+    main = seed_scratch.rev("main")
+
+    started = start_task(seed_scratch.git, out.reporter, "tv-2025-10-04")
+
+    assert started.created is True
+    assert "could not fetch from 'origin'" in out.err
+    assert "continuing from the local main" in out.err
+    assert seed_scratch.clone_git("rev-parse", "HEAD~1") == main
+
+
+def test_missing_remote_continues_from_local_main(seed_scratch: Scratch, out: Captured) -> None:
+    seed_scratch.clone_git("remote", "remove", "origin")
+
+    started = start_task(seed_scratch.git, out.reporter, "tv-2025-10-03")
+
+    assert started.branch == "test/regression-suite"
+    assert "no remote 'origin': continuing from the local main" in out.err
+
+
+def test_diverged_main_is_refused_without_changes(seed_scratch: Scratch, out: Captured) -> None:
+    local = seed_scratch.commit_file("mine.txt", "local\n", "docs: add a local note")
+    seed_scratch.upstream_commit("theirs.txt", "remote\n", "docs: add a remote note")
+
+    with pytest.raises(WorkflowError) as caught:
+        start_task(seed_scratch.git, out.reporter, "tv-2025-10-04")
+
+    assert caught.value.code == ExitCode.REFUSED
+    assert "have diverged" in caught.value.message
+    assert seed_scratch.rev("main") == local
+    assert seed_scratch.git.current_branch() == "main"
+
+
+def test_existing_remote_branch_is_tracked(seed_scratch: Scratch, out: Captured) -> None:
+    seed_scratch.raw(seed_scratch.upstream, "switch", "--quiet", "-c", "test/regression-suite")
+    (seed_scratch.upstream / "suite.txt").write_text("started\n", encoding="utf-8")
+    seed_scratch.raw(seed_scratch.upstream, "add", "suite.txt")
+    seed_scratch.raw(seed_scratch.upstream, "commit", "--quiet", "-m", "test: start the suite")
+    seed_scratch.raw(seed_scratch.upstream, "push", "--quiet", "origin", "test/regression-suite")
+
+    started = start_task(seed_scratch.git, out.reporter, "tv-2025-10-03")
+
+    assert started.created is True
+    assert "tracking origin/test/regression-suite" in out.out
+    assert (seed_scratch.root / "suite.txt").read_text(encoding="utf-8") == "started\n"
+
+
+def test_unknown_id_is_a_usage_error(seed_scratch: Scratch, out: Captured) -> None:
+    with pytest.raises(WorkflowError) as caught:
+        start_task(seed_scratch.git, out.reporter, "tv-1999-01-01")
+
+    assert caught.value.code == ExitCode.USAGE
+    assert "no ledger entry matches 'tv-1999-01-01'" in caught.value.message
+
+
+def test_damaged_ledger_warns_but_still_works(seed_scratch: Scratch, out: Captured) -> None:
+    start_task(seed_scratch.git, out.reporter, "tv-2025-10-03")
+
+    assert "warning: .ldres/tv-tasks.md:144: leftover merge-conflict marker" in out.err

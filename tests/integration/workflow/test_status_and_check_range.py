@@ -1,0 +1,99 @@
+"""invoke status and invoke check-range on real commit ranges."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tools.workflow.check_range import default_base, run_check_range
+from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.reporter import Reporter
+from tools.workflow.start_task import start_task
+from tools.workflow.status import show_status
+from tools.workflow.versioning_guide import read_commit_types
+
+if TYPE_CHECKING:
+    from tests.integration.workflow.conftest import Captured, Scratch
+
+pytestmark = pytest.mark.integration
+
+
+def test_check_range_passes_valid_commits(seed_scratch: Scratch, out: Captured) -> None:
+    start_task(seed_scratch.git, out.reporter, "tv-2025-10-03")
+    seed_scratch.commit_file("a.txt", seed_scratch.numbered_lines(150), "test(regression): add a")
+
+    verdicts = run_check_range(
+        seed_scratch.git, out.reporter, "main", "HEAD", read_commit_types(seed_scratch.root)
+    )
+
+    assert [verdict.touched for verdict in verdicts] == [2, 150]
+    assert all(verdict.ok for verdict in verdicts)
+    assert "All 2 commit(s) in main..HEAD pass." in out.out
+
+
+def test_check_range_reports_each_bad_commit(seed_scratch: Scratch, out: Captured) -> None:
+    start_task(seed_scratch.git, out.reporter, "tv-2025-10-03")
+    seed_scratch.commit_file(
+        "big.txt", seed_scratch.numbered_lines(250), "test(regression): add big"
+    )
+    seed_scratch.commit_file("c.txt", "c\n", "Fixed stuff")
+    seed_scratch.write("d.txt", seed_scratch.numbered_lines(260))
+    seed_scratch.clone_git("add", "d.txt")
+    seed_scratch.clone_git(
+        "commit", "--quiet", "-m", "test(regression): add d", "-m", "Large-change-reason: fixture"
+    )
+
+    with pytest.raises(WorkflowError) as caught:
+        run_check_range(
+            seed_scratch.git, out.reporter, "main", "HEAD", read_commit_types(seed_scratch.root)
+        )
+
+    assert caught.value.code == ExitCode.CHECK_FAILED
+    assert caught.value.message == "2 of 4 commit(s) in main..HEAD break the rules"
+    assert "touches 250 lines, over the 200-line budget" in out.out
+    assert "header 'Fixed stuff' is not a Conventional Commit" in out.out
+    assert "  260 lines  test(regression): add d" in out.out
+
+
+def test_check_range_rejects_unknown_base(seed_scratch: Scratch, out: Captured) -> None:
+    with pytest.raises(WorkflowError) as caught:
+        run_check_range(seed_scratch.git, out.reporter, "nope", "HEAD", ("feat",))
+
+    assert caught.value.code == ExitCode.USAGE
+    assert "'nope' does not name a commit" in caught.value.message
+
+
+def test_default_base_prefers_the_local_main(seed_scratch: Scratch) -> None:
+    assert default_base(seed_scratch.git, "main", "origin") == "main"
+    seed_scratch.clone_git("switch", "--quiet", "-c", "work")
+    seed_scratch.clone_git("branch", "-D", "main")
+    assert default_base(seed_scratch.git, "main", "origin") == "origin/main"
+
+
+def test_status_shows_task_commits_and_staged_size(seed_scratch: Scratch, out: Captured) -> None:
+    start_task(seed_scratch.git, out.reporter, "tv-2025-10-03")
+    seed_scratch.commit_file("a.txt", "a\n", "Fixed stuff")
+    seed_scratch.stage("b.txt", seed_scratch.numbered_lines(30))
+    stream = io.StringIO()
+
+    status = show_status(seed_scratch.git, Reporter(stream, io.StringIO()))
+
+    assert status.branch == "test/regression-suite"
+    assert status.task == "Build a regression suite"
+    assert [verdict.ok for verdict in status.verdicts] == [True, False]
+    text = stream.getvalue()
+    assert "Task: Build a regression suite (tv-2025-10-03:PR??, In progress)" in text
+    assert "Ahead of main: 2 commit(s)" in text
+    assert "FAIL: header 'Fixed stuff'" in text
+    assert "Uncommitted changes: b.txt" in text
+    assert "Staged: 30 touched line(s) of the 200-line budget" in text
+
+
+def test_status_on_main(seed_scratch: Scratch, out: Captured) -> None:
+    status = show_status(seed_scratch.git, out.reporter)
+
+    assert status.branch == "main"
+    assert status.verdicts == ()
+    assert "On main: start work with invoke start-task <id>." in out.out

@@ -1,0 +1,133 @@
+"""The GitHub boundary as data: remotes, compare URLs, gh command lines, PR title and body."""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.workflow.github import (
+    CommandResult,
+    GitHubRepository,
+    PullRequestDraft,
+    compare_url,
+    gh_checks_command,
+    gh_create_command,
+    gh_ready_command,
+    gh_view_command,
+    github_repository,
+    pr_number_from_output,
+    reports_no_pull_request,
+)
+from tools.workflow.ledger_parser import parse_ledger
+from tools.workflow.pull_request import pr_body, pr_title
+
+pytestmark = pytest.mark.unit
+
+ENTRY_TEXT = (
+    "### In progress · tv-2025-10-04:PR?? · Make the policy\n\n"
+    "- **Summary**: Write the policy\n  down.\n"
+    "- **Validation**: `make quality`; `pytest -q`.\n"
+    "- **PR**: Title `docs: make the policy`.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://github.com/acme/playground.git",
+        "https://github.com/acme/playground",
+        "https://token@github.com/acme/playground.git",
+        "git@github.com:acme/playground.git",
+        "ssh://git@github.com/acme/playground.git",
+    ],
+)
+def test_github_remotes_are_recognised(url: str) -> None:
+    assert github_repository(url) == GitHubRepository("acme", "playground")
+
+
+@pytest.mark.parametrize(
+    "url", ["/srv/git/origin.git", "../origin.git", "https://gitlab.com/acme/playground.git"]
+)
+def test_other_remotes_are_not_github(url: str) -> None:
+    assert github_repository(url) is None
+
+
+def test_compare_url_and_pr_number() -> None:
+    repository = GitHubRepository("acme", "playground")
+
+    assert compare_url(repository, "main", "docs/a-b") == (
+        "https://github.com/acme/playground/compare/main...docs/a-b?expand=1"
+    )
+    assert pr_number_from_output("https://github.com/acme/playground/pull/128\n") == 128
+    assert pr_number_from_output("no url") is None
+
+
+def test_gh_command_lines() -> None:
+    draft = PullRequestDraft("main", "docs/a-b", "docs: add b", "## Summary\n", draft=True)
+
+    assert gh_create_command("/usr/bin/gh", draft) == [
+        "/usr/bin/gh",
+        "pr",
+        "create",
+        "--base",
+        "main",
+        "--head",
+        "docs/a-b",
+        "--title",
+        "docs: add b",
+        "--body",
+        "## Summary\n",
+        "--draft",
+    ]
+    ready = PullRequestDraft("main", "docs/a-b", "t", "b", draft=False)
+    assert "--draft" not in gh_create_command("gh", ready)
+    assert gh_view_command("gh", "docs/a-b") == [
+        "gh",
+        "pr",
+        "view",
+        "docs/a-b",
+        "--json",
+        "number",
+        "--jq",
+        ".number",
+    ]
+    assert gh_ready_command("gh", 7) == ["gh", "pr", "ready", "7"]
+    assert gh_checks_command("gh", "docs/a-b") == ["gh", "pr", "checks", "docs/a-b"]
+
+
+def test_pr_title_prefers_the_ledger_suggestion() -> None:
+    entry = parse_ledger(ENTRY_TEXT).entries[0]
+
+    assert pr_title(entry, ["docs(policy): write it", "docs(policy): link it"]) == (
+        "docs: make the policy"
+    )
+    assert pr_title(None, ["docs(policy): write it"]) == "docs(policy): write it"
+
+
+def test_pr_body_has_summary_testing_and_checklist() -> None:
+    entry = parse_ledger(ENTRY_TEXT).entries[0]
+
+    body = pr_body(entry, ["docs(policy): write it"], ["nox", "-s", "quality"])
+
+    assert body.startswith("## Summary\n\nWrite the policy down.\n\n")
+    assert "Ledger: `tv-2025-10-04:PR??` · Make the policy" in body
+    assert "## Commits\n\n- docs(policy): write it\n" in body
+    assert "## Testing\n\n- `make quality`\n- `pytest -q`\n" in body
+    assert "## Checklist\n\n- [x] Conventional Commits" in body
+
+
+def test_pr_body_without_entry_lists_the_gate() -> None:
+    body = pr_body(None, ["fix: repair x"], ["nox", "-s", "quality"])
+
+    assert "(no ledger entry is linked to this branch)" in body
+    assert "## Testing\n\n- `nox -s quality`\n" in body
+
+
+def test_only_a_missing_pr_counts_as_no_pr() -> None:
+    missing = CommandResult(1, "", 'no pull requests found for branch "docs/a-b"\n')
+    auth = CommandResult(4, "", "To get started with GitHub CLI, please run:  gh auth login\n")
+    found = CommandResult(0, "12\n", "")
+
+    assert reports_no_pull_request(missing) is True
+    assert reports_no_pull_request(auth) is False
+    assert reports_no_pull_request(found) is False
+    assert auth.first_line == "To get started with GitHub CLI, please run:  gh auth login"

@@ -1,0 +1,107 @@
+"""Task ids, line splitting, tables, the quality gate runner and the exit-code wrapper."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from tools.workflow.cli_runner import run_reported
+from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.quality_gate import FAST_GATE, FULL_GATE, gate_command, run_gate
+from tools.workflow.reporter import Reporter
+from tools.workflow.task_ids import TaskId, parse_task_id
+from tools.workflow.text_lines import line_ending, split_keepends, strip_ending
+from tools.workflow.text_table import render_table, shorten
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tv-2025-10-03:PR35", TaskId(datetime.date(2025, 10, 3), 35)),
+        ("tv-2025-10-04:PR??", TaskId(datetime.date(2025, 10, 4), None)),
+        ("tv-2025-02-30:PR1", None),
+        ("tv-2025-10-04:PR0", None),
+        ("tv-2025-10-04:PR?", None),
+        ("tv-25-10-04:PR1", None),
+        ("tv-2025-10-04", None),
+    ],
+)
+def test_parse_task_id(text: str, expected: TaskId | None) -> None:
+    assert parse_task_id(text) == expected
+
+
+def test_task_id_text_round_trip() -> None:
+    assert str(TaskId(datetime.date(2026, 1, 2), 7)) == "tv-2026-01-02:PR7"
+    assert str(TaskId(datetime.date(2026, 1, 2), None)) == "tv-2026-01-02:PR??"
+
+
+def test_line_helpers() -> None:
+    assert split_keepends(b"a\r\nb\nc") == [b"a\r\n", b"b\n", b"c"]
+    assert split_keepends(b"") == []
+    assert [line_ending(line) for line in split_keepends(b"a\r\nb\nc")] == [b"\r\n", b"\n", b""]
+    assert strip_ending("a\r\n") == "a"
+    assert strip_ending("a\r") == "a"
+
+
+def test_table_rendering() -> None:
+    lines = render_table(("id", "title"), [["1", "short"], ["22", "a longer one"]])
+
+    assert lines == ["id  title", "--  ------------", "1   short", "22  a longer one"]
+    assert shorten("abcdef", 4) == "abc…"
+    assert shorten("abc", 4) == "abc"
+
+
+def test_gate_command_defaults_and_overrides() -> None:
+    assert gate_command("full", {}) == list(FULL_GATE)
+    assert gate_command("fast", {"WORKFLOW_GATE_FAST": " "}) == list(FAST_GATE)
+    assert gate_command("full", {"WORKFLOW_GATE_FULL": '["make", "check"]'}) == ["make", "check"]
+    for bad in ("make check", "[]", '["a", 1]'):
+        with pytest.raises(WorkflowError) as caught:
+            gate_command("full", {"WORKFLOW_GATE_FULL": bad})
+        assert caught.value.code == ExitCode.USAGE
+
+
+def test_run_gate_streams_output_and_reports_failure(tmp_path: Path) -> None:
+    stream = io.StringIO()
+    reporter = Reporter(stream, io.StringIO())
+    ok = [sys.executable, "-c", "print('all good')"]
+    bad = [sys.executable, "-c", "import sys; print('broken'); sys.exit(4)"]
+
+    run_gate(ok, tmp_path, {}, reporter)
+    with pytest.raises(WorkflowError) as caught:
+        run_gate(bad, tmp_path, {}, reporter)
+
+    assert "all good\n" in stream.getvalue()
+    assert "broken\n" in stream.getvalue()
+    assert caught.value.code == ExitCode.CHECK_FAILED
+    assert caught.value.message.endswith("failed with exit status 4")
+
+
+def test_run_gate_with_a_missing_program(tmp_path: Path) -> None:
+    reporter = Reporter(io.StringIO(), io.StringIO())
+
+    with pytest.raises(WorkflowError) as caught:
+        run_gate(["surely-not-a-real-program-xyz"], tmp_path, {}, reporter)
+    with pytest.raises(WorkflowError) as empty:
+        run_gate([], tmp_path, {}, reporter)
+
+    assert "could not start" in caught.value.message
+    assert empty.value.code == ExitCode.USAGE
+
+
+def test_run_reported_turns_errors_into_exit_codes() -> None:
+    errors = io.StringIO()
+    reporter = Reporter(io.StringIO(), errors)
+
+    def refuse() -> None:
+        raise WorkflowError(ExitCode.REFUSED, "refusing: dirty", ["a.py", "b.py"])
+
+    assert run_reported(lambda: None, reporter) == 0
+    assert run_reported(refuse, reporter) == 3
+    assert errors.getvalue() == "error: refusing: dirty\n  a.py\n  b.py\n"

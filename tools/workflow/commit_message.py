@@ -1,0 +1,166 @@
+"""Conventional Commits checks for one commit message.
+
+The header is ``<type>(<scope>)!: <subject>``; scope and ``!`` are optional. The allowed types
+come from ``.dev-guidelines/GIT_VERSIONING.md`` (see versioning_guide.py) and are a parameter
+here, so this module has no file access.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+HEADER_MAX_LENGTH = 72
+
+HEADER_PATTERN = re.compile(
+    r"^(?P<type>[A-Za-z]+)(?:\((?P<scope>[^()]*)\))?(?P<breaking>!)?(?P<colon>:)(?P<space>\s*)"
+    r"(?P<subject>.*)$"
+)
+"""Loose shape of a header; :func:`check_message` reports what is wrong with each part."""
+
+PLANNED_HEADER_PATTERN = re.compile(r"^[a-z]+(?:\([a-z0-9][a-z0-9._/-]*\))?!?: \S")
+"""A span of ledger text that looks like a planned commit message."""
+
+SCOPE_PATTERN = re.compile(r"^[a-z0-9]+(?:[-._/][a-z0-9]+)*$")
+
+TRAILER_KEY = "Large-change-reason"
+"""The trailer that records why a commit may exceed the size budget."""
+
+_NOT_PAST_TENSE = frozenset(
+    {
+        "bed",
+        "bleed",
+        "breed",
+        "embed",
+        "exceed",
+        "feed",
+        "heed",
+        "need",
+        "proceed",
+        "red",
+        "seed",
+        "shed",
+        "shred",
+        "speed",
+        "succeed",
+        "weed",
+    }
+)
+_NOT_GERUND = frozenset({"bring", "ring", "sing", "spring", "string", "sting", "swing", "wring"})
+_SINGULAR_S_ENDINGS = ("ss", "us", "is", "as", "os", "ys")
+
+
+@dataclass(frozen=True)
+class CommitHeader:
+    """The parts of a well-formed header."""
+
+    type: str
+    scope: str | None
+    breaking: bool
+    subject: str
+
+
+def parse_header(header: str) -> CommitHeader | None:
+    """Split a header into its parts; None when it does not even have the ``type: `` shape."""
+    match = HEADER_PATTERN.match(header)
+    if match is None:
+        return None
+    return CommitHeader(
+        type=match.group("type"),
+        scope=match.group("scope"),
+        breaking=match.group("breaking") is not None,
+        subject=match.group("subject"),
+    )
+
+
+def imperative_problem(subject: str) -> str | None:
+    """A heuristic for the imperative mood: flags ``added``, ``adding`` and ``adds``."""
+    words = subject.split()
+    if not words:
+        return None
+    first = re.sub(r"[^a-z]", "", words[0].lower())
+    if len(first) < 3:
+        return None
+    hint = f"start the subject with an imperative verb ('fix', 'add'), not '{words[0]}'"
+    if first.endswith("ed") and len(first) >= 4 and first not in _NOT_PAST_TENSE:
+        return hint
+    if first.endswith("ing") and len(first) >= 5 and first not in _NOT_GERUND:
+        return hint
+    if first.endswith("s") and not first.endswith(_SINGULAR_S_ENDINGS):
+        return hint
+    return None
+
+
+def check_header(header: str, allowed_types: Collection[str]) -> list[str]:
+    """Problems with a header line; an empty list means it is acceptable."""
+    allowed = ", ".join(sorted(allowed_types))
+    parsed = HEADER_PATTERN.match(header)
+    if parsed is None:
+        return [
+            f"header '{header}' is not a Conventional Commit: expected "
+            f"'<type>(<scope>)!: <subject>' with type one of {allowed}"
+        ]
+    problems: list[str] = []
+    kind = parsed.group("type")
+    if kind not in allowed_types:
+        if kind.lower() in allowed_types:
+            problems.append(f"type '{kind}' must be lowercase ('{kind.lower()}')")
+        else:
+            problems.append(f"unknown type '{kind}': expected one of {allowed}")
+    scope = parsed.group("scope")
+    if scope is not None and not SCOPE_PATTERN.match(scope):
+        problems.append(f"scope '({scope})' must be lowercase words joined by '-', '.', '_' or '/'")
+    if parsed.group("space") != " ":
+        problems.append("put exactly one space after the colon")
+    subject = parsed.group("subject")
+    if not subject.strip():
+        problems.append("the subject after the colon is empty")
+    else:
+        if subject.rstrip().endswith("."):
+            problems.append("do not end the subject with a period")
+        mood = imperative_problem(subject)
+        if mood is not None:
+            problems.append(mood)
+    if len(header) > HEADER_MAX_LENGTH:
+        problems.append(
+            f"header is {len(header)} characters long; the limit is {HEADER_MAX_LENGTH}"
+        )
+    return problems
+
+
+def check_message(message: str, allowed_types: Collection[str]) -> list[str]:
+    """Problems with a whole message (header, blank line before the body)."""
+    lines = message.strip("\n").split("\n")
+    if not message.strip():
+        return ["the commit message is empty"]
+    header = lines[0].rstrip("\r")
+    problems = check_header(header, allowed_types)
+    if len(lines) > 1 and lines[1].strip():
+        problems.append("leave a blank line between the header and the body")
+    return problems
+
+
+def trailer_value(message: str, key: str) -> str | None:
+    """The value of a trailer ``key: value`` in the last paragraph of ``message``."""
+    paragraphs = [p for p in message.strip().split("\n\n") if p.strip()]
+    if len(paragraphs) < 2:
+        return None
+    prefix = f"{key.lower()}:"
+    for line in paragraphs[-1].splitlines():
+        if line.lower().startswith(prefix):
+            value = line[len(prefix) :].strip()
+            return value or None
+    return None
+
+
+def strip_comments(message: str, comment_char: str = "#") -> str:
+    """What git keeps of an edited message: no comment lines, nothing below the scissors line."""
+    kept: list[str] = []
+    for line in message.splitlines():
+        if line.startswith(f"{comment_char} ------------------------ >8"):
+            break
+        if line.startswith(comment_char):
+            continue
+        kept.append(line.rstrip())
+    return "\n".join(kept).strip("\n")

@@ -1,0 +1,133 @@
+"""Run git as a subprocess with argument lists (never a shell string) in one repository."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.workflow.errors import ExitCode, WorkflowError
+
+ZERO_SHA = "0" * 40
+
+
+@dataclass(frozen=True)
+class GitResult:
+    """What one git invocation returned."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    @property
+    def first_error_line(self) -> str:
+        for line in (self.stderr + "\n" + self.stdout).splitlines():
+            if line.strip():
+                return line.strip()
+        return f"exit status {self.returncode}"
+
+
+class Git:
+    """A repository root plus the environment every git call (and quality gate) runs with."""
+
+    def __init__(self, root: Path, env: Mapping[str, str] | None = None) -> None:
+        self.root = root
+        base = dict(os.environ if env is None else env)
+        base.setdefault("GIT_TERMINAL_PROMPT", "0")
+        self.env: dict[str, str] = base
+
+    @classmethod
+    def discover(cls, start: Path, env: Mapping[str, str] | None = None) -> Git:
+        """The repository containing ``start``."""
+        probe = cls(start, env)
+        result = probe.run("rev-parse", "--show-toplevel", check=False)
+        if not result.ok:
+            raise WorkflowError(
+                ExitCode.USAGE,
+                f"{start}: not inside a git work tree (run the task from the repository)",
+            )
+        return cls(Path(result.stdout.strip()), env)
+
+    def run(
+        self,
+        *args: str,
+        check: bool = True,
+        input_text: str | None = None,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> GitResult:
+        """Run ``git <args>``; with ``check`` a non-zero exit raises an EXTERNAL error."""
+        env = self.env if extra_env is None else {**self.env, **extra_env}
+        completed = subprocess.run(
+            ["git", *args],
+            cwd=self.root,
+            env=env,
+            input=input_text,
+            stdin=None if input_text is not None else subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="surrogateescape",
+            check=False,
+        )
+        result = GitResult(tuple(args), completed.returncode, completed.stdout, completed.stderr)
+        if check and not result.ok:
+            raise WorkflowError(
+                ExitCode.EXTERNAL, f"git {' '.join(args)} failed: {result.first_error_line}"
+            )
+        return result
+
+    def output(self, *args: str) -> str:
+        """Stdout of a git call that must succeed, without the trailing newline."""
+        return self.run(*args).stdout.rstrip("\n")
+
+    def succeeds(self, *args: str) -> bool:
+        return self.run(*args, check=False).ok
+
+    def rev(self, revision: str) -> str | None:
+        """The commit id ``revision`` names, or None."""
+        result = self.run("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", check=False)
+        return result.stdout.strip() if result.ok else None
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        return self.succeeds("merge-base", "--is-ancestor", ancestor, descendant)
+
+    def current_branch(self) -> str | None:
+        """The checked-out branch, or None on a detached HEAD."""
+        result = self.run("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+        return result.stdout.strip() if result.ok else None
+
+    def has_remote(self, remote: str) -> bool:
+        return remote in self.output("remote").split()
+
+    def git_dir(self) -> Path:
+        return Path(self.output("rev-parse", "--absolute-git-dir"))
+
+    def common_dir(self) -> Path:
+        common = Path(self.output("rev-parse", "--git-common-dir"))
+        return common if common.is_absolute() else (self.root / common).resolve()
+
+    def write_tree(self) -> str:
+        """The tree id of the index as it is now."""
+        return self.output("write-tree")
+
+    def branch_exists(self, branch: str) -> bool:
+        return self.succeeds("show-ref", "--verify", "--quiet", f"refs/heads/{branch}")
+
+    def remote_branch_exists(self, remote: str, branch: str) -> bool:
+        return self.succeeds("show-ref", "--verify", "--quiet", f"refs/remotes/{remote}/{branch}")
+
+    def commits(self, base: str, head: str) -> list[str]:
+        """Commits in ``base..head``, oldest first."""
+        listed = self.output("rev-list", "--reverse", f"{base}..{head}")
+        return listed.split()
+
+    def config(self, key: str) -> str | None:
+        result = self.run("config", "--get", key, check=False)
+        return result.stdout.strip() if result.ok else None

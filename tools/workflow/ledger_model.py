@@ -1,0 +1,102 @@
+"""What a parsed task ledger is made of: entries, their fields and the problems found on the way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from tools.workflow.task_ids import TaskId
+
+STATUSES = ("Open", "In progress", "Deferred", "Done")
+"""The statuses an entry heading may carry."""
+
+Severity = Literal["error", "warning"]
+EntryKind = Literal["task", "freeform"]
+
+
+@dataclass(frozen=True)
+class LedgerProblem:
+    """Something wrong in the ledger, at a 1-based line number."""
+
+    line: int
+    severity: Severity
+    message: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """A top-level ``- **Name**: value`` (or ``- Name: value``) item and its wrapped lines.
+
+    ``lines`` holds the text after the colon on the first line, then every following line
+    up to the next field, without line endings; ``numbers`` holds their line numbers.
+    """
+
+    name: str
+    line: int
+    lines: tuple[str, ...]
+    numbers: tuple[int, ...]
+
+    @property
+    def text(self) -> str:
+        """All lines joined with single spaces, blank lines dropped."""
+        return " ".join(part.strip() for part in self.lines if part.strip())
+
+
+@dataclass(frozen=True)
+class PlannedCommit:
+    """One commit from an entry's Git plan: its message and the files it is meant to touch."""
+
+    message: str
+    files: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One task: a ``### Status · id · title`` entry or a free-form ``## Task N: title`` section."""
+
+    kind: EntryKind
+    heading_line: int
+    heading: str
+    end_line: int
+    status: str
+    raw_id: str | None
+    task_id: TaskId | None
+    title: str
+    label: str | None
+    section: str
+    fields: tuple[Field, ...]
+    branch: str | None
+    branch_line: int | None
+    branch_derived: bool
+    planned_commits: tuple[PlannedCommit, ...]
+    steps: tuple[str, ...]
+    validation_commands: tuple[str, ...]
+    acceptance: tuple[str, ...]
+    pr_title: str | None
+
+    def field(self, name: str) -> Field | None:
+        wanted = name.casefold()
+        for candidate in self.fields:
+            if candidate.name.casefold() == wanted:
+                return candidate
+        return None
+
+    def field_text(self, name: str) -> str:
+        found = self.field(name)
+        return "" if found is None else found.text
+
+    @property
+    def display_id(self) -> str:
+        """The identifier as written, or the section label for free-form entries."""
+        if self.raw_id is not None:
+            return self.raw_id
+        return f"({self.label})" if self.label else "(no id)"
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """All entries in file order plus the problems the parser noticed."""
+
+    entries: tuple[LedgerEntry, ...]
+    problems: tuple[LedgerProblem, ...]

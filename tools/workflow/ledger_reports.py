@@ -1,0 +1,87 @@
+"""``invoke tasks`` (the ledger as a table) and ``invoke ledger-lint`` (its problems)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tools.workflow.dependencies import blockers
+from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.ledger_lint import lint_ledger
+from tools.workflow.ledger_model import Ledger, LedgerEntry, LedgerProblem
+from tools.workflow.ledger_store import LEDGER_PATH, load_ledger, warn_about_problems
+from tools.workflow.reporter import Reporter
+from tools.workflow.text_table import render_table, shorten
+from tools.workflow.versioning_guide import GUIDE_PATH, read_commit_types
+
+ACTIVE_STATUSES = ("Open", "In progress")
+TASK_COLUMNS = ("id", "status", "priority", "size", "title", "branch", "blocked-by")
+TITLE_WIDTH = 48
+
+
+def _short_reference(entry: LedgerEntry) -> str:
+    """A numbered id names one entry; otherwise the (shortened) title does."""
+    if entry.raw_id is not None and entry.task_id is not None and entry.task_id.pr is not None:
+        return entry.raw_id
+    return shorten(entry.title, 30)
+
+
+def task_rows(ledger: Ledger, show_all: bool) -> list[list[str]]:
+    """One row per entry: id, status, priority, size, title, branch, blocked-by."""
+    rows: list[list[str]] = []
+    for entry in ledger.entries:
+        if not show_all and entry.status not in ACTIVE_STATUSES:
+            continue
+        waiting = blockers(entry, ledger)
+        blocked_by = ", ".join(_short_reference(other) for other in waiting)
+        rows.append(
+            [
+                entry.display_id,
+                entry.status,
+                entry.field_text("Priority").rstrip(".") or "-",
+                entry.field_text("Size").rstrip(".") or "-",
+                shorten(entry.title, TITLE_WIDTH),
+                (entry.branch or "-") + (" *" if entry.branch_derived else ""),
+                blocked_by or "-",
+            ]
+        )
+    return rows
+
+
+def list_tasks(root: Path, reporter: Reporter, show_all: bool) -> list[list[str]]:
+    loaded = load_ledger(root)
+    warn_about_problems(loaded, reporter)
+    rows = task_rows(loaded.ledger, show_all)
+    if not rows:
+        reporter.say("No open tasks in the ledger." + ("" if show_all else " (try --all)"))
+        return rows
+    for line in render_table(TASK_COLUMNS, rows):
+        reporter.say(line)
+    if any(entry.branch_derived for entry in loaded.ledger.entries):
+        reporter.say("* branch derived from the first planned commit and the title")
+    return rows
+
+
+def lint_findings(root: Path, reporter: Reporter) -> list[LedgerProblem]:
+    loaded = load_ledger(root)
+    try:
+        allowed_types: tuple[str, ...] | None = read_commit_types(root)
+    except WorkflowError as error:
+        reporter.warn(f"{error.message}; commit types are not checked")
+        allowed_types = None
+    return lint_ledger(loaded.ledger, allowed_types)
+
+
+def run_ledger_lint(root: Path, reporter: Reporter) -> list[LedgerProblem]:
+    """Print ``path:line: severity: message`` per finding; CHECK_FAILED when any is an error."""
+    findings = lint_findings(root, reporter)
+    path = LEDGER_PATH.as_posix()
+    for finding in findings:
+        reporter.say(f"{path}:{finding.line}: {finding.severity}: {finding.message}")
+    errors = sum(1 for finding in findings if finding.severity == "error")
+    warnings = len(findings) - errors
+    if errors:
+        raise WorkflowError(
+            ExitCode.CHECK_FAILED, f"{path}: {errors} error(s), {warnings} warning(s)"
+        )
+    reporter.say(f"{path}: no errors ({warnings} warning(s)); types from {GUIDE_PATH.as_posix()}")
+    return findings

@@ -1,0 +1,83 @@
+"""The quality gate: one command (an argument list) that must exit 0 before a commit or push.
+
+The default commands can be replaced through the environment with a JSON array of strings,
+``WORKFLOW_GATE_FULL`` and ``WORKFLOW_GATE_FAST`` (for example ``["nox", "-s", "lint"]``).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Literal, cast
+
+from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.reporter import Reporter
+
+FULL_GATE = ("nox", "-s", "quality")
+FAST_GATE = ("nox", "-s", "lint", "tests")
+GATE_PASSED_VARIABLE = "WORKFLOW_GATE_PASSED"
+"""Set by ``invoke commit``/``invoke pr`` for git hooks: the tree id the gate just passed on."""
+LARGE_REASON_VARIABLE = "WORKFLOW_LARGE_CHANGE_REASON"
+"""Set by ``invoke commit --allow-large`` so the pre-commit hook accepts the size."""
+
+GateKind = Literal["full", "fast"]
+_VARIABLES: dict[GateKind, str] = {"full": "WORKFLOW_GATE_FULL", "fast": "WORKFLOW_GATE_FAST"}
+
+
+def gate_command(kind: GateKind, environ: Mapping[str, str]) -> list[str]:
+    """The gate command of ``kind``, from the environment override or the default."""
+    variable = _VARIABLES[kind]
+    raw = environ.get(variable)
+    if raw is None or not raw.strip():
+        return list(FULL_GATE if kind == "full" else FAST_GATE)
+    try:
+        loaded: object = json.loads(raw)
+    except json.JSONDecodeError:
+        loaded = None
+    if not isinstance(loaded, list) or not loaded:
+        raise WorkflowError(
+            ExitCode.USAGE,
+            f'{variable}={raw!r}: expected a JSON array of strings, e.g. ["nox", "-s", "quality"]',
+        )
+    items = cast("list[object]", loaded)
+    if not all(isinstance(item, str) for item in items):
+        raise WorkflowError(ExitCode.USAGE, f"{variable}: every array item must be a string")
+    return [str(item) for item in items]
+
+
+def run_gate(command: Sequence[str], cwd: Path, env: Mapping[str, str], reporter: Reporter) -> None:
+    """Run the gate, streaming its output; raises CHECK_FAILED when it does not exit 0."""
+    if not command:
+        raise WorkflowError(ExitCode.USAGE, "the quality gate command is empty")
+    shown = " ".join(command)
+    reporter.say(f"Quality gate: {shown}")
+    try:
+        process = subprocess.Popen(
+            list(command),
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+    except FileNotFoundError:
+        raise WorkflowError(
+            ExitCode.CHECK_FAILED,
+            f"quality gate '{shown}' could not start: '{command[0]}' not found "
+            "(install the workflow tools: uv sync)",
+        ) from None
+    with process:
+        if process.stdout is not None:
+            for line in process.stdout:
+                reporter.out.write(line)
+        reporter.out.flush()
+        status = process.wait()
+    if status != 0:
+        raise WorkflowError(
+            ExitCode.CHECK_FAILED, f"quality gate '{shown}' failed with exit status {status}"
+        )

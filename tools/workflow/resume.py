@@ -1,0 +1,41 @@
+"""``invoke continue`` and ``invoke abort``: finish or undo an interrupted sync or ship."""
+
+from __future__ import annotations
+
+from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.git import Git
+from tools.workflow.reporter import Reporter
+from tools.workflow.ship import abort_ship, run_ship_steps
+from tools.workflow.state import Operation, load_operation
+from tools.workflow.sync import abort_sync, continue_sync
+
+
+def _pending(git: Git, action: str) -> Operation:
+    operation = load_operation(git)
+    if operation is None:
+        raise WorkflowError(
+            ExitCode.USAGE,
+            f"nothing to {action}: no interrupted invoke sync or invoke ship "
+            "(a rebase or merge you started yourself is finished with git itself)",
+        )
+    return operation
+
+
+def continue_operation(
+    git: Git, reporter: Reporter, main_branch: str = "main", remote: str = "origin"
+) -> Operation:
+    operation = _pending(git, "continue")
+    if operation.kind == "sync":
+        continue_sync(git, reporter, operation)
+    else:
+        run_ship_steps(git, reporter, operation, main_branch, remote)
+    return operation
+
+
+def abort_operation(git: Git, reporter: Reporter, main_branch: str = "main") -> Operation:
+    operation = _pending(git, "abort")
+    if operation.kind == "sync":
+        abort_sync(git, reporter, operation)
+    else:
+        abort_ship(git, reporter, operation, main_branch)
+    return operation

@@ -1,0 +1,267 @@
+"""``invoke ship``: land a checked, linear feature branch on main by fast-forward.
+
+Steps after the checks, each saved under ``.git/`` so ``invoke continue`` can resume them:
+``merge`` (fast-forward main), ``push-main``, ``delete-remote``, ``delete-local``. Main is never
+force-pushed, no branch is deleted unless merged, and nothing is ever ``reset --hard``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from tools.workflow.branch_tasks import entry_for_branch
+from tools.workflow.check_range import check_commits, report_verdicts
+from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.git import Git
+from tools.workflow.github import (
+    gh_checks_command,
+    gh_view_command,
+    github_repository,
+    reports_no_pull_request,
+    run_command,
+)
+from tools.workflow.ledger_commits import bookkeeping_header, commit_ledger_edit
+from tools.workflow.ledger_edit import with_status
+from tools.workflow.ledger_store import load_ledger
+from tools.workflow.main_update import update_main
+from tools.workflow.repo_safety import require_feature_branch, require_safe_state
+from tools.workflow.reporter import Reporter
+from tools.workflow.state import (
+    Operation,
+    clear_operation,
+    forget_branch_task,
+    save_operation,
+)
+from tools.workflow.sync import require_no_pending_operation
+from tools.workflow.versioning_guide import read_commit_types
+
+SHIP_STEPS = ("merge", "push-main", "delete-remote", "delete-local")
+UNDOABLE_STEPS = ("merge", "push-main")
+
+
+def check_ci(git: Git, reporter: Reporter, gh: str | None, branch: str, remote: str) -> None:
+    """Refuse unless CI is green for the branch's PR (when the remote is on GitHub)."""
+    if not git.has_remote(remote):
+        return
+    repository = github_repository(git.output("remote", "get-url", remote))
+    if repository is None:
+        reporter.say(f"'{remote}' is not on GitHub: no pull request CI to check.")
+        return
+    if gh is None:
+        raise WorkflowError(
+            ExitCode.CHECK_FAILED,
+            f"cannot confirm CI for {branch}: '{remote}' is on GitHub but gh is not installed "
+            "(install gh, or land the PR through GitHub with rebase-merge)",
+        )
+    view = run_command(gh_view_command(gh, branch), git.root, git.env)
+    if reports_no_pull_request(view):
+        reporter.say(f"No pull request for {branch}: no CI status to check.")
+        return
+    if view.returncode != 0:
+        raise WorkflowError(
+            ExitCode.CHECK_FAILED, f"cannot confirm CI for {branch}: gh pr view: {view.first_line}"
+        )
+    checks = run_command(gh_checks_command(gh, branch), git.root, git.env)
+    if checks.returncode != 0:
+        raise WorkflowError(
+            ExitCode.CHECK_FAILED,
+            f"CI is not green for PR #{view.stdout.strip()} ({checks.first_line}); wait or fix it",
+        )
+    reporter.say(f"CI is green for PR #{view.stdout.strip()}.")
+
+
+def mark_done(git: Git, reporter: Reporter, branch: str) -> None:
+    """Commit the entry's status change to Done on the branch."""
+    loaded = load_ledger(git.root)
+    entry = entry_for_branch(git, loaded.ledger, branch)
+    if entry is None:
+        reporter.warn(f"no ledger entry is linked to {branch}; nothing marked Done")
+        return
+    if entry.kind != "task":
+        reporter.say(f"'{entry.title}' is free-form (no status line); nothing marked Done.")
+        return
+    if entry.status == "Done":
+        return
+    new_data = with_status(loaded.data, entry, "Done")
+    commit_ledger_edit(git, loaded, new_data, bookkeeping_header("complete", entry.title))
+    reporter.say(f"Marked '{entry.title}' Done (ledger line {entry.heading_line}).")
+
+
+def _merge(
+    git: Git, reporter: Reporter, operation: Operation, main_branch: str, remote: str
+) -> None:
+    del remote
+    head = git.output("rev-parse", operation.branch)
+    if git.current_branch() != main_branch:
+        git.run("switch", "--quiet", main_branch)
+    if git.output("rev-parse", "HEAD") != head:
+        result = git.run("merge", "--ff-only", "--quiet", operation.branch, check=False)
+        if not result.ok:
+            raise WorkflowError(
+                ExitCode.STOPPED,
+                f"cannot fast-forward {main_branch} to {operation.branch}: "
+                f"{result.first_error_line}",
+                ["invoke abort returns to the branch; then invoke sync and invoke ship"],
+            )
+    reporter.say(f"Fast-forwarded {main_branch} to {operation.branch} ({head[:10]}).")
+
+
+def _push_main(
+    git: Git, reporter: Reporter, operation: Operation, main_branch: str, remote: str
+) -> None:
+    if not git.has_remote(remote):
+        reporter.warn(f"no remote '{remote}': {main_branch} was updated locally only")
+        return
+    result = git.run("push", "--quiet", remote, f"{main_branch}:{main_branch}", check=False)
+    if not result.ok:
+        raise WorkflowError(
+            ExitCode.STOPPED,
+            f"pushing {main_branch} to {remote} failed: {result.first_error_line}",
+            [
+                "a temporary failure: invoke continue",
+                f"{remote}/{main_branch} moved on: invoke abort (local {main_branch} back to "
+                f"{operation.main_before[:10]}), then invoke sync and invoke ship",
+            ],
+        )
+    reporter.say(f"Pushed {main_branch} to {remote}.")
+
+
+def _delete_remote(
+    git: Git, reporter: Reporter, operation: Operation, main_branch: str, remote: str
+) -> None:
+    del main_branch
+    if not git.has_remote(remote):
+        return
+    listed = git.run("ls-remote", "--heads", remote, f"refs/heads/{operation.branch}", check=False)
+    if not listed.ok:
+        raise WorkflowError(
+            ExitCode.STOPPED,
+            f"cannot reach {remote} to delete {operation.branch}: {listed.first_error_line}",
+            ["retry with: invoke continue"],
+        )
+    if not listed.stdout.strip():
+        return
+    result = git.run("push", "--quiet", remote, "--delete", operation.branch, check=False)
+    if not result.ok:
+        raise WorkflowError(
+            ExitCode.STOPPED,
+            f"deleting {remote}/{operation.branch} failed: {result.first_error_line}",
+            ["retry with: invoke continue"],
+        )
+    reporter.say(f"Deleted {remote}/{operation.branch}.")
+
+
+def _delete_local(
+    git: Git, reporter: Reporter, operation: Operation, main_branch: str, remote: str
+) -> None:
+    del remote
+    if not git.branch_exists(operation.branch):
+        return
+    if git.current_branch() == operation.branch:
+        git.run("switch", "--quiet", main_branch)
+    result = git.run("branch", "-d", operation.branch, check=False)
+    if not result.ok:
+        raise WorkflowError(
+            ExitCode.STOPPED,
+            f"git branch -d {operation.branch} refused: {result.first_error_line}",
+            ["the branch is kept; check what it holds that main does not"],
+        )
+    reporter.say(f"Deleted the local branch {operation.branch}.")
+
+
+_StepFunction = Callable[[Git, Reporter, Operation, str, str], None]
+_STEP_FUNCTIONS: dict[str, _StepFunction] = {
+    "merge": _merge,
+    "push-main": _push_main,
+    "delete-remote": _delete_remote,
+    "delete-local": _delete_local,
+}
+
+
+def run_ship_steps(
+    git: Git, reporter: Reporter, operation: Operation, main_branch: str, remote: str
+) -> None:
+    """Run the remaining steps from ``operation.step`` on, saving progress before each."""
+    start = SHIP_STEPS.index(operation.step) if operation.step in SHIP_STEPS else 0
+    for step in SHIP_STEPS[start:]:
+        current = replace(operation, step=step)
+        save_operation(git, current)
+        _STEP_FUNCTIONS[step](git, reporter, current, main_branch, remote)
+    clear_operation(git)
+    forget_branch_task(git, operation.branch)
+    reporter.say(f"Shipped {operation.branch}.")
+
+
+def ship(
+    git: Git,
+    reporter: Reporter,
+    gh: str | None,
+    main_branch: str = "main",
+    remote: str = "origin",
+) -> None:
+    branch = require_safe_state(git, "ship")
+    require_feature_branch(branch, main_branch, "ship")
+    require_no_pending_operation(git, "ship")
+    allowed_types = read_commit_types(git.root)
+    update_main(git, reporter, main_branch, remote)
+    if not git.is_ancestor(main_branch, "HEAD"):
+        raise WorkflowError(
+            ExitCode.REFUSED,
+            f"refusing to ship: '{branch}' is not based on the latest {main_branch} "
+            "(run invoke sync first; ship only fast-forwards)",
+        )
+    verdicts = check_commits(git, main_branch, "HEAD", allowed_types)
+    if not verdicts:
+        raise WorkflowError(
+            ExitCode.REFUSED, f"refusing to ship: '{branch}' has no commits ahead of {main_branch}"
+        )
+    report_verdicts(verdicts, reporter)
+    failed = [verdict for verdict in verdicts if not verdict.ok]
+    if failed:
+        raise WorkflowError(
+            ExitCode.CHECK_FAILED,
+            f"refusing to ship: {len(failed)} commit(s) on '{branch}' break the rules",
+        )
+    check_ci(git, reporter, gh, branch, remote)
+    main_before = git.output("rev-parse", main_branch)
+    mark_done(git, reporter, branch)
+    operation = Operation(
+        kind="ship",
+        branch=branch,
+        step=SHIP_STEPS[0],
+        head_before=git.output("rev-parse", "HEAD"),
+        main_before=main_before,
+    )
+    run_ship_steps(git, reporter, operation, main_branch, remote)
+
+
+def abort_ship(git: Git, reporter: Reporter, operation: Operation, main_branch: str) -> None:
+    """Undo a ship that has not pushed main yet: local main back, switch to the branch."""
+    if operation.step not in UNDOABLE_STEPS:
+        raise WorkflowError(
+            ExitCode.REFUSED,
+            f"cannot abort: {main_branch} was already pushed; finish with invoke continue",
+        )
+    if git.current_branch() != operation.branch and git.branch_exists(operation.branch):
+        git.run("switch", "--quiet", operation.branch)
+    current_main = git.output("rev-parse", main_branch)
+    if current_main != operation.main_before:
+        if current_main != git.output("rev-parse", operation.branch):
+            raise WorkflowError(
+                ExitCode.REFUSED,
+                f"cannot abort: {main_branch} moved since the ship started; left as it is",
+            )
+        git.run(
+            "update-ref",
+            "-m",
+            "workflow: abort ship",
+            f"refs/heads/{main_branch}",
+            operation.main_before,
+            current_main,
+        )
+    clear_operation(git)
+    reporter.say(
+        f"Ship aborted; {main_branch} is back at {operation.main_before[:10]} and you are on "
+        f"{operation.branch}."
+    )

@@ -1,0 +1,133 @@
+"""``invoke start-task``: from a ledger entry to a feature branch based on an updated main."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tools.workflow.branch_names import branch_problems
+from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.git import Git
+from tools.workflow.ledger_commits import bookkeeping_header, commit_ledger_edit
+from tools.workflow.ledger_edit import with_status
+from tools.workflow.ledger_model import LedgerEntry
+from tools.workflow.ledger_store import find_entry, load_ledger, warn_about_problems
+from tools.workflow.main_update import update_main
+from tools.workflow.repo_safety import require_safe_state
+from tools.workflow.reporter import Reporter
+from tools.workflow.state import BranchTask, remember_branch_task
+from tools.workflow.task_selection import select_entry
+from tools.workflow.versioning_guide import read_commit_types
+
+
+@dataclass(frozen=True)
+class StartedTask:
+    """What ``start-task`` did."""
+
+    title: str
+    branch: str
+    created: bool
+    marked_in_progress: bool
+
+
+def _branch_for(entry: LedgerEntry, allowed_types: tuple[str, ...]) -> str:
+    if entry.branch is None:
+        raise WorkflowError(
+            ExitCode.USAGE,
+            f"ledger line {entry.heading_line}: '{entry.title}' has no 'Branch:' in its Git plan "
+            "and no planned commit to derive one from (expected Branch: `<type>/<scope>-<desc>`)",
+        )
+    problems = branch_problems(entry.branch, allowed_types)
+    if problems:
+        line = entry.branch_line or entry.heading_line
+        raise WorkflowError(ExitCode.USAGE, f"ledger line {line}: {problems[0]}")
+    return entry.branch
+
+
+def _switch_or_create(
+    git: Git, reporter: Reporter, branch: str, main_branch: str, remote: str
+) -> bool:
+    """Switch to ``branch``, creating it from main when needed; True when it was created."""
+    if git.branch_exists(branch):
+        if git.current_branch() != branch:
+            git.run("switch", "--quiet", branch)
+        reporter.say(f"Switched to the existing branch {branch}.")
+        if not git.is_ancestor(main_branch, branch):
+            reporter.warn(f"{branch} is not based on the latest {main_branch}: run 'invoke sync'")
+        return False
+    if git.remote_branch_exists(remote, branch):
+        git.run("switch", "--quiet", "--track", "-c", branch, f"{remote}/{branch}")
+        reporter.say(f"Created {branch} tracking {remote}/{branch}.")
+        return True
+    git.run("switch", "--quiet", "--no-track", "-c", branch, main_branch)
+    reporter.say(
+        f"Created {branch} from {main_branch} ({git.output('rev-parse', '--short', main_branch)})."
+    )
+    return True
+
+
+def _print_plan(entry: LedgerEntry, reporter: Reporter) -> None:
+    if entry.steps:
+        reporter.say("")
+        reporter.say("Next steps:")
+        for number, step in enumerate(entry.steps, start=1):
+            reporter.say(f"  {number}. {step}")
+    if entry.planned_commits:
+        reporter.say("")
+        reporter.say("Planned commits (each at most 200 touched lines):")
+        for number, planned in enumerate(entry.planned_commits, start=1):
+            files = f"  ({', '.join(planned.files)})" if planned.files else ""
+            reporter.say(f"  {number}. {planned.message}{files}")
+    if entry.validation_commands:
+        reporter.say("")
+        reporter.say("Validation:")
+        for command in entry.validation_commands:
+            reporter.say(f"  {command}")
+    if entry.acceptance:
+        reporter.say("")
+        reporter.say("Acceptance criteria:")
+        for item in entry.acceptance:
+            reporter.say(f"  - {item}")
+    reporter.say("")
+    reporter.say("Then: stage a small slice (git add -p) and run 'invoke commit'.")
+
+
+def start_task(
+    git: Git,
+    reporter: Reporter,
+    query: str,
+    pick: int | None = None,
+    main_branch: str = "main",
+    remote: str = "origin",
+) -> StartedTask:
+    """Find the entry, update main, create or switch to its branch, mark it In progress."""
+    allowed_types = read_commit_types(git.root)
+    loaded = load_ledger(git.root)
+    warn_about_problems(loaded, reporter)
+    selection = select_entry(loaded.ledger, query, pick, "start-task")
+    entry = selection.entry
+    branch = _branch_for(entry, allowed_types)
+    if branch == main_branch:
+        raise WorkflowError(ExitCode.USAGE, f"the entry's branch is '{main_branch}' itself")
+    require_safe_state(git, "start a task")
+    reporter.say(f"Task: {entry.title} ({entry.display_id}, {entry.status})")
+    for other, reason in selection.set_aside:
+        reporter.say(f"  set aside: {other.title} (line {other.heading_line}): {reason}")
+    update_main(git, reporter, main_branch, remote)
+    created = _switch_or_create(git, reporter, branch, main_branch, remote)
+    remember_branch_task(git, BranchTask(branch, entry.raw_id, entry.title))
+    marked = False
+    on_branch = load_ledger(git.root)
+    current = find_entry(on_branch.ledger, entry.raw_id, entry.title)
+    if current is None:
+        reporter.warn(f"'{entry.title}' is not in the ledger on {branch}; status left as it is")
+    elif current.kind != "task":
+        reporter.say("The entry is a free-form section without a status; nothing to mark.")
+    elif current.status == "Done":
+        reporter.warn(f"'{entry.title}' is already Done in the ledger")
+    elif current.status != "In progress":
+        new_data = with_status(on_branch.data, current, "In progress")
+        commit_ledger_edit(git, on_branch, new_data, bookkeeping_header("start", entry.title))
+        reporter.say(f"Marked the entry In progress (ledger line {current.heading_line}).")
+        marked = True
+    _print_plan(current or entry, reporter)
+    return StartedTask(entry.title, branch, created, marked)

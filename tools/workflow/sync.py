@@ -1,0 +1,125 @@
+"""``invoke sync``: fetch, then rebase the feature branch onto the updated main.
+
+A conflict stops the rebase with the state saved under ``.git/``; ``invoke continue`` finishes
+it after the conflicts are resolved and ``invoke abort`` returns the branch to where it was.
+"""
+
+from __future__ import annotations
+
+from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.git import Git
+from tools.workflow.main_update import update_main
+from tools.workflow.repo_safety import (
+    describe_files,
+    operation_in_progress,
+    require_feature_branch,
+    require_safe_state,
+)
+from tools.workflow.reporter import Reporter
+from tools.workflow.state import Operation, clear_operation, load_operation, save_operation
+
+_NO_EDITOR = {"GIT_EDITOR": "true"}
+
+
+def require_no_pending_operation(git: Git, action: str) -> None:
+    pending = load_operation(git)
+    if pending is not None:
+        raise WorkflowError(
+            ExitCode.REFUSED,
+            f"refusing to {action}: an interrupted {pending.kind} of '{pending.branch}' is "
+            "pending (invoke continue or invoke abort)",
+        )
+
+
+def unmerged_files(git: Git) -> list[str]:
+    return git.output("diff", "--name-only", "--diff-filter=U").splitlines()
+
+
+def _conflict(git: Git, operation: Operation, first_line: str) -> WorkflowError:
+    files = unmerged_files(git)
+    summary = first_line
+    if files:
+        summary = f"conflict in {len(files)} file(s): {describe_files(files)}"
+    return WorkflowError(
+        ExitCode.STOPPED,
+        f"rebase of '{operation.branch}' onto main stopped: {summary}",
+        [
+            "resolve the conflicts, then: git add <files> && invoke continue",
+            f"or undo the whole sync: invoke abort (back to {operation.head_before[:10]})",
+        ],
+    )
+
+
+def sync_branch(
+    git: Git, reporter: Reporter, main_branch: str = "main", remote: str = "origin"
+) -> bool:
+    """Rebase the current feature branch onto main; True when commits were replayed."""
+    branch = require_safe_state(git, "sync")
+    require_feature_branch(branch, main_branch, "sync")
+    require_no_pending_operation(git, "sync")
+    update_main(git, reporter, main_branch, remote)
+    if git.is_ancestor(main_branch, "HEAD"):
+        reporter.say(f"{branch} is already based on the latest {main_branch}.")
+        return False
+    operation = Operation(
+        kind="sync",
+        branch=branch,
+        step="rebase",
+        head_before=git.output("rev-parse", "HEAD"),
+        main_before=git.output("rev-parse", main_branch),
+    )
+    save_operation(git, operation)
+    result = git.run("rebase", "--quiet", main_branch, check=False, extra_env=_NO_EDITOR)
+    if result.ok:
+        clear_operation(git)
+        _report_rebased(git, reporter, branch, main_branch, remote)
+        return True
+    if operation_in_progress(git) is not None:
+        raise _conflict(git, operation, result.first_error_line)
+    clear_operation(git)
+    raise WorkflowError(
+        ExitCode.EXTERNAL, f"git rebase {main_branch} failed: {result.first_error_line}"
+    )
+
+
+def _report_rebased(
+    git: Git, reporter: Reporter, branch: str, main_branch: str, remote: str
+) -> None:
+    count = len(git.commits(main_branch, "HEAD"))
+    reporter.say(f"Rebased {count} commit(s) of {branch} onto {main_branch}.")
+    if git.remote_branch_exists(remote, branch):
+        reporter.say("The branch was pushed before; 'invoke pr' pushes it again with a lease.")
+
+
+def continue_sync(git: Git, reporter: Reporter, operation: Operation) -> None:
+    if operation_in_progress(git) is None:
+        clear_operation(git)
+        reporter.say("The rebase is no longer in progress; the sync is finished.")
+        return
+    files = unmerged_files(git)
+    if files:
+        raise WorkflowError(
+            ExitCode.STOPPED,
+            f"still unresolved: {describe_files(files)} (edit them, git add them, then "
+            "invoke continue)",
+        )
+    result = git.run("rebase", "--continue", check=False, extra_env=_NO_EDITOR)
+    if result.ok:
+        clear_operation(git)
+        reporter.say(f"Sync of {operation.branch} finished.")
+        return
+    if operation_in_progress(git) is not None:
+        raise _conflict(git, operation, result.first_error_line)
+    raise WorkflowError(
+        ExitCode.EXTERNAL, f"git rebase --continue failed: {result.first_error_line}"
+    )
+
+
+def abort_sync(git: Git, reporter: Reporter, operation: Operation) -> None:
+    if operation_in_progress(git) is not None:
+        git.run("rebase", "--abort")
+    clear_operation(git)
+    reporter.say(
+        f"Sync aborted; {operation.branch} is at {git.output('rev-parse', '--short', 'HEAD')} "
+        f"(it was at {operation.head_before[:10]} before the sync)."
+    )
