@@ -20,7 +20,7 @@ from ml_playground.configuration.loader import DEFAULT_EXPERIMENT, list_experime
 from ml_playground.configuration.models import ExperimentConfig
 from ml_playground.core.errors import PlaygroundError, UsageError
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_INTERRUPTED = 0, 130  # failures take the exit_code of their PlaygroundError
 PROG = "ml-playground"
 
 

@@ -68,7 +68,7 @@ def test_no_readable_checkpoint_is_an_error_naming_the_files(tmp_path: Path) -> 
     ckpts = manager(tmp_path, [])
     path = ckpts.save(state(1), 1, best=False)
     path.write_bytes(b"garbage")
-    with pytest.raises(CheckpointError, match="unreadable: last_00000001.pt"):
+    with pytest.raises(CheckpointError, match=r"unreadable: last_00000001\.pt"):
         ckpts.load("latest")
     with pytest.raises(CheckpointError, match="no checkpoint in"):
         manager(tmp_path / "empty", []).load("best")

@@ -1,0 +1,229 @@
+"""The coverage badge: a pure function of the measured total, byte-stable, checked for staleness."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tools.coverage.badge import (
+    badge_value,
+    color_for,
+    main,
+    percent_from_coverage_json,
+    render_badge,
+    shown_percent,
+)
+from tools.coverage.coverage_data import CoverageDataError
+
+pytestmark = pytest.mark.unit
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+GOLDEN_87 = Path(__file__).with_name("golden") / "coverage_87.svg"
+
+
+def test_badge_bytes_are_fixed_for_a_percentage() -> None:
+    golden = GOLDEN_87.read_bytes().decode("utf-8")
+    assert render_badge(87.9) == golden
+    assert render_badge(87.0) == golden
+
+
+def test_badge_is_well_formed_svg_with_one_trailing_newline() -> None:
+    svg = render_badge(100.0)
+    root = ET.fromstring(svg)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert root.attrib["aria-label"] == "coverage: 100%"
+    assert svg.endswith("</svg>\n")
+    assert not svg.endswith("\n\n")
+    assert "\r" not in svg
+
+
+@pytest.mark.parametrize(
+    ("percent", "shown"),
+    [(0.0, 0), (0.99, 0), (94.999, 94), (95.0, 95), (99.99, 99), (100.0, 100), (-3.0, 0)],
+)
+def test_the_shown_percent_is_rounded_down(percent: float, shown: int) -> None:
+    assert shown_percent(percent) == shown
+    assert badge_value(render_badge(percent)) == f"{shown}%"
+
+
+def test_percent_above_100_is_clamped_and_nan_is_refused() -> None:
+    assert shown_percent(100.5) == 100
+    with pytest.raises(ValueError, match="NaN"):
+        shown_percent(math.nan)
+
+
+@pytest.mark.parametrize(
+    ("shown", "color"),
+    [
+        (100, "#4c1"),
+        (95, "#4c1"),
+        (94, "#97ca00"),
+        (90, "#97ca00"),
+        (89, "#a4a61d"),
+        (75, "#a4a61d"),
+        (74, "#dfb317"),
+        (60, "#dfb317"),
+        (59, "#fe7d37"),
+        (40, "#fe7d37"),
+        (39, "#e05d44"),
+        (0, "#e05d44"),
+    ],
+)
+def test_color_scale_thresholds(shown: int, color: str) -> None:
+    assert color_for(shown) == color
+    assert f'fill="{color}"' in render_badge(float(shown))
+
+
+def test_wider_values_widen_the_badge() -> None:
+    widths = [ET.fromstring(render_badge(value)).attrib["width"] for value in (5.0, 55.0, 100.0)]
+    assert widths == ["90", "97", "104"]
+
+
+def test_percent_is_recomputed_from_the_counts(
+    document_with_totals: Callable[[int, int, int, int], dict[str, object]],
+) -> None:
+    document = document_with_totals(90, 100, 30, 40)
+    assert percent_from_coverage_json(document) == 100 * 120 / 140
+    assert percent_from_coverage_json(document) == document["totals"]["percent_covered"]  # type: ignore[index]
+
+
+def test_percent_of_a_line_only_report_uses_the_lines() -> None:
+    document = {"totals": {"covered_lines": 3, "num_statements": 4}}
+    assert percent_from_coverage_json(document) == 75.0
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ([], "expected a JSON object"),
+        ({"files": {}}, "missing 'totals'"),
+        ({"totals": {"covered_lines": 3}}, "missing 'num_statements'"),
+        ({"totals": {"covered_lines": -1, "num_statements": 3}}, "expected a count, got -1"),
+        ({"totals": {"covered_lines": 5, "num_statements": 3}}, "more covered than measured"),
+    ],
+)
+def test_malformed_reports_are_refused(document: object, message: str) -> None:
+    with pytest.raises(CoverageDataError, match=message):
+        percent_from_coverage_json(document)
+
+
+def test_main_writes_the_badge_then_finds_it_up_to_date(
+    tmp_path: Path,
+    write_data: Callable[[object], Path],
+    coverage_document: dict[str, object],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = write_data(coverage_document)
+    output = tmp_path / "assets" / "coverage.svg"
+
+    assert main(["--data", str(data), "--output", str(output)]) == 0
+    assert output.read_text(encoding="utf-8") == render_badge(100 * 123 / 132)
+    assert sorted(p.name for p in output.parent.iterdir()) == ["coverage.svg"]
+    assert capsys.readouterr().out == f"badge: wrote {output.as_posix()} (93%, measured 93.18%)\n"
+
+    assert main(["--data", str(data), "--output", str(output)]) == 0
+    assert capsys.readouterr().out.startswith(f"badge: unchanged: {output.as_posix()}")
+
+    assert main(["--check", "--data", str(data), "--output", str(output)]) == 0
+    assert capsys.readouterr().out == f"badge: {output.as_posix()} is up to date (93%)\n"
+
+
+def test_check_fails_with_one_line_naming_both_values(
+    tmp_path: Path,
+    write_data: Callable[[object], Path],
+    coverage_document: dict[str, object],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = write_data(coverage_document)
+    output = tmp_path / "coverage.svg"
+    output.write_text(render_badge(91.0), encoding="utf-8")
+
+    assert main(["--check", "--data", str(data), "--output", str(output)]) == 1
+
+    err = capsys.readouterr().err
+    assert err == (
+        f"badge: {output.as_posix()} is stale: it shows 91% but the coverage data gives 93%;"
+        " run `nox -s badge` and commit the result\n"
+    )
+    assert output.read_text(encoding="utf-8") == render_badge(91.0)
+
+
+def test_check_notices_changed_bytes_with_the_same_percentage(
+    tmp_path: Path,
+    write_data: Callable[[object], Path],
+    coverage_document: dict[str, object],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = write_data(coverage_document)
+    output = tmp_path / "coverage.svg"
+    output.write_bytes(render_badge(93.0).replace("\n", "\r\n").encode())
+
+    assert main(["--check", "--data", str(data), "--output", str(output)]) == 1
+    assert "it shows 93% but its bytes differ" in capsys.readouterr().err
+
+
+def test_check_fails_when_the_badge_is_missing_or_foreign(
+    tmp_path: Path,
+    write_data: Callable[[object], Path],
+    coverage_document: dict[str, object],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = write_data(coverage_document)
+    output = tmp_path / "coverage.svg"
+
+    assert main(["--check", "--data", str(data), "--output", str(output)]) == 1
+    assert capsys.readouterr().err == (
+        f"badge: {output.as_posix()} is missing: the coverage data gives 93%;"
+        " run `nox -s badge` and commit the result\n"
+    )
+
+    output.write_text("<svg/>\n", encoding="utf-8")
+    assert main(["--check", "--data", str(data), "--output", str(output)]) == 1
+    assert "it shows no percentage but the coverage data gives 93%" in capsys.readouterr().err
+
+
+def test_missing_or_broken_data_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "none.json"
+    assert main(["--data", str(missing), "--output", str(tmp_path / "b.svg")]) == 2
+    assert capsys.readouterr().err == (
+        f"badge: {missing.as_posix()} not found: run `nox -s coverage` first\n"
+    )
+
+    broken = tmp_path / "broken.json"
+    broken.write_text("{", encoding="utf-8")
+    assert main(["--check", "--data", str(broken), "--output", str(tmp_path / "b.svg")]) == 2
+    assert "not valid JSON (line 1" in capsys.readouterr().err
+    assert not (tmp_path / "b.svg").exists()
+
+
+def test_committed_badge_is_an_unmodified_render() -> None:
+    """The committed badge must be exactly what the renderer writes for the value it shows."""
+    committed = (REPO_ROOT / "docs" / "assets" / "coverage.svg").read_text(encoding="utf-8")
+    value = badge_value(committed)
+    assert value is not None
+    assert committed == render_badge(float(value.rstrip("%")))
+
+
+def test_module_runs_as_a_script(
+    tmp_path: Path, write_data: Callable[[object], Path], coverage_document: dict[str, object]
+) -> None:
+    data = write_data(coverage_document)
+    output = tmp_path / "badge.svg"
+    command = [sys.executable, "-m", "tools.coverage.badge", "--data", str(data)]
+    result = subprocess.run(
+        [*command, "--output", str(output)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == f"badge: wrote {output.as_posix()} (93%, measured 93.18%)\n"
+    assert output.read_text(encoding="utf-8") == render_badge(93.18)
