@@ -1,0 +1,309 @@
+"""The noxfile as its users see it: ``nox -l --json``, the README's tables, a stale lockfile, and
+the build session's wheel check run end to end on a small real project."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tools.nox_support.build_check import check_wheel
+
+pytestmark = pytest.mark.integration
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SUPPORTED_PYTHONS = ["3.11", "3.12", "3.13"]
+BEHAVIOUR_SESSIONS = {"quality", "tests", "integration", "e2e", "regression", "coverage"}
+SINGLE_PYTHON_SESSIONS = {"lint", "fix", "typecheck", "badge", "mutation", "build"}
+ALL_SESSIONS = BEHAVIOUR_SESSIONS | SINGLE_PYTHON_SESSIONS
+OLD_MAKEFILE_TARGETS = [
+    "help",
+    "setup",
+    "sync",
+    "verify",
+    "test",
+    "unit",
+    "unit-cov",
+    "integration",
+    "e2e",
+    "acceptance",
+    "quality",
+    "quality-ext",
+    "mutation",
+    "lint",
+    "format",
+    "deadcode",
+    "pyright",
+    "mypy",
+    "typecheck",
+    "clean",
+    "prepare",
+    "train",
+    "sample",
+    "loop",
+    "coverage",
+    "coverage-test",
+    "coverage-report",
+    "coverage-badge",
+    "tensorboard",
+    "ai-guidelines",
+    "gguf-help",
+    "venv312-lit-*",
+]
+
+
+def clean_env() -> dict[str, str]:
+    """The caller's environment without the nox session's own venv settings."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON", "CONDA_PREFIX"}
+    }
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    return env
+
+
+def nox(
+    *args: str, cwd: Path = REPO_ROOT, ci: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = clean_env()
+    env.pop("CI", None)
+    if ci is not None:
+        env["CI"] = ci
+    return subprocess.run(
+        [sys.executable, "-m", "nox", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def listing(*args: str) -> list[dict[str, object]]:
+    completed = nox("--list", "--json", *args)
+    assert completed.returncode == 0, completed.stderr
+    loaded: list[dict[str, object]] = json.loads(completed.stdout)
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def every_session() -> list[dict[str, object]]:
+    return listing("--sessions", *sorted(ALL_SESSIONS))
+
+
+# --- nox -l --json ---------------------------------------------------------------------------
+
+
+def test_the_sessions_are_exactly_the_documented_interface(
+    every_session: list[dict[str, object]],
+) -> None:
+    assert {entry["name"] for entry in every_session} == ALL_SESSIONS
+
+
+def test_behaviour_sessions_run_on_every_supported_python(
+    every_session: list[dict[str, object]],
+) -> None:
+    for name in BEHAVIOUR_SESSIONS:
+        entries = [e for e in every_session if e["name"] == name]
+        assert [e["python"] for e in entries] == SUPPORTED_PYTHONS, name
+        assert [e["session"] for e in entries] == [f"{name}-{v}" for v in SUPPORTED_PYTHONS]
+
+
+def test_other_sessions_run_on_one_python(every_session: list[dict[str, object]]) -> None:
+    for entry in every_session:
+        if entry["name"] in SINGLE_PYTHON_SESSIONS:
+            assert entry["python"] == SUPPORTED_PYTHONS[0], entry["name"]
+            assert entry["session"] == entry["name"]
+
+
+def test_every_session_but_fix_is_tagged_ci(every_session: list[dict[str, object]]) -> None:
+    for entry in every_session:
+        expected = [] if entry["name"] == "fix" else ["ci"]
+        assert entry["tags"] == expected, entry["name"]
+
+
+def test_the_ci_matrix_is_every_session_but_fix() -> None:
+    names = {str(entry["name"]) for entry in listing("--tags", "ci")}
+    assert names == ALL_SESSIONS - {"fix"}
+
+
+def test_the_default_session_is_quality_on_every_python() -> None:
+    assert [entry["session"] for entry in listing()] == [f"quality-{v}" for v in SUPPORTED_PYTHONS]
+
+
+def test_an_unknown_session_is_nox_s_own_error() -> None:
+    completed = nox("--sessions", "no-such-session")
+    assert completed.returncode != 0
+    assert "Sessions not found: no-such-session" in completed.stdout + completed.stderr
+
+
+@pytest.mark.parametrize(("ci", "fails"), [(None, False), ("1", False), ("true", True)])
+def test_a_missing_interpreter_is_skipped_unless_ci_is_true(ci: str | None, fails: bool) -> None:
+    completed = nox("--sessions", "lint", "--force-python", "3.99", ci=ci)
+    output = completed.stdout + completed.stderr
+    assert "Python interpreter 3.99 not found" in output
+    assert (completed.returncode != 0) is fails
+    assert ("skipped" in output) is not fails
+
+
+# --- the README ------------------------------------------------------------------------------
+
+
+def readme_section(heading: str) -> str:
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert match is not None, f"README.md has no '## {heading}' section"
+    return match.group(1)
+
+
+def table_rows(section: str) -> list[list[str]]:
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    cells = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
+    return cells[2:]  # drop the header and the separator
+
+
+def sessions_named_in(text: str) -> set[str]:
+    """Session names after ``nox -s`` (several may follow one ``-s``)."""
+    names: set[str] = set()
+    for match in re.finditer(r"nox -s ((?:[a-z][\w-]*)(?: [a-z][\w-]*)*)", text):
+        names.update(match.group(1).split())
+    return names
+
+
+def test_the_makefile_table_maps_every_old_target() -> None:
+    targets = [row[0].strip("`") for row in table_rows(readme_section("Makefile replacement"))]
+    assert sorted(targets) == sorted(OLD_MAKEFILE_TARGETS)
+    for row in table_rows(readme_section("Makefile replacement")):
+        assert row[1], f"{row[0]} has no replacement or reason"
+
+
+def test_every_session_in_the_makefile_table_exists() -> None:
+    rows = table_rows(readme_section("Makefile replacement"))
+    named = set().union(*(sessions_named_in(row[1]) for row in rows))
+    assert named, "the table names no nox session"
+    listed = {str(entry["name"]) for entry in listing("--sessions", *sorted(named))}
+    assert named <= listed
+
+
+def test_the_gates_table_documents_every_session() -> None:
+    rows = table_rows(readme_section("Development gates (nox)"))
+    assert {row[0].strip("`") for row in rows} == ALL_SESSIONS
+
+
+def test_ci_runs_the_readme_gate_command() -> None:
+    quick_start = readme_section("Quick start")
+    script = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    (gate,) = re.findall(r"^(uvx nox -s \w+)", quick_start, re.M)
+    assert re.search(rf"^exec {re.escape(gate)}$", script, re.M)
+
+
+# --- a stale or missing lockfile stops a session before it installs anything -----------------
+
+
+@pytest.fixture
+def tiny_project(tmp_path: Path) -> Path:
+    """This noxfile and its lock check, over a dependency-free project."""
+    shutil.copy(REPO_ROOT / "noxfile.py", tmp_path / "noxfile.py")
+    support = tmp_path / "tools" / "nox_support"
+    support.mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "tools" / "nox_support" / "lock_check.py", support)
+    write_pyproject(tmp_path, "1.0.0")
+    return tmp_path
+
+
+def write_pyproject(root: Path, version: str) -> None:
+    (root / "pyproject.toml").write_text(
+        f'[project]\nname = "tiny"\nversion = "{version}"\nrequires-python = ">=3.11"\n'
+        "dependencies = []\n\n[dependency-groups]\nlint = []\n",
+        encoding="utf-8",
+    )
+
+
+def test_a_missing_lockfile_stops_the_session_with_one_clear_line(tiny_project: Path) -> None:
+    completed = nox("--sessions", "lint", cwd=tiny_project)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode != 0
+    assert "error: uv.lock is missing: run `uv lock` to create it, then commit it." in output
+    assert "uv sync" not in output
+    assert not (tiny_project / "uv.lock").exists()
+
+
+def test_a_stale_lockfile_stops_the_session_with_one_clear_line(tiny_project: Path) -> None:
+    env = {**clean_env(), "UV_OFFLINE": "1"}
+    subprocess.run(["uv", "lock", "--quiet"], cwd=tiny_project, env=env, check=True)
+    write_pyproject(tiny_project, "2.0.0")
+    completed = nox("--sessions", "lint", cwd=tiny_project)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode != 0
+    assert "error: uv.lock is out of date with pyproject.toml: run `uv lock`" in output
+    assert "uv sync" not in output
+
+
+# --- the build session's wheel check, end to end on a small project ---------------------------
+
+
+def small_package(root: Path, wheel_config: str) -> Path:
+    """A project shaped like this one: namespace packages, an experiment TOML, a CLI."""
+    files = {
+        "pyproject.toml": (
+            '[project]\nname = "ml-playground"\nversion = "9.8.7"\nrequires-python = ">=3.11"\n'
+            "dependencies = []\n\n"
+            '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+            f"[tool.hatch.build.targets.wheel]\n{wheel_config}\n"
+        ),
+        "ml_playground/cli.py": (
+            "from importlib import metadata\n"
+            "import sys\n"
+            "if sys.argv[1:] == ['--version']:\n"
+            "    print('ml-playground', metadata.version('ml-playground'))\n"
+        ),
+        "ml_playground/core/errors.py": "",
+        "ml_playground/experiments/demo/config.toml": "[train]\n",
+        "tests/test_nothing.py": "",
+        "tools/helper.py": "",
+    }
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    env = clean_env()
+    subprocess.run(["uv", "lock", "--quiet"], cwd=root, env=env, check=True)
+    dist = root / "dist"
+    subprocess.run(
+        ["uv", "build", "--quiet", "--wheel", "--clear", "--out-dir", str(dist)],
+        cwd=root,
+        env=env,
+        check=True,
+    )
+    return dist
+
+
+def test_the_build_check_passes_a_complete_wheel(tmp_path: Path) -> None:
+    dist = small_package(tmp_path, 'packages = ["ml_playground"]')
+    report = check_wheel(tmp_path, dist)
+    assert report.wheel == "ml_playground-9.8.7-py3-none-any.whl"
+    assert report.findings == []
+    assert (report.packages, report.experiment_files, report.version) == (4, 1, "9.8.7")
+
+
+def test_the_build_check_names_everything_wrong_with_a_wheel(tmp_path: Path) -> None:
+    dist = small_package(
+        tmp_path,
+        'packages = ["ml_playground", "tools"]\nexclude = ["ml_playground/experiments"]',
+    )
+    findings = check_wheel(tmp_path, dist).findings
+    assert "experiment file ml_playground/experiments/demo/config.toml is not in the wheel" in (
+        findings
+    )
+    assert "tools/ is in the wheel: the wheel must not ship tools" in findings
+    assert any(
+        f.startswith("package ml_playground.experiments.demo does not import from the wheel")
+        for f in findings
+    )

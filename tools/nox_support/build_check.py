@@ -1,0 +1,414 @@
+"""Check the wheel that ``uv build`` wrote: what a user installs must be complete and importable.
+
+The ``build`` nox session runs this after ``uv build``. It installs the wheel (with the locked
+dependency versions) into a fresh virtual environment outside the source tree and checks that
+
+* every directory of the package in the source tree (namespace packages included) is in the
+  wheel and importable from the installed wheel, not from the checkout;
+* every module and experiment TOML file of the source tree is in the wheel;
+* ``python -m ml_playground.cli --version`` reports the version in ``pyproject.toml``;
+* nothing but the package and its metadata is in the wheel (in particular no ``tests/`` or
+  ``tools/``).
+
+The decisions are pure functions over lists of names; the edges gather those lists (git or the
+file system, the wheel's zip directory, a probe run inside the fresh environment).
+
+Usage: ``python -m tools.nox_support.build_check [--dist DIR] [--project DIR]``.
+Exit codes: 0 the wheel passed, 1 it did not (every finding is printed), 2 the check could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import tomllib
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import cast
+
+PACKAGE = "ml_playground"
+CLI_MODULE = f"{PACKAGE}.cli"
+NEVER_IN_WHEEL = ("tests", "tools")
+CHECKED_SUFFIXES = (".py", ".toml")
+"""Source files that must reach the wheel one for one: modules and experiment configurations."""
+
+_PROBE = """
+import importlib, json, sys
+found = {}
+for name in json.loads(sys.argv[1]):
+    try:
+        module = importlib.import_module(name)
+    except Exception as error:
+        found[name] = {"error": type(error).__name__ + ": " + str(error), "paths": []}
+    else:
+        paths = list(getattr(module, "__path__", [])) or [getattr(module, "__file__", None) or ""]
+        found[name] = {"error": "", "paths": [str(path) for path in paths]}
+print(json.dumps(found))
+"""
+"""Run by the fresh environment's interpreter: import each module, report where it came from."""
+
+
+class CheckError(Exception):
+    """The check itself could not run (no wheel, uv failed): not a finding about the wheel."""
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class WheelReport:
+    """The outcome of :func:`check_wheel`: the findings, empty when the wheel passed."""
+
+    wheel: str
+    findings: list[str]
+    packages: int
+    experiment_files: int
+    version: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What the probe saw for one module: an error text, or the paths it was loaded from."""
+
+    error: str
+    paths: tuple[str, ...]
+
+
+# --- pure core -------------------------------------------------------------------------------
+
+
+def project_info(pyproject_text: str) -> ProjectInfo:
+    """Name and version from the text of ``pyproject.toml`` (a static version is required)."""
+    data = tomllib.loads(pyproject_text)
+    project = data.get("project")
+    if not isinstance(project, dict):
+        raise CheckError("pyproject.toml has no [project] table")
+    table = cast("dict[str, object]", project)
+    name, version = table.get("name"), table.get("version")
+    if not isinstance(name, str) or not isinstance(version, str):
+        raise CheckError("pyproject.toml [project] needs a static name and version")
+    return ProjectInfo(name=name, version=version)
+
+
+def wheel_prefix(info: ProjectInfo) -> str:
+    """The start of the project's wheel file names (the name normalized as wheels spell it)."""
+    return f"{re.sub(r'[-_.]+', '_', info.name).lower()}-{info.version}-"
+
+
+def select_wheel(file_names: Iterable[str], info: ProjectInfo) -> str | None:
+    """The wheel of this project and version among ``file_names``, or None."""
+    prefix = wheel_prefix(info)
+    wheels = sorted(n for n in file_names if n.startswith(prefix) and n.endswith(".whl"))
+    return wheels[0] if wheels else None
+
+
+def package_files(source_files: Iterable[str], package: str = PACKAGE) -> list[str]:
+    """The POSIX paths below ``package/``, without caches and hidden entries, sorted."""
+    kept: set[str] = set()
+    for raw in source_files:
+        path = PurePosixPath(raw)
+        parts = path.parts
+        if len(parts) < 2 or parts[0] != package:
+            continue
+        if any(part == "__pycache__" or part.startswith(".") for part in parts):
+            continue
+        if path.suffix in {".pyc", ".pyo"}:
+            continue
+        kept.add(path.as_posix())
+    return sorted(kept)
+
+
+def package_modules(files: Iterable[str], package: str = PACKAGE) -> list[str]:
+    """Dotted names of ``package`` and of every directory below it that holds a file.
+
+    Under PEP 420 every such directory is a package (a namespace package when it has no
+    ``__init__.py``), so each must be importable from the installed wheel.
+    """
+    modules: set[str] = set()
+    for file in package_files(files, package):
+        directory = PurePosixPath(file).parent
+        while directory.parts:
+            modules.add(".".join(directory.parts))
+            directory = directory.parent
+    return sorted(modules)
+
+
+def wheel_findings(
+    members: Iterable[str], files: Sequence[str], package: str = PACKAGE
+) -> list[str]:
+    """What is missing from, or does not belong in, a wheel with these member names."""
+    names = set(members)
+    findings: list[str] = []
+    for module in package_modules(files, package):
+        directory = module.replace(".", "/") + "/"
+        if not any(name.startswith(directory) for name in names):
+            findings.append(f"package {module} ({directory}) is not in the wheel")
+    for file in package_files(files, package):
+        if PurePosixPath(file).suffix not in CHECKED_SUFFIXES or file in names:
+            continue
+        kind = "experiment file" if file.endswith(".toml") else "module"
+        findings.append(f"{kind} {file} is not in the wheel")
+    tops = sorted({name.split("/", 1)[0] for name in names})
+    for top in tops:
+        if top == package or top.endswith((".dist-info", ".data")):
+            continue
+        if top in NEVER_IN_WHEEL:
+            findings.append(f"{top}/ is in the wheel: the wheel must not ship {top}")
+        else:
+            findings.append(f"unexpected top-level entry {top!r} in the wheel")
+    return findings
+
+
+def import_findings(
+    results: Mapping[str, ImportResult], modules: Sequence[str], env_root: Path
+) -> list[str]:
+    """Modules that failed to import in the fresh environment, or came from outside it."""
+    root = env_root.resolve()
+    findings: list[str] = []
+    for module in modules:
+        result = results.get(module)
+        if result is None:
+            findings.append(f"package {module} was not probed")
+        elif result.error:
+            findings.append(f"package {module} does not import from the wheel: {result.error}")
+        else:
+            outside = [
+                p for p in result.paths if not p or not Path(p).resolve().is_relative_to(root)
+            ]
+            if outside:
+                shown = ", ".join(p or "<unknown>" for p in outside)
+                findings.append(f"package {module} was imported from outside the wheel: {shown}")
+    return findings
+
+
+def version_findings(cli_output: str, expected: str) -> list[str]:
+    """The CLI's ``--version`` line must end with the pyproject version."""
+    words = cli_output.split()
+    if words and words[-1] == expected:
+        return []
+    shown = cli_output.strip() or "<nothing>"
+    return [f"`python -m {CLI_MODULE} --version` printed {shown!r}, expected version {expected}"]
+
+
+def parse_probe(output: str) -> dict[str, ImportResult]:
+    """The probe's JSON line as results; malformed output is a :class:`CheckError`."""
+    try:
+        raw: object = json.loads(output)
+    except json.JSONDecodeError as error:
+        raise CheckError(f"the import probe printed no JSON: {output.strip()!r}") from error
+    if not isinstance(raw, dict):
+        raise CheckError("the import probe printed JSON that is not an object")
+    results: dict[str, ImportResult] = {}
+    for name, entry in cast("dict[str, object]", raw).items():
+        if not isinstance(entry, dict):
+            raise CheckError(f"the import probe entry for {name} is not an object")
+        fields = cast("dict[str, object]", entry)
+        error, paths = fields.get("error", ""), fields.get("paths", [])
+        if not isinstance(error, str) or not isinstance(paths, list):
+            raise CheckError(f"the import probe entry for {name} is malformed")
+        results[name] = ImportResult(
+            error=error, paths=tuple(str(p) for p in cast("list[object]", paths))
+        )
+    return results
+
+
+# --- I/O edges -------------------------------------------------------------------------------
+
+
+def source_files(project: Path, package: str = PACKAGE) -> list[str]:
+    """Files of ``package`` a build would include: git's view (tracked or untracked, not
+    ignored) when ``project`` is a git work tree, else a walk of the directory."""
+    listed: list[str] | None = None
+    if (project / ".git").exists():
+        try:
+            completed = subprocess.run(
+                [
+                    "git",
+                    "ls-files",
+                    "--cached",
+                    "--others",
+                    "--exclude-standard",
+                    "-z",
+                    "--",
+                    package,
+                ],
+                cwd=project,
+                capture_output=True,
+                check=True,
+            )
+        except (OSError, subprocess.CalledProcessError):
+            listed = None
+        else:
+            names = completed.stdout.decode("utf-8", "replace").split("\0")
+            listed = [name for name in names if name and (project / name).is_file()]
+    if listed is None:
+        root = project / package
+        listed = [p.relative_to(project).as_posix() for p in root.rglob("*") if p.is_file()]
+    return package_files(listed, package)
+
+
+def wheel_members(wheel: Path) -> list[str]:
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.namelist()
+
+
+def _uv_env() -> dict[str, str]:
+    """The environment for uv calls: never download Python, ignore the nox session's venv."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON", "CONDA_PREFIX"}
+    }
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    return env
+
+
+def _run(command: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None) -> str:
+    try:
+        completed = subprocess.run(
+            list(command),
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            check=False,
+        )
+    except OSError as error:
+        raise CheckError(f"`{command[0]}` could not start: {error}") from error
+    if completed.returncode != 0:
+        detail = (completed.stderr.strip() or completed.stdout.strip()).splitlines()
+        last = detail[-1] if detail else "no output"
+        raise CheckError(f"`{' '.join(command)}` failed ({completed.returncode}): {last}")
+    return completed.stdout
+
+
+def venv_python(env_root: Path) -> Path:
+    if sys.platform == "win32":
+        return env_root / "Scripts" / "python.exe"
+    return env_root / "bin" / "python"
+
+
+def install_wheel(wheel: Path, project: Path, env_root: Path, uv: str = "uv") -> Path:
+    """Create a fresh environment at ``env_root`` with the running interpreter (never a
+    downloaded one) and install ``wheel`` into it with the locked dependency versions."""
+    env = _uv_env()
+    _run([uv, "venv", "--quiet", "--python", sys.executable, str(env_root)], project, env)
+    constraints = env_root / "locked-constraints.txt"
+    _run(
+        [
+            uv,
+            "export",
+            "--quiet",
+            "--locked",
+            "--no-default-groups",
+            "--no-emit-project",
+            "--no-hashes",
+            "--format",
+            "requirements.txt",
+            "--output-file",
+            str(constraints),
+        ],
+        project,
+        env,
+    )
+    python = venv_python(env_root)
+    _run(
+        [
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            str(python),
+            "--constraints",
+            str(constraints),
+            str(wheel.resolve()),
+        ],
+        project,
+        env,
+    )
+    return python
+
+
+def probe_imports(python: Path, modules: Sequence[str], workdir: Path) -> dict[str, ImportResult]:
+    """Import ``modules`` with ``python`` in isolated mode from ``workdir`` (not the checkout)."""
+    output = _run([str(python), "-I", "-c", _PROBE, json.dumps(list(modules))], workdir)
+    return parse_probe(output)
+
+
+def cli_version(python: Path, workdir: Path) -> str:
+    return _run([str(python), "-I", "-m", CLI_MODULE, "--version"], workdir)
+
+
+def check_wheel(project: Path, dist: Path, uv: str = "uv") -> WheelReport:
+    """Run every check on the project's wheel in ``dist``."""
+    info = project_info((project / "pyproject.toml").read_text(encoding="utf-8"))
+    names = [p.name for p in dist.iterdir()] if dist.is_dir() else []
+    wheel_name = select_wheel(names, info)
+    if wheel_name is None:
+        raise CheckError(f"no wheel {wheel_prefix(info)}*.whl in {dist}: run `uv build` first")
+    wheel = dist / wheel_name
+    files = source_files(project)
+    if not files:
+        raise CheckError(f"no files of {PACKAGE} found under {project}")
+    findings = wheel_findings(wheel_members(wheel), files)
+    modules = package_modules(files)
+    with tempfile.TemporaryDirectory(prefix="build-check-") as temp:
+        workdir = Path(temp)
+        env_root = workdir / "venv"
+        python = install_wheel(wheel, project, env_root, uv)
+        findings += import_findings(probe_imports(python, modules, workdir), modules, env_root)
+        findings += version_findings(cli_version(python, workdir), info.version)
+    return WheelReport(
+        wheel=wheel_name,
+        findings=findings,
+        packages=len(modules),
+        experiment_files=sum(1 for f in files if f.endswith(".toml")),
+        version=info.version,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.nox_support.build_check",
+        description="Install the built wheel into a fresh environment and check its contents.",
+    )
+    parser.add_argument("--dist", type=Path, default=Path("dist"), help="where uv build wrote")
+    parser.add_argument("--project", type=Path, default=Path(), help="project directory")
+    parser.add_argument("--uv", default="uv", help="the uv executable (default: uv on PATH)")
+    args = parser.parse_args(argv)
+    project: Path = args.project
+    dist: Path = args.dist
+    uv: str = args.uv
+    try:
+        report = check_wheel(project, dist, uv)
+    except CheckError as error:
+        print(f"error: build check could not run: {error}", file=sys.stderr)
+        return 2
+    if report.findings:
+        print(f"error: {report.wheel} failed the build check:", file=sys.stderr)
+        for finding in report.findings:
+            print(f"  - {finding}", file=sys.stderr)
+        return 1
+    print(
+        f"build check passed: {report.wheel}: {report.packages} packages import from the wheel, "
+        f"{report.experiment_files} experiment files present, --version {report.version}, "
+        "no tests/ or tools/"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
