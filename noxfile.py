@@ -212,9 +212,10 @@ def coverage(session: nox.Session) -> None:
 
 @nox.session(python=TOOL_PYTHON, tags=CI)
 def badge(session: nox.Session) -> None:
-    """Write docs/assets/coverage.svg from .cache/coverage/coverage.json (`-- --check` verifies)."""
+    """Write the coverage badge and roadmap from .cache/coverage/ (`-- --check` verifies both)."""
     install(session, project=False)
     session.run("python", "-m", "tools.coverage.badge", *session.posargs)
+    session.run("python", "-m", "tools.coverage.roadmap", *session.posargs)
 
 
 @nox.session(python=TOOL_PYTHON, tags=CI)

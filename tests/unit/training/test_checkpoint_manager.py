@@ -107,7 +107,7 @@ def test_failed_atomic_save_keeps_the_old_file_and_leaves_no_temp(tmp_path: Path
     path = tmp_path / "last_00000001.pt"
     atomic_torch_save(state(1), path)
     before = path.read_bytes()
-    with pytest.raises(AttributeError, match="Can't pickle local object"):
+    with pytest.raises(AttributeError, match=r"Can't (pickle|get) local object"):
         atomic_torch_save({"model": {}, "bad": lambda: 0}, path)
     assert path.read_bytes() == before
     assert names(tmp_path) == ["last_00000001.pt"]
