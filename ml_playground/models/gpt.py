@@ -128,12 +128,13 @@ class GPT(nn.Module):
                 f"sequence length {seq} exceeds the model's block_size {self.config.block_size}"
             )
         positions: Tensor = self.get_buffer("positions")[:seq]
-        x = self.drop(self.wte(idx) + self.wpe(positions))
+        x: Tensor = self.drop(self.wte(idx) + self.wpe(positions))
         for block in self.blocks:
             x = block(x)
         x = self.ln_f(x)
         if targets is None:
-            return self.lm_head(x[:, -1:, :]), None
-        logits = self.lm_head(x)
+            last: Tensor = self.lm_head(x[:, -1:, :])
+            return last, None
+        logits: Tensor = self.lm_head(x)
         loss = functional.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))
         return logits, loss

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from torch import Tensor
 from torch.nn import functional
@@ -50,8 +52,8 @@ def generate(
 ) -> Tensor:
     """Extend every row of ``idx`` (B, T) by ``max_new_tokens`` sampled tokens; returns (B, T+N).
 
-    The context fed to the model is cropped to its ``block_size``. The model runs in eval mode
-    and its previous mode is restored afterwards.
+    The context fed to the model is cropped to its ``block_size``; ``generator`` must live on
+    ``idx``'s device. The model runs in eval mode and its previous mode is restored afterwards.
     """
     if idx.dim() != 2 or idx.size(1) < 1:
         raise ValueError(
@@ -65,7 +67,7 @@ def generate(
     try:
         with torch.inference_mode():
             for _ in range(max_new_tokens):
-                logits, _ = model(idx[:, -block_size:])
+                logits = cast("tuple[Tensor, Tensor | None]", model(idx[:, -block_size:]))[0]
                 filtered = filter_logits(logits[:, -1, :], temperature, top_k, top_p)
                 probs = functional.softmax(filtered, dim=-1)
                 next_token = torch.multinomial(probs, num_samples=1, generator=generator)
