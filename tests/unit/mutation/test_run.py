@@ -1,0 +1,187 @@
+"""The whole run, for real: cosmic-ray, two HTTP workers and the gate, on a tiny repository.
+
+The repository holds one five-line module and one test. Its mutants (after the operator
+filter and the annotation rule) are known: on line 5 ``value < low`` becomes ``value >= low``
+and ``not value < low`` (killed) and ``value <= low`` (survives: ``clamp(low, low)`` is ``low``
+either way, an equivalent mutant); on line 7 ``high is not None`` and ``not high is None``
+(killed). With a minimum score of 90 the gate fails (4 of 5 is 80%) and names the module and
+the survivor; the module's file is unchanged after the run.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tools.mutation.results import Outcome, mark_skipped, read_session
+
+pytestmark = [
+    pytest.mark.unit,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        importlib.util.find_spec("cosmic_ray") is None,
+        reason="cosmic-ray is not installed (the `mutation` dependency group)",
+    ),
+]
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+MODULE = """\
+from __future__ import annotations
+
+
+def clamp(value: int, low: int, high: int | None = None) -> int:
+    if value < low:
+        return low
+    return value if high is None else min(value, high)
+"""
+
+TEST = """\
+from pkg.calc import clamp
+
+
+def test_clamp() -> None:
+    assert clamp(5, 0) == 5
+    assert clamp(-1, 0) == 0
+    assert clamp(7, 0, 6) == 6
+"""
+
+PYPROJECT = """\
+[tool.cosmic-ray]
+module-path = ["pkg/calc.py"]
+timeout = 30.0
+excluded-modules = []
+test-command = "python -m pytest -x -q -p no:cacheprovider -W error {tests}"
+
+[tool.cosmic-ray.distributor]
+name = "http"
+
+[tool.cosmic-ray.filters.operators-filter]
+exclude-operators = [
+    "core/ReplaceComparisonOperator_(?!(Lt_LtE|Lt_GtE|IsNot_Is|Is_IsNot)$)",
+    "core/ReplaceBinaryOperator_(?!(BitOr_BitAnd)$)",
+    "core/(NumberReplacer|ReplaceTrueWithFalse|ReplaceFalseWithTrue)",
+]
+
+[tool.ml_playground.mutation]
+timeout-factor = 5.0
+warm-up = ["pytest"]
+test-env = { PYTHONHASHSEED = "0" }
+
+[tool.ml_playground.mutation.tests]
+"pkg/calc.py" = ["tests/test_calc.py"]
+
+[tool.ml_playground.mutation.min-scores]
+"pkg/calc.py" = 90.0
+"""
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+@pytest.fixture
+def tiny_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / "pkg").mkdir(parents=True)
+    (repo / "tests").mkdir()
+    (repo / "pkg" / "calc.py").write_text(MODULE, encoding="utf-8")
+    (repo / "tests" / "test_calc.py").write_text(TEST, encoding="utf-8")
+    (repo / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    (repo / ".gitignore").write_text(".cache/\n", encoding="utf-8")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "init")
+    return repo
+
+
+@pytest.fixture(scope="module")
+def pycache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One bytecode cache for the runs of this module: cosmic-ray is compiled once."""
+    return tmp_path_factory.mktemp("pycache")
+
+
+def run_tool(repo: Path, pycache: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COV_CORE")}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tools.mutation.run",
+            *("--repo", str(repo), "--workers", "2", "--pycache", str(pycache)),
+            *args,
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def test_a_full_run_scores_the_module_and_the_gate_names_the_survivor(
+    tiny_repo: Path, pycache: Path
+) -> None:
+    result = run_tool(tiny_repo, pycache)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "pkg/calc.py: mutation score 80.0% is below its minimum 90.0%" in result.stderr
+    assert "pkg/calc.py:5:13 core/ReplaceComparisonOperator_Lt_LtE:" in result.stderr
+    assert "`if value < low:` -> `if value <= low:`" in result.stderr
+    summary = json.loads((tiny_repo / ".cache/mutation/summary.json").read_text())
+    [module] = summary["modules"]
+    assert (module["killed"], module["survived"], module["timeout"]) == (4, 1, 0)
+    assert module["skip_notes"] == {
+        "Filtered operator": module["skipped"] - 1,
+        "annotation (never evaluated: from __future__ import annotations)": 1,
+    }
+    assert [(s["line"], s["operator"]) for s in module["survivors"]] == [
+        (5, "core/ReplaceComparisonOperator_Lt_LtE")
+    ]
+    assert "## Surviving mutants: `pkg/calc.py`" in (
+        tiny_repo / ".cache/mutation/summary.md"
+    ).read_text(encoding="utf-8")
+    # Mutants were only ever written into the workers' copies.
+    assert (tiny_repo / "pkg" / "calc.py").read_text(encoding="utf-8") == MODULE
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=tiny_repo, capture_output=True, text=True, check=True
+    )
+    assert status.stdout == ""
+
+    session = tiny_repo / ".cache/mutation/sessions/pkg.calc.sqlite"
+    outcomes = [m.outcome for m in read_session(session)]
+    assert outcomes.count(Outcome.SURVIVED) == 1
+    # Recording a skip never overwrites a result that is already there.
+    assert mark_skipped(session, [m.job_id for m in read_session(session)], "late") == 0
+
+
+def test_since_runs_only_the_changed_lines_and_skips_untouched_modules(
+    tiny_repo: Path, pycache: Path
+) -> None:
+    unchanged = run_tool(tiny_repo, pycache, "--since", "HEAD")
+    assert unchanged.returncode == 0, unchanged.stdout + unchanged.stderr
+    assert "0 target(s) changed since HEAD" in unchanged.stdout
+
+    module = tiny_repo / "pkg" / "calc.py"
+    module.write_text(MODULE.replace("value if high is None", "value if None is high"))
+    changed = run_tool(tiny_repo, pycache, "--since", "HEAD")
+
+    assert changed.returncode == 0, changed.stdout + changed.stderr
+    [summary] = json.loads((tiny_repo / ".cache/mutation/summary.json").read_text())["modules"]
+    # Line 7 alone: `None is not high` and `not None is high`, both killed by clamp(5, 0).
+    assert (summary["killed"], summary["survived"]) == (2, 0)
+    assert summary["skip_notes"]["Filtered git"] >= 3
+    assert module.read_text(encoding="utf-8").count("None is high") == 1
+
+
+def test_an_unknown_revision_is_a_usage_error(tiny_repo: Path, pycache: Path) -> None:
+    result = run_tool(tiny_repo, pycache, "--since", "no-such-revision")
+    assert result.returncode == 2
+    assert "unknown revision 'no-such-revision'" in result.stderr

@@ -1,0 +1,94 @@
+"""--since REV: the lines changed since a revision, read from a real git repository."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tools.mutation.since import (
+    SinceError,
+    changed_lines,
+    diff_since,
+    git_config_env,
+    git_filter_command,
+    resolve,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.py").write_text("".join(f"line{i}\n" for i in range(1, 11)))
+    (tmp_path / "pkg" / "b.py").write_text("one\ntwo\n")
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "init")
+    return tmp_path
+
+
+def test_changed_lines_are_the_new_side_of_each_hunk(repo: Path) -> None:
+    lines = [f"line{i}\n" for i in range(1, 11)]
+    lines[1] = "changed2\n"
+    lines[6:8] = ["changed7\n", "changed8\n", "inserted\n"]
+    del lines[9]  # line10 after the insertion shift
+    (repo / "pkg" / "a.py").write_text("".join(lines))
+    git(repo, "commit", "-q", "-am", "edit a")
+    (repo / "pkg" / "b.py").write_text("one\n")  # a pure deletion, uncommitted
+
+    changed = diff_since(repo, "HEAD~1", ["pkg"])
+
+    assert changed == {"pkg/a.py": frozenset({2, 7, 8, 9}), "pkg/b.py": frozenset()}
+    assert diff_since(repo, "HEAD", ["pkg/a.py"]) == {}
+
+
+def test_changed_lines_parses_counts_and_ignores_deleted_files() -> None:
+    diff = (
+        "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n"
+        "@@ -3 +3 @@\n-a\n+b\n@@ -10,0 +11,3 @@\n+c\n+d\n+e\n"
+        "diff --git a/gone.py b/gone.py\n--- a/gone.py\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-x\n-y\n"
+    )
+    assert changed_lines(diff) == {"x.py": frozenset({3, 11, 12, 13})}
+
+
+def test_an_unknown_revision_is_named(repo: Path) -> None:
+    assert len(resolve(repo, "HEAD")) == 40
+    with pytest.raises(SinceError, match="unknown revision 'nope'"):
+        resolve(repo, "nope")
+
+
+def test_the_git_filter_sees_plain_b_prefixes_whatever_the_user_config(repo: Path) -> None:
+    git(repo, "config", "diff.noprefix", "true")
+    (repo / "pkg" / "b.py").write_text("one\nTWO\n")
+    env = git_config_env({"PATH": "/usr/bin:/bin", "HOME": str(repo)})
+    diff = subprocess.run(
+        ["git", "diff", "-U0", "HEAD"], cwd=repo, env=env, capture_output=True, text=True
+    ).stdout
+    assert "+++ b/pkg/b.py" in diff
+    assert changed_lines(diff) == {"pkg/b.py": frozenset({2})}
+
+
+def test_the_git_filter_command_is_cosmic_rays_own() -> None:
+    command = git_filter_command(Path("s.sqlite"), Path("c.toml"))
+    assert command == [
+        sys.executable,
+        "-m",
+        "cosmic_ray.tools.filters.git",
+        "--config",
+        "c.toml",
+        "s.sqlite",
+    ]

@@ -1,0 +1,108 @@
+"""Which mutants sit inside a type annotation that Python never evaluates.
+
+Every module of the project starts with ``from __future__ import annotations`` (ruff's
+required import), so annotations are kept as strings and never evaluated at run time.
+cosmic-ray still mutates them (``str | None`` becomes ``str & None``, ``tuple[int, int]``
+becomes ``tuple[int, 2]``), and no test can notice: these mutants are equivalent by
+construction. They are recorded as skipped before the run instead of costing a test run each.
+
+The rule is deliberately narrow: only the annotations of function parameters and return values
+and of variables inside function bodies. Class-level annotations (dataclass fields) may be read
+back through ``typing.get_type_hints`` (the configuration validation does exactly that), and
+module-level ones could be, so they are mutated like any other code. A module without the
+``__future__`` import gets no skips at all.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+SKIP_NOTE = "annotation (never evaluated: from __future__ import annotations)"
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A region of source: 1-based lines, 0-based character columns, end exclusive."""
+
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+
+    def contains(self, line: int, column: int) -> bool:
+        return (
+            (self.start_line, self.start_column)
+            <= (line, column)
+            < (
+                self.end_line,
+                self.end_column,
+            )
+        )
+
+
+def _has_postponed_annotations(tree: ast.Module) -> bool:
+    return any(
+        isinstance(node, ast.ImportFrom)
+        and node.module == "__future__"
+        and any(alias.name == "annotations" for alias in node.names)
+        for node in tree.body
+    )
+
+
+def _function_annotations(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
+    arguments = function.args
+    parameters = [
+        *arguments.posonlyargs,
+        *arguments.args,
+        *arguments.kwonlyargs,
+        *([arguments.vararg] if arguments.vararg else []),
+        *([arguments.kwarg] if arguments.kwarg else []),
+    ]
+    found = [p.annotation for p in parameters if p.annotation is not None]
+    if function.returns is not None:
+        found.append(function.returns)
+    # Local variables: the function body, without descending into classes defined in it.
+    stack: list[ast.AST] = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.ClassDef):
+            continue
+        if isinstance(node, ast.AnnAssign):
+            found.append(node.annotation)
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _character_column(lines: list[str], line: int, byte_column: int) -> int:
+    """``ast`` counts columns in UTF-8 bytes; cosmic-ray (parso) in characters."""
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    return len(text.encode("utf-8")[:byte_column].decode("utf-8", errors="ignore"))
+
+
+def unevaluated_annotation_spans(source: str) -> list[Span]:
+    """The spans of the annotations the rule above covers, sorted; none without the import."""
+    tree = ast.parse(source)
+    if not _has_postponed_annotations(tree):
+        return []
+    lines = source.splitlines()
+    spans: set[Span] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for annotation in _function_annotations(node):
+            end_line = annotation.end_lineno or annotation.lineno
+            end_column = annotation.end_col_offset or annotation.col_offset
+            spans.add(
+                Span(
+                    annotation.lineno,
+                    _character_column(lines, annotation.lineno, annotation.col_offset),
+                    end_line,
+                    _character_column(lines, end_line, end_column),
+                )
+            )
+    return sorted(spans)
+
+
+def in_any(spans: list[Span], line: int, column: int) -> bool:
+    return any(span.contains(line, column) for span in spans)

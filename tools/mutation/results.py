@@ -1,0 +1,174 @@
+"""The mutants of a cosmic-ray session and what happened to each, as typed records.
+
+A cosmic-ray session is an SQLite file with one row per mutant in ``mutation_specs`` and one
+per finished mutant in ``work_results`` (its worker outcome, test outcome, output and diff).
+:func:`read_session` reads it with the standard library, the same data ``cosmic-ray dump``
+prints, without starting cosmic-ray. :func:`mark_skipped` is the one write: it records
+"skipped" results for mutants that must not run, exactly as cosmic-ray's own filters
+(``cr-filter-git``, ``cr-filter-operators``) do, so that ``cosmic-ray exec`` passes over them.
+:func:`check_schema` refuses a session file of another layout (another cosmic-ray major).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from contextlib import closing
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+TIMEOUT_OUTPUT = "timeout"
+"""What cosmic-ray records as the output of a test run that it stopped at the timeout."""
+
+
+class Outcome(StrEnum):
+    KILLED = "killed"
+    """The tests failed on the mutant: they noticed it."""
+    TIMEOUT = "timeout"
+    """The tests ran past the per-mutant timeout (counted as killed: the mutant hangs)."""
+    SURVIVED = "survived"
+    """The tests passed on the mutant."""
+    INCOMPETENT = "incompetent"
+    """No verdict: the worker failed, or cosmic-ray could not apply the mutation."""
+    SKIPPED = "skipped"
+    """Not run on purpose (``--since``, an operator filter, an annotation)."""
+    PENDING = "pending"
+    """Not run yet: the run stopped before it got there."""
+
+
+class SessionError(Exception):
+    """The session file is missing or not laid out as cosmic-ray 8 writes it (one line)."""
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One mutation of one module and its outcome."""
+
+    job_id: str
+    module: str
+    operator: str
+    occurrence: int
+    line: int
+    """1-based line where the mutated code starts."""
+    column: int
+    """0-based column (in characters) where the mutated code starts."""
+    end_line: int
+    outcome: Outcome
+    diff: str = ""
+    """The unified diff of the mutation (empty when it did not run)."""
+    note: str = ""
+    """Why a mutant was skipped, as the filter recorded it."""
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str, int]:
+        return (self.module, self.line, self.column, self.operator, self.occurrence)
+
+
+def _outcome(worker: str | None, test: str | None, output: str | None) -> Outcome:
+    """The outcome of a mutant from its stored result (cosmic-ray stores enum names)."""
+    if worker is None:
+        return Outcome.PENDING
+    if worker == "SKIPPED":
+        return Outcome.SKIPPED
+    if worker != "NORMAL":
+        return Outcome.INCOMPETENT
+    if test == "KILLED":
+        return Outcome.TIMEOUT if output == TIMEOUT_OUTPUT else Outcome.KILLED
+    if test == "SURVIVED":
+        return Outcome.SURVIVED
+    return Outcome.INCOMPETENT
+
+
+def mutation_diff(raw: str) -> str:
+    """cosmic-ray's diff without its ``--- mutation diff ---`` banner."""
+    lines = raw.splitlines()
+    if lines and lines[0].startswith("--- mutation diff"):
+        lines = lines[1:]
+    return "\n".join(lines)
+
+
+EXPECTED_COLUMNS = {
+    "mutation_specs": {
+        "job_id",
+        "module_path",
+        "operator_name",
+        "occurrence",
+        "start_pos_row",
+        "start_pos_col",
+        "end_pos_row",
+    },
+    "work_results": {"job_id", "worker_outcome", "test_outcome", "output", "diff"},
+}
+
+
+def check_schema(connection: sqlite3.Connection) -> None:
+    for table, needed in EXPECTED_COLUMNS.items():
+        rows = connection.execute(f"PRAGMA table_info({table})").fetchall()
+        present = {str(row[1]) for row in rows}
+        if not needed <= present:
+            raise SessionError(
+                f"not a cosmic-ray 8 session: table {table} lacks {sorted(needed - present)}"
+            )
+
+
+_QUERY = """
+SELECT s.job_id, s.module_path, s.operator_name, s.occurrence, s.start_pos_row,
+       s.start_pos_col, s.end_pos_row, r.worker_outcome, r.test_outcome, r.output, r.diff
+FROM mutation_specs AS s LEFT JOIN work_results AS r ON r.job_id = s.job_id
+"""
+
+
+def read_session(session: Path) -> list[Mutant]:
+    """Every mutant of a session file, sorted by module, position, operator and occurrence."""
+    if not session.is_file():
+        raise SessionError(f"no session file {session.as_posix()}")
+    uri = f"{session.resolve().as_uri()}?mode=ro"
+    try:
+        with closing(sqlite3.connect(uri, uri=True)) as connection:
+            check_schema(connection)
+            rows = connection.execute(_QUERY).fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise SessionError(f"{session.as_posix()}: not readable as a session ({exc})") from None
+    mutants: list[Mutant] = []
+    for (
+        job,
+        module,
+        operator,
+        occurrence,
+        line,
+        column,
+        end_line,
+        worker,
+        test,
+        output,
+        diff,
+    ) in rows:
+        outcome = _outcome(worker, test, output)
+        mutants.append(
+            Mutant(
+                job_id=str(job),
+                module=Path(str(module)).as_posix(),
+                operator=str(operator),
+                occurrence=int(occurrence),
+                line=int(line),
+                column=int(column),
+                end_line=int(end_line),
+                outcome=outcome,
+                diff=mutation_diff(diff) if isinstance(diff, str) else "",
+                note=str(output or "") if outcome is Outcome.SKIPPED else "",
+            )
+        )
+    return sorted(mutants, key=lambda m: m.sort_key)
+
+
+def mark_skipped(session: Path, job_ids: Iterable[str], note: str) -> int:
+    """Record a "skipped" result with ``note`` for each job in the session file; returns how
+    many were recorded. Jobs that already have a result keep it."""
+    with closing(sqlite3.connect(session)) as connection, connection:
+        cursor = connection.executemany(
+            "INSERT OR IGNORE INTO work_results (job_id, worker_outcome, output, test_outcome,"
+            " diff) VALUES (?, 'SKIPPED', ?, NULL, NULL)",
+            [(job_id, note) for job_id in job_ids],
+        )
+        return cursor.rowcount

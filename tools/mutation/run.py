@@ -1,0 +1,481 @@
+"""Mutation testing of the critical modules with cosmic-ray; the ``nox -s mutation`` session.
+
+Usage: ``python -m tools.mutation.run [--module M ...] [--since REV] [--workers N]
+[--repo DIR] [--pycache DIR]``.
+
+For each target in ``pyproject.toml`` (or only the ``--module`` ones; a module is named by its
+path, its dotted name or its last component):
+
+1. ``cosmic-ray init`` lists the mutants of the module into a session file
+   (``.cache/mutation/sessions/<module>.sqlite``).
+2. Filters record the mutants that must not run as skipped: the operators filter
+   (``[tool.cosmic-ray.filters.operators-filter]``, applied as ``cr-filter-operators`` would
+   apply it, without one more cosmic-ray start per target), mutants inside annotations that
+   are never evaluated (:mod:`tools.mutation.annotations`) and, with ``--since REV``,
+   cosmic-ray's git filter for every line not changed since REV (:mod:`tools.mutation.since`;
+   a module with no changed line is not run at all).
+3. ``cosmic-ray baseline`` runs the target's tests once on the unmutated copy: they must pass.
+   Its duration sets the per-mutant timeout (``timeout-factor`` times it, at least
+   ``timeout``).
+4. ``cosmic-ray exec`` hands the mutants to N workers (one per core by default) through
+   cosmic-ray's ``http`` distributor; each worker (:mod:`tools.mutation.worker`) mutates its
+   own copy of the working tree and runs the target's tests there.
+5. The session files give the results; :mod:`tools.mutation.summary` writes
+   ``.cache/mutation/summary.md`` and ``.json`` and :mod:`tools.mutation.gate` checks every
+   score against its minimum.
+
+Steps 1-3 of the targets run side by side (one target per worker); step 4 runs one target at a
+time on all workers.
+
+Safety: mutants are only ever written into copies of the working tree in a temporary
+directory (:mod:`tools.mutation.snapshot`), removed at the end; the repository's own files are
+only read (and ``.cache/mutation`` written). A crash, a kill or Ctrl-C cannot leave a mutant in
+the source.
+
+Speed: each worker has a pytest fork server beside it (:mod:`tools.mutation.pytest_server`)
+that imports torch and the other ``preload`` packages once; the test command
+(:mod:`tools.mutation.pytest_client`) runs pytest in a child of it. cosmic-ray, the workers and
+the servers keep their bytecode in ``.cache/mutation/pycache`` (``PYTHONPYCACHEPREFIX``);
+cosmic-ray turns bytecode writing off for the test commands, so the repository's own modules,
+which the mutants change, are always compiled afresh.
+
+Exit codes: 0 every module holds its minimum, 1 the gate failed (or a baseline failed),
+2 the settings, the revision or the tooling is unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Generator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tools.mutation.annotations import SKIP_NOTE, in_any, unevaluated_annotation_spans
+from tools.mutation.equivalents import EQUIVALENT_MUTANTS
+from tools.mutation.gate import report
+from tools.mutation.pytest_client import SOCKET_NAME
+from tools.mutation.results import Mutant, Outcome, SessionError, mark_skipped, read_session
+from tools.mutation.since import SinceError, diff_since, git_config_env, git_filter_command
+from tools.mutation.snapshot import SnapshotError, copy_files, repository_files
+from tools.mutation.summary import (
+    ModuleSummary,
+    RunInfo,
+    render_json,
+    render_markdown,
+    summarize,
+    unused_equivalents,
+)
+from tools.mutation.targets import (
+    ConfigError,
+    Settings,
+    Target,
+    cosmic_ray_config,
+    load_settings,
+)
+
+CACHE_DIR = Path(".cache/mutation")
+WORKER_SCRIPT = Path(__file__).resolve().with_name("worker.py")
+PYTEST_SERVER_SCRIPT = Path(__file__).resolve().with_name("pytest_server.py")
+COSMIC_RAY = (sys.executable, "-m", "cosmic_ray.cli")
+OPERATOR_NOTE = "Filtered operator"
+"""The note cosmic-ray's operators filter records; the run applies the same filter itself."""
+BASELINE_TIMEOUT_FACTOR = 10.0
+"""The baseline's own timeout is this many times ``timeout``: it is not a mutant."""
+WORKER_STOP_SECONDS = 10.0
+
+
+class RunError(Exception):
+    """A step of the run failed in a way that says nothing about the tests (one line)."""
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen[str]
+    directory: Path
+    url: str = ""
+
+
+@dataclass
+class Prepared:
+    """A target after init, filters and baseline."""
+
+    target: Target
+    session: Path
+    to_run: int = 0
+    baseline_seconds: float = 0.0
+    baseline_error: str = ""
+    mutants: list[Mutant] = field(default_factory=lambda: list[Mutant]())
+    exec_seconds: float = 0.0
+
+
+def _run(command: Sequence[str], *, cwd: Path, env: dict[str, str]) -> str:
+    """Run a tool; its stdout, or :class:`RunError` with the end of its output."""
+    completed = subprocess.run(
+        list(command), cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        tail = (completed.stderr.strip() or completed.stdout.strip())[-2000:]
+        raise RunError(f"{' '.join(command[1:4])} ... failed ({completed.returncode}):\n{tail}")
+    return completed.stdout
+
+
+def tool_env(pycache: Path) -> dict[str, str]:
+    """The environment of cosmic-ray, the workers and so of every test command they run.
+
+    Bytecode goes to the ``pycache`` prefix, so cosmic-ray and the preloaded packages are
+    compiled once, not at every start (cosmic-ray turns bytecode writing off for the test
+    commands itself, so the mutated modules are always compiled afresh)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
+
+
+def _started(process: subprocess.Popen[str], expected: str, log: Path, what: str) -> str:
+    """The first line ``process`` prints, once it is up; :class:`RunError` when it died."""
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    if not line or (expected and line != expected):
+        raise RunError(f"{what} did not start:\n{log.read_text(encoding='utf-8')[-2000:]}")
+    return line
+
+
+def _stop(processes: Sequence[subprocess.Popen[str]]) -> None:
+    """SIGTERM (each kills its test run first), then SIGKILL after a grace period."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=WORKER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+@contextmanager
+def start_workers(
+    directories: Sequence[Path], settings: Settings, env: dict[str, str], logs: Path
+) -> Generator[list[Worker]]:
+    """One worker per directory (and its pytest fork server when ``preload`` is set); all are
+    stopped, with any test run in progress, when the block ends."""
+    processes: list[subprocess.Popen[str]] = []
+    workers: list[Worker] = []
+    with ExitStack() as files:
+
+        def start(
+            command: list[str], cwd: Path, process_env: dict[str, str], log: Path
+        ) -> subprocess.Popen[str]:
+            process = subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=process_env,
+                stdout=subprocess.PIPE,
+                stderr=files.enter_context(log.open("w", encoding="utf-8")),
+                text=True,
+                start_new_session=True,
+            )
+            processes.append(process)
+            return process
+
+        try:
+            server_env = settings.env_with_test_env(env)
+            preload = [arg for name in settings.preload for arg in ("--preload", name)]
+            servers = [
+                start(
+                    [
+                        sys.executable,
+                        str(PYTEST_SERVER_SCRIPT),
+                        "--socket",
+                        str(directory / SOCKET_NAME),
+                        *preload,
+                    ],
+                    directory,
+                    server_env,
+                    logs / f"pytest-server-{index}.log",
+                )
+                for index, directory in enumerate(directories)
+                if settings.preload
+            ]
+            for index, directory in enumerate(directories):
+                process = start(
+                    [sys.executable, str(WORKER_SCRIPT)],
+                    directory,
+                    env,
+                    logs / f"worker-{index}.log",
+                )
+                workers.append(Worker(process, directory))
+            for index, server in enumerate(servers):
+                _started(server, "ready", logs / f"pytest-server-{index}.log", "pytest server")
+            for index, worker in enumerate(workers):
+                port = _started(worker.process, "", logs / f"worker-{index}.log", "worker")
+                if not port.isdigit():
+                    raise RunError(f"worker {index} printed {port!r} instead of its port")
+                worker.url = f"http://127.0.0.1:{port}"
+            yield workers
+        finally:
+            _stop(processes)
+
+
+def skip_annotations(session: Path, copy: Path, module: str) -> list[Mutant]:
+    """Record the annotation mutants of ``module`` as skipped; the session's mutants after."""
+    mutants = read_session(session)
+    spans = unevaluated_annotation_spans((copy / module).read_text(encoding="utf-8"))
+    skip = [
+        m.job_id
+        for m in mutants
+        if m.outcome is Outcome.PENDING and in_any(spans, m.line, m.column)
+    ]
+    if skip:
+        mark_skipped(session, skip, SKIP_NOTE)
+        mutants = read_session(session)
+    return mutants
+
+
+@dataclass(frozen=True)
+class Context:
+    repo: Path
+    settings: Settings
+    work: Path
+    sessions: Path
+    since: str | None
+    env: dict[str, str]
+    stop: threading.Event
+
+
+def prepare(context: Context, target: Target, worker: Worker) -> Prepared:
+    """init, filters and baseline of one target, using ``worker`` for the baseline."""
+    prepared = Prepared(target, context.sessions / f"{target.slug}.sqlite")
+    config = context.work / f"{target.slug}.prepare.toml"
+    config.write_text(
+        cosmic_ray_config(
+            context.settings,
+            target,
+            worker_urls=[worker.url],
+            timeout=context.settings.timeout * BASELINE_TIMEOUT_FACTOR,
+            since=context.since,
+        ),
+        encoding="utf-8",
+    )
+    prepared.session.unlink(missing_ok=True)
+    copy = worker.directory
+    _run([*COSMIC_RAY, "init", str(config), str(prepared.session)], cwd=copy, env=context.env)
+    excluded = [
+        m.job_id
+        for m in read_session(prepared.session)
+        if context.settings.excludes_operator(m.operator)
+    ]
+    mark_skipped(prepared.session, excluded, OPERATOR_NOTE)
+    if context.since is not None:
+        _run(
+            git_filter_command(prepared.session, config),
+            cwd=context.repo,
+            env=git_config_env(context.env),
+        )
+    mutants = skip_annotations(prepared.session, copy, target.module)
+    prepared.to_run = sum(m.outcome is Outcome.PENDING for m in mutants)
+    if prepared.to_run == 0:
+        prepared.mutants = mutants
+        return prepared
+    started = time.monotonic()
+    baseline = subprocess.run(
+        [*COSMIC_RAY, "baseline", str(config)],
+        cwd=copy,
+        env=context.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    prepared.baseline_seconds = time.monotonic() - started
+    if baseline.returncode != 0:
+        prepared.baseline_error = (baseline.stderr.strip() or baseline.stdout.strip())[-3000:]
+    return prepared
+
+
+def execute(context: Context, prepared: Prepared, workers: Sequence[Worker]) -> None:
+    """Run the pending mutants of one prepared target on all workers."""
+    settings = context.settings
+    timeout = max(settings.timeout, settings.timeout_factor * prepared.baseline_seconds)
+    config = context.work / f"{prepared.target.slug}.exec.toml"
+    config.write_text(
+        cosmic_ray_config(
+            settings, prepared.target, worker_urls=[w.url for w in workers], timeout=timeout
+        ),
+        encoding="utf-8",
+    )
+    started = time.monotonic()
+    _run(
+        [*COSMIC_RAY, "exec", str(config), str(prepared.session)],
+        cwd=workers[0].directory,
+        env=context.env,
+    )
+    prepared.exec_seconds = time.monotonic() - started
+    prepared.mutants = read_session(prepared.session)
+
+
+def select_targets(settings: Settings, names: Sequence[str] | None) -> list[Target]:
+    if not names:
+        return list(settings.targets)
+    chosen = {settings.target(name).module for name in names}
+    return [t for t in settings.targets if t.module in chosen]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.mutation.run",
+        description="Mutation testing of the critical modules with cosmic-ray, then the gate.",
+    )
+    parser.add_argument(
+        "--module",
+        action="append",
+        metavar="M",
+        help="only this target (path, dotted name or last component); repeatable",
+    )
+    parser.add_argument(
+        "--since", metavar="REV", help="only mutate lines changed since this git revision"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="parallel workers (default: one per core)",
+    )
+    parser.add_argument("--repo", type=Path, default=Path(), help="repository root (default: .)")
+    parser.add_argument(
+        "--pycache",
+        type=Path,
+        metavar="DIR",
+        help="where the bytecode of cosmic-ray and the preloaded packages is cached"
+        " (default: .cache/mutation/pycache in the repository)",
+    )
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    repo: Path = args.repo.resolve()
+    workers_wanted: int = max(1, args.workers)
+    since: str | None = args.since
+    settings = load_settings(repo / "pyproject.toml")
+    targets = select_targets(settings, args.module)
+    if since is not None:
+        changed = diff_since(repo, since, [t.module for t in targets])
+        targets = [t for t in targets if changed.get(t.module)]
+        print(f"mutation: {len(targets)} target(s) changed since {since}", flush=True)
+    cache = repo / CACHE_DIR
+    sessions = cache / "sessions"
+    logs = cache / "logs"
+    for directory in (sessions, logs):
+        directory.mkdir(parents=True, exist_ok=True)
+    pycache: Path = args.pycache.resolve() if args.pycache else cache / "pycache"
+    env = tool_env(pycache)
+    prepared: list[Prepared] = []
+    if targets:
+        files = repository_files(repo)
+        with tempfile.TemporaryDirectory(prefix="ml-playground-mutation-") as temporary:
+            work = Path(temporary)
+            copies = [work / f"worker-{i}" for i in range(min(workers_wanted, 64))]
+            for copy in copies:
+                copy_files(repo, files, copy)
+            context = Context(repo, settings, work, sessions, since, env, threading.Event())
+            with start_workers(copies, settings, env, logs) as workers:
+                prepared = _prepare_all(context, targets, workers)
+                for item in prepared:
+                    if item.baseline_error or item.to_run == 0:
+                        continue
+                    print(
+                        f"mutation: {item.target.module}: running {item.to_run} mutant(s)"
+                        f" on {len(workers)} worker(s)",
+                        flush=True,
+                    )
+                    execute(context, item, workers)
+                    print(
+                        f"mutation: {item.target.module}: {item.to_run} mutant(s) in"
+                        f" {item.exec_seconds:.0f} s",
+                        flush=True,
+                    )
+    return _finish(repo, prepared, since, workers_wanted, time.monotonic() - started)
+
+
+def _prepare_all(
+    context: Context, targets: Sequence[Target], workers: Sequence[Worker]
+) -> list[Prepared]:
+    """Prepare the targets side by side, target i on worker i modulo the worker count."""
+    lanes: list[list[Target]] = [list(targets[i :: len(workers)]) for i in range(len(workers))]
+
+    def lane(index: int) -> list[Prepared]:
+        done: list[Prepared] = []
+        for target in lanes[index]:
+            if context.stop.is_set():
+                break
+            done.append(prepare(context, target, workers[index]))
+        return done
+
+    with ThreadPoolExecutor(max_workers=len(workers)) as pool:
+        try:
+            results = [pool.submit(lane, index) for index in range(len(workers))]
+            done = [future.result() for future in results]
+        except BaseException:
+            # Ctrl-C or a failed step: the other lanes stop after their current step.
+            context.stop.set()
+            raise
+    by_module = {p.target.module: p for lane_result in done for p in lane_result}
+    return [by_module[t.module] for t in targets]
+
+
+def _finish(
+    repo: Path, prepared: Sequence[Prepared], since: str | None, workers: int, wall: float
+) -> int:
+    summaries: list[ModuleSummary] = [
+        summarize(p.target, p.mutants, EQUIVALENT_MUTANTS) for p in prepared
+    ]
+    executed = sum(
+        m.outcome not in (Outcome.SKIPPED, Outcome.PENDING) for p in prepared for m in p.mutants
+    )
+    info = RunInfo(since=since, workers=workers, wall_seconds=wall, executed=executed)
+    unused = [] if since else unused_equivalents(EQUIVALENT_MUTANTS, summaries)
+    cache = repo / CACHE_DIR
+    (cache / "summary.md").write_text(render_markdown(summaries, info, unused), encoding="utf-8")
+    (cache / "summary.json").write_text(render_json(summaries, info, unused), encoding="utf-8")
+    ok, text = report(summaries)
+    baseline_failures = [p for p in prepared if p.baseline_error]
+    for p in baseline_failures:
+        text += (
+            f"\n{p.target.module}: baseline FAILED: its tests fail without any mutation"
+            f" ({' '.join(p.target.tests)}):\n{p.baseline_error}"
+        )
+    print(text, file=sys.stdout if ok and not baseline_failures else sys.stderr)
+    print(
+        f"mutation: {executed} mutant(s) in {wall:.0f} s ({info.mutants_per_minute:.1f} per"
+        f" minute, {workers} worker(s)); summary in {(CACHE_DIR / 'summary.md').as_posix()}",
+        flush=True,
+    )
+    return 0 if ok and not baseline_failures else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except (ConfigError, SinceError, SnapshotError, SessionError, RunError) as exc:
+        print(f"mutation: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mutation: interrupted; the working tree was never mutated", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

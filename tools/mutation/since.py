@@ -1,0 +1,115 @@
+"""``--since REV``: mutate only the lines changed since a git revision.
+
+Two steps, both reading git without changing anything:
+
+- :func:`changed_lines` parses ``git diff -U0 REV`` (REV against the working tree, so staged,
+  unstaged and committed changes all count) into the new-side line numbers of every changed
+  file. A target whose module has no changed line is not run at all (no session, no baseline).
+- In a target that has changes, cosmic-ray's own git filter (``cr-filter-git``, configured by
+  ``[cosmic-ray.filters.git-filter] branch = REV``) records every mutant outside the changed
+  lines as skipped; :func:`git_filter_command` is its command line. It runs ``git diff`` in the
+  original repository, whose working tree is what the copies were made from.
+
+Deleted lines leave nothing to mutate; a new, untracked file has no diff and is not selected.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(?P<start>\d+)(?:,(?P<count>\d+))? @@")
+
+GIT_DIFF_CONFIG = {
+    # cr-filter-git reads "+++ b/<path>" lines; these settings would change that prefix.
+    "diff.noprefix": "false",
+    "diff.mnemonicPrefix": "false",
+    "color.ui": "false",
+}
+
+
+class SinceError(Exception):
+    """The revision is unknown, or git failed (one line)."""
+
+
+def git_config_env(base: dict[str, str]) -> dict[str, str]:
+    """``base`` plus :data:`GIT_DIFF_CONFIG` as command-line-level git configuration."""
+    env = dict(base)
+    env["GIT_CONFIG_COUNT"] = str(len(GIT_DIFF_CONFIG))
+    for index, (key, value) in enumerate(GIT_DIFF_CONFIG.items()):
+        env[f"GIT_CONFIG_KEY_{index}"] = key
+        env[f"GIT_CONFIG_VALUE_{index}"] = value
+    return env
+
+
+def changed_lines(diff: str) -> dict[str, frozenset[int]]:
+    """New-side line numbers per file (repository-relative, ``/``-separated) in a ``-U0`` diff.
+
+    Files whose changes are only deletions map to an empty set."""
+    changed: dict[str, set[int]] = {}
+    current: str | None = None
+    for line in diff.splitlines():
+        if line.startswith("+++ "):
+            target = line[4:]
+            current = target[2:] if target.startswith("b/") else None
+            if current is not None:
+                changed.setdefault(current, set())
+            continue
+        match = _HUNK.match(line)
+        if match and current is not None:
+            start = int(match["start"])
+            count = int(match["count"]) if match["count"] is not None else 1
+            changed[current].update(range(start, start + count))
+    return {path: frozenset(lines) for path, lines in changed.items()}
+
+
+def _git(repo: Path, *args: str) -> str:
+    try:
+        completed = subprocess.run(
+            ["git", *args],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=False,
+            env=git_config_env(dict(os.environ)),
+        )
+    except OSError as exc:
+        raise SinceError(f"cannot run git ({exc})") from None
+    if completed.returncode != 0:
+        first = (completed.stderr.strip().splitlines() or ["(no message)"])[0]
+        raise SinceError(f"git {' '.join(args)} failed: {first}")
+    return completed.stdout
+
+
+def resolve(repo: Path, rev: str) -> str:
+    """The commit id of ``rev``; :class:`SinceError` when git does not know it."""
+    try:
+        commit = _git(
+            repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
+        )
+    except SinceError:
+        raise SinceError(f"unknown revision {rev!r} (not a commit in {repo.as_posix()})") from None
+    return commit.strip()
+
+
+def diff_since(repo: Path, rev: str, paths: Iterable[str]) -> dict[str, frozenset[int]]:
+    """:func:`changed_lines` of ``git diff -U0 REV -- PATHS`` in ``repo``."""
+    resolve(repo, rev)
+    output = _git(repo, "diff", "--no-ext-diff", "--no-renames", "-U0", rev, "--", *paths)
+    return changed_lines(output)
+
+
+def git_filter_command(session: Path, config: Path) -> list[str]:
+    """cosmic-ray's git filter on ``session``, reading the revision from ``config``."""
+    return [
+        sys.executable,
+        "-m",
+        "cosmic_ray.tools.filters.git",
+        "--config",
+        str(config),
+        str(session),
+    ]

@@ -1,0 +1,50 @@
+"""Copies of the working tree for cosmic-ray to mutate, so the real one is never touched.
+
+cosmic-ray writes each mutant into the module file on disk and restores it after the test
+run. Run in the repository itself, a crash, a kill or Ctrl-C between the two would leave a
+mutant in the source. So every worker gets its own copy of the working tree in a temporary
+directory: the files git tracks or would track (``git ls-files --cached --others
+--exclude-standard``: uncommitted edits and new files included, ignored files such as
+``.venv`` and ``.cache`` left out), with their modification times (``shutil.copy2``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+
+
+class SnapshotError(Exception):
+    """The repository's files could not be listed or copied (one line)."""
+
+
+def repository_files(repo: Path) -> list[str]:
+    """Repository-relative paths of the working tree's files (tracked or untracked, not
+    ignored), sorted; tracked files deleted from the working tree are left out."""
+    try:
+        completed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=repo,
+            capture_output=True,
+            check=False,
+        )
+    except OSError as exc:
+        raise SnapshotError(f"cannot run git ({exc})") from None
+    if completed.returncode != 0:
+        message = completed.stderr.decode("utf-8", errors="replace").strip()
+        raise SnapshotError(f"{repo.as_posix()} is not a git working tree ({message})")
+    names = {name for name in completed.stdout.decode("utf-8").split("\0") if name}
+    return sorted(name for name in names if (repo / name).is_file() or (repo / name).is_symlink())
+
+
+def copy_files(repo: Path, files: Iterable[str], destination: Path) -> None:
+    """Copy ``files`` (relative to ``repo``) to the same places under ``destination``."""
+    for name in files:
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            shutil.copy2(repo / name, target, follow_symlinks=False)
+        except OSError as exc:
+            raise SnapshotError(f"cannot copy {name} ({exc})") from None

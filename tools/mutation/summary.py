@@ -1,0 +1,277 @@
+"""From the mutants of each target to the per-module figures and the report files.
+
+Pure functions: :func:`summarize` counts one target's mutants (killed, timeout, survived,
+equivalent, incompetent, skipped, pending) and computes its score; :func:`render_markdown` and
+:func:`render_json` write the report (``.cache/mutation/summary.md`` and ``.json``). Modules
+come in target order, mutants by line, column, operator and occurrence, so two runs with the
+same outcome give the same files apart from the timing figures.
+
+Score
+    ``(killed + timeout) / (killed + timeout + survived)`` in percent, where ``survived``
+    excludes the equivalent mutants listed in :mod:`tools.mutation.equivalents`. Incompetent,
+    skipped and pending mutants are not counted; a module with nothing counted has no score.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from tools.mutation.equivalents import EquivalentMutant, changed_text, find
+from tools.mutation.results import Mutant, Outcome
+from tools.mutation.targets import Target
+
+
+@dataclass(frozen=True)
+class Survivor:
+    """A surviving mutant as the report shows it."""
+
+    module: str
+    line: int
+    column: int
+    operator: str
+    occurrence: int
+    diff: str
+    reason: str = ""
+    """For an equivalent mutant: why it cannot be killed."""
+
+    @classmethod
+    def of(cls, mutant: Mutant, reason: str = "") -> Survivor:
+        return cls(
+            mutant.module,
+            mutant.line,
+            mutant.column,
+            mutant.operator,
+            mutant.occurrence,
+            mutant.diff,
+            reason,
+        )
+
+    @property
+    def location(self) -> str:
+        return f"{self.module}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    module: str
+    min_score: float
+    killed: int = 0
+    timeout: int = 0
+    survived: int = 0
+    equivalent: int = 0
+    incompetent: int = 0
+    skipped: int = 0
+    pending: int = 0
+    survivors: tuple[Survivor, ...] = ()
+    equivalents: tuple[Survivor, ...] = ()
+    skip_notes: tuple[tuple[str, int], ...] = field(default=())
+    """How many mutants were skipped for each reason, by reason."""
+
+    @property
+    def total(self) -> int:
+        return (
+            self.killed
+            + self.timeout
+            + self.survived
+            + self.equivalent
+            + self.incompetent
+            + self.skipped
+            + self.pending
+        )
+
+    @property
+    def counted(self) -> int:
+        return self.killed + self.timeout + self.survived
+
+    @property
+    def score(self) -> float | None:
+        if self.counted == 0:
+            return None
+        return 100.0 * (self.killed + self.timeout) / self.counted
+
+
+def summarize(
+    target: Target, mutants: Iterable[Mutant], equivalents: Sequence[EquivalentMutant]
+) -> ModuleSummary:
+    """The figures of ``target`` from its mutants (mutants of other modules are ignored)."""
+    counts = dict.fromkeys(Outcome, 0)
+    survivors: list[Survivor] = []
+    equivalent: list[Survivor] = []
+    notes: dict[str, int] = {}
+    for mutant in sorted(mutants, key=lambda m: m.sort_key):
+        if mutant.module != target.module:
+            continue
+        if mutant.outcome is Outcome.SURVIVED:
+            entry = find(equivalents, mutant)
+            if entry is not None:
+                equivalent.append(Survivor.of(mutant, entry.reason))
+                continue
+            survivors.append(Survivor.of(mutant))
+        if mutant.outcome is Outcome.SKIPPED:
+            notes[mutant.note or "skipped"] = notes.get(mutant.note or "skipped", 0) + 1
+        counts[mutant.outcome] += 1
+    return ModuleSummary(
+        module=target.module,
+        min_score=target.min_score,
+        killed=counts[Outcome.KILLED],
+        timeout=counts[Outcome.TIMEOUT],
+        survived=counts[Outcome.SURVIVED],
+        equivalent=len(equivalent),
+        incompetent=counts[Outcome.INCOMPETENT],
+        skipped=counts[Outcome.SKIPPED],
+        pending=counts[Outcome.PENDING],
+        survivors=tuple(survivors),
+        equivalents=tuple(equivalent),
+        skip_notes=tuple(sorted(notes.items())),
+    )
+
+
+def unused_equivalents(
+    entries: Sequence[EquivalentMutant], summaries: Sequence[ModuleSummary]
+) -> list[EquivalentMutant]:
+    """Entries for a summarized module that matched none of its survivors: the line changed
+    (update the entry) or a test now kills the mutant (delete it). Only meaningful for a
+    complete run of the module (no ``--since``)."""
+    used = {
+        (s.module, s.operator, *changed_text(s.diff))
+        for summary in summaries
+        for s in summary.equivalents
+    }
+    modules = {summary.module for summary in summaries}
+    return [
+        e
+        for e in entries
+        if e.module in modules and (e.module, e.operator, e.original, e.mutated) not in used
+    ]
+
+
+def format_score(score: float | None) -> str:
+    return "n/a" if score is None else f"{score:.1f}%"
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """How the run went, for the report header."""
+
+    since: str | None = None
+    workers: int = 0
+    wall_seconds: float = 0.0
+    executed: int = 0
+    """Mutants that ran a test (killed, timeout, survived, incompetent by a worker)."""
+
+    @property
+    def mutants_per_minute(self) -> float:
+        return 60.0 * self.executed / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+
+def _verdict(summary: ModuleSummary) -> str:
+    score = summary.score
+    if score is None:
+        return "no mutants"
+    return "ok" if score >= summary.min_score else "BELOW MINIMUM"
+
+
+def render_markdown(
+    summaries: Sequence[ModuleSummary], info: RunInfo, unused: Sequence[EquivalentMutant] = ()
+) -> str:
+    lines = ["# Mutation testing summary", ""]
+    scope = f"lines changed since `{info.since}`" if info.since else "every line"
+    lines += [
+        f"Scope: {scope}. Workers: {info.workers}. Wall time: {info.wall_seconds:.0f} s."
+        f" Mutants run: {info.executed} ({info.mutants_per_minute:.1f} per minute).",
+        "",
+        "| module | killed | timeout | survived | equivalent | incompetent | skipped | score"
+        " | minimum | verdict |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for s in summaries:
+        lines.append(
+            f"| `{s.module}` | {s.killed} | {s.timeout} | {s.survived} | {s.equivalent}"
+            f" | {s.incompetent} | {s.skipped} | {format_score(s.score)}"
+            f" | {s.min_score:.1f}% | {_verdict(s)} |"
+        )
+    for s in summaries:
+        if not s.survivors:
+            continue
+        lines += ["", f"## Surviving mutants: `{s.module}`", ""]
+        for survivor in s.survivors:
+            lines += [
+                f"- `{survivor.location}` {survivor.operator} (occurrence {survivor.occurrence})",
+                "",
+                "  ```diff",
+                *(f"  {line}" for line in survivor.diff.splitlines()),
+                "  ```",
+            ]
+    equivalents = [e for s in summaries for e in s.equivalents]
+    if equivalents:
+        lines += ["", "## Equivalent mutants (not counted)", ""]
+        lines += [f"- `{e.location}` {e.operator}: {e.reason}" for e in equivalents]
+    if unused:
+        lines += ["", "## Unused equivalent-mutant entries (update or delete them)", ""]
+        lines += [f"- `{e.module}` {e.operator}: `{e.original}` -> `{e.mutated}`" for e in unused]
+    notes = sorted({note for s in summaries for note, _ in s.skip_notes})
+    if notes:
+        lines += ["", "## Skipped mutants", ""]
+        for s in summaries:
+            for note, count in s.skip_notes:
+                lines.append(f"- `{s.module}`: {count} skipped ({note})")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(
+    summaries: Sequence[ModuleSummary], info: RunInfo, unused: Sequence[EquivalentMutant] = ()
+) -> str:
+    document = {
+        "run": {
+            "since": info.since,
+            "workers": info.workers,
+            "wall_seconds": round(info.wall_seconds, 1),
+            "executed": info.executed,
+            "mutants_per_minute": round(info.mutants_per_minute, 1),
+        },
+        "modules": [
+            {
+                "module": s.module,
+                "killed": s.killed,
+                "timeout": s.timeout,
+                "survived": s.survived,
+                "equivalent": s.equivalent,
+                "incompetent": s.incompetent,
+                "skipped": s.skipped,
+                "pending": s.pending,
+                "total": s.total,
+                "score": None if s.score is None else round(s.score, 2),
+                "min_score": s.min_score,
+                "skip_notes": dict(s.skip_notes),
+                "survivors": [_survivor_json(v) for v in s.survivors],
+                "equivalents": [_survivor_json(v) for v in s.equivalents],
+            }
+            for s in summaries
+        ],
+        "unused_equivalents": [
+            {
+                "module": e.module,
+                "operator": e.operator,
+                "original": e.original,
+                "mutated": e.mutated,
+            }
+            for e in unused
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _survivor_json(survivor: Survivor) -> dict[str, object]:
+    document: dict[str, object] = {
+        "file": survivor.module,
+        "line": survivor.line,
+        "column": survivor.column,
+        "operator": survivor.operator,
+        "occurrence": survivor.occurrence,
+        "diff": survivor.diff,
+    }
+    if survivor.reason:
+        document["reason"] = survivor.reason
+    return document

@@ -1,0 +1,87 @@
+"""One cosmic-ray HTTP worker that listens on the loopback interface only.
+
+Usage: ``python tools/mutation/worker.py`` (started by :mod:`tools.mutation.run`, one per
+worker, each with its own copy of the repository as the current directory; run as a script so
+that it imports nothing from that copy).
+
+``cosmic-ray http-worker --port N`` serves cosmic-ray's mutate-and-test endpoint on every
+network interface, and that endpoint runs whatever test command a request names. This module
+serves the same endpoint (``cosmic_ray.distribution.http.handle_mutate_and_test``, which the
+``http`` distributor of ``cosmic-ray exec`` talks to) on a socket that it binds to 127.0.0.1
+itself, on a port the kernel picks, so there is no race for a free port and nothing listens
+beyond this machine. The first line on stdout is the port (the socket already accepts
+connections then); it serves until SIGTERM or SIGINT.
+
+On SIGTERM or SIGINT it first kills the test run in progress, with everything that run
+started: cosmic-ray starts each test command in a session of its own, so stopping the worker
+alone would leave a mutant's tests (possibly an endless loop) running. Finding that process
+uses ``/proc``; elsewhere only the worker stops.
+
+aiohttp and cosmic-ray are imported at run time: they come with the ``mutation`` dependency
+group, which the type checker's environment does not need.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+LOOPBACK = "127.0.0.1"
+
+
+def bind_loopback() -> socket.socket:
+    """A listening TCP socket on 127.0.0.1 with a port chosen by the kernel."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((LOOPBACK, 0))
+    sock.listen(16)
+    return sock
+
+
+def child_pids(parent: int, proc: Path = Path("/proc")) -> list[int]:
+    """The processes whose parent is ``parent``, from ``/proc`` (empty where there is none)."""
+    children: list[int] = []
+    for entry in proc.glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        fields = stat.rpartition(")")[2].split()
+        if len(fields) > 1 and fields[1] == str(parent):
+            children.append(int(entry.name))
+    return sorted(children)
+
+
+def stop(signum: int, frame: FrameType | None) -> None:
+    """Kill every test run this worker started (each leads its own process group), then exit."""
+    for pid in child_pids(os.getpid()):
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+    os._exit(128 + signum)
+
+
+def main() -> int:
+    # Run as a script, sys.path[0] is this file's directory: nothing of it is needed.
+    del sys.path[0]
+    web: Any = importlib.import_module("aiohttp.web")
+    cosmic_ray_http: Any = importlib.import_module("cosmic_ray.distribution.http")
+    sock = bind_loopback()
+    port: int = sock.getsockname()[1]
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    app = web.Application()
+    app.add_routes([web.post("/", cosmic_ray_http.handle_mutate_and_test)])
+    print(port, flush=True)
+    web.run_app(app, sock=sock, print=None, access_log=None, handle_signals=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
