@@ -185,7 +185,7 @@ def regression(session: nox.Session) -> None:
 @nox.session(python=PYTHONS, tags=CI)
 def coverage(session: nox.Session) -> None:
     """The whole suite under coverage; reports in .cache/coverage/ (term, html, json, xml)."""
-    install(session, "test", "workflow")
+    install(session, "test", "workflow", "mutation")
     env = {**TEST_ENV, "COVERAGE_FILE": SUITE_COVERAGE_FILE}
     session.run("coverage", "erase", env=env)
     session.run(
