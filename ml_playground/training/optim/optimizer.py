@@ -9,8 +9,9 @@ from torch import nn
 
 from ml_playground.configuration.models import OptimConfig
 
-# Device types with a fused AdamW kernel. On this project's reference CPU the fused kernel
-# beat the multi-tensor ("foreach") path by a clear margin, so CPU uses it too.
+# Device types with a fused AdamW kernel. CPU is included on purpose: on the 2-core reference
+# machine fused beat foreach in every comparison (reference model, interleaved runs: 41.4 vs
+# 42.8 ms/iteration with 2 threads, 56 vs 66 ms with 1).
 _FUSED_DEVICE_TYPES = frozenset({"cuda", "cpu", "mps", "xpu"})
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 import torch
@@ -23,6 +23,16 @@ def _gpt(config: ModelConfig | None = None, vocab_size: int = 11, seed: int = 0)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return GPT(config if config is not None else _config(), vocab_size)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def single_torch_thread() -> Iterator[None]:
+    """Tiny models gain nothing from a second intra-op thread, and every parallel region stalls
+    while the other core is busy (seen: ~100x slower with the machine under load)."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
 
 
 @pytest.fixture
