@@ -36,7 +36,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_PATHS = ("tests", "tools", "ml_playground")
+from tools.checks.tree_paths import paths_parser, paths_to_check
+
 PROJECT_PACKAGES = ("ml_playground", "tools")
 BANNED_MODULES = ("unittest.mock", "mock", "pytest_mock")
 MOCK_NAMES = frozenset(
@@ -360,26 +361,13 @@ def sweep(paths: Iterable[Path]) -> tuple[list[Finding], int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.checks.no_mocks",
-        description="Fail on mocks and on monkeypatching of project code.",
-    )
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        help=f"files or directories to sweep (default: {' '.join(DEFAULT_PATHS)})",
-    )
-    return parser
+    return paths_parser("no_mocks", "Fail on mocks and on monkeypatching of project code.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    given: list[Path] = args.paths
-    paths = given or [Path(name) for name in DEFAULT_PATHS if Path(name).exists()]
-    missing = [path for path in paths if not path.exists()]
-    if missing:
-        print(f"no_mocks: {missing[0].as_posix()}: no such file or directory", file=sys.stderr)
+    paths = paths_to_check("no_mocks", args.paths)
+    if paths is None:
         return 2
     findings, count = sweep(paths)
     for finding in findings:

@@ -22,7 +22,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_PATHS = ("ml_playground", "tests", "tools")
+from tools.checks.tree_paths import paths_parser, paths_to_check
+
 MARKER = "TODO(pep420)"
 _MARKER_LINE = re.compile(r"^\s*#\s*TODO\(pep420\)\s*:?\s*(?P<reason>.*?)\s*$")
 MIN_REASON_WORDS = 3
@@ -95,26 +96,15 @@ def check(paths: Iterable[Path]) -> tuple[list[Finding], list[Path]]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.checks.pep420",
-        description=f"Fail on every __init__.py without a `# {MARKER}: reason` comment.",
+    return paths_parser(
+        "pep420", f"Fail on every __init__.py without a `# {MARKER}: reason` comment."
     )
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        help=f"files or directories to check (default: {' '.join(DEFAULT_PATHS)})",
-    )
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    given: list[Path] = args.paths
-    paths = given or [Path(name) for name in DEFAULT_PATHS if Path(name).exists()]
-    missing = [path for path in paths if not path.exists()]
-    if missing:
-        print(f"pep420: {missing[0].as_posix()}: no such file or directory", file=sys.stderr)
+    paths = paths_to_check("pep420", args.paths)
+    if paths is None:
         return 2
     findings, exceptions = check(paths)
     for exception in exceptions:

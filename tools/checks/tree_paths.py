@@ -1,0 +1,32 @@
+"""The command line shared by the tree checks: paths to check, defaulting to the project's."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+PROJECT_TREES = ("ml_playground", "tests", "tools")
+
+
+def paths_parser(tool: str, description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"python -m tools.checks.{tool}", description=description)
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help=f"files or directories to check (default: {' '.join(PROJECT_TREES)})",
+    )
+    return parser
+
+
+def paths_to_check(tool: str, given: Sequence[Path]) -> list[Path] | None:
+    """The given paths, or the project trees that exist; None (after one error line) if a
+    given path does not exist."""
+    paths = list(given) or [Path(name) for name in PROJECT_TREES if Path(name).exists()]
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        print(f"{tool}: {missing[0].as_posix()}: no such file or directory", file=sys.stderr)
+        return None
+    return paths
