@@ -64,6 +64,28 @@ def install(session: nox.Session, *groups: str, project: bool = True) -> None:
     )
 
 
+def run_pytest_under_coverage(
+    session: nox.Session, data_file: str, *pytest_args: str
+) -> dict[str, str]:
+    """Fresh coverage data for one strict pytest run (posargs appended), combined; returns the
+    environment the reports must use."""
+    env = {**TEST_ENV, "COVERAGE_FILE": data_file}
+    session.run("coverage", "erase", env=env)
+    session.run(
+        "coverage",
+        "run",
+        "--parallel-mode",
+        "-m",
+        "pytest",
+        *pytest_args,
+        *PYTEST_STRICT,
+        *session.posargs,
+        env=env,
+    )
+    session.run("coverage", "combine", "--quiet", env=env)
+    return env
+
+
 @nox.session(python=PYTHONS, tags=CI)
 def quality(session: nox.Session) -> None:
     """The gate: ruff, pyright, vulture, import contracts, no-mock sweep, unit + property tests."""
@@ -99,23 +121,9 @@ def quality(session: nox.Session) -> None:
         # and the sweep read only the source, and pyright checks for pythonVersion 3.11
         # whichever interpreter runs it. Behaviour (the tests) is checked on every Python.
         session.log(f"static checks run in quality-{TOOL_PYTHON}; this session runs the tests")
-    env = {**TEST_ENV, "COVERAGE_FILE": QUALITY_COVERAGE_FILE}
-    session.run("coverage", "erase", env=env)
-    session.run(
-        "coverage",
-        "run",
-        "--parallel-mode",
-        "-m",
-        "pytest",
-        "tests/unit",
-        "tests/property",
-        "-n",
-        "auto",
-        *PYTEST_STRICT,
-        *session.posargs,
-        env=env,
+    env = run_pytest_under_coverage(
+        session, QUALITY_COVERAGE_FILE, "tests/unit", "tests/property", "-n", "auto"
     )
-    session.run("coverage", "combine", "--quiet", env=env)
     # Report only: the floor (fail_under) applies to the whole suite in the coverage session.
     session.run("coverage", "report", "--fail-under=0", env=env)
 
@@ -186,20 +194,7 @@ def regression(session: nox.Session) -> None:
 def coverage(session: nox.Session) -> None:
     """The whole suite under coverage; reports in .cache/coverage/ (term, html, json, xml)."""
     install(session, "test", "workflow", "mutation")
-    env = {**TEST_ENV, "COVERAGE_FILE": SUITE_COVERAGE_FILE}
-    session.run("coverage", "erase", env=env)
-    session.run(
-        "coverage",
-        "run",
-        "--parallel-mode",
-        "-m",
-        "pytest",
-        "tests",
-        *PYTEST_STRICT,
-        *session.posargs,
-        env=env,
-    )
-    session.run("coverage", "combine", "--quiet", env=env)
+    env = run_pytest_under_coverage(session, SUITE_COVERAGE_FILE, "tests")
     # Write every file report first, then let `coverage report` apply the configured floor.
     session.run("coverage", "html", "--fail-under=0", "-d", f"{COVERAGE_DIR}/html", env=env)
     session.run(
