@@ -24,15 +24,12 @@ PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
 def _install(scratch: Scratch, out: Captured, fast_gate: list[str]) -> dict[str, str]:
-    """Copy the hooks and the workflow package into the clone and point git at them."""
+    """Copy the hooks into the clone and point git at them; they import this project's
+    ``tools.workflow`` (so coverage measures the code under test, not a copy)."""
     shutil.copytree(PROJECT_ROOT / ".githooks", scratch.root / ".githooks")
-    shutil.copytree(
-        PROJECT_ROOT / "tools" / "workflow",
-        scratch.root / "tools" / "workflow",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
     install_hooks(scratch.git, out.reporter)
     return {
+        "PYTHONPATH": str(PROJECT_ROOT),
         "WORKFLOW_PYTHON": sys.executable,
         "WORKFLOW_GATE_FAST": json.dumps(fast_gate),
         "WORKFLOW_GATE_FULL": json.dumps(fast_gate),
