@@ -12,8 +12,16 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tools.workflow.commit_flow import commit_staged
-from tools.workflow.git import Git
-from tools.workflow.hooks import install_hooks
+from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.git import ZERO_SHA, Git
+from tools.workflow.hooks import (
+    commit_msg_hook,
+    install_hooks,
+    pre_commit_hook,
+    pre_push_hook,
+)
+from tools.workflow.hooks import main as hooks_main
+from tools.workflow.quality_gate import GATE_PASSED_VARIABLE
 
 if TYPE_CHECKING:
     from tests.integration.workflow.conftest import Captured, Scratch
@@ -156,3 +164,105 @@ def test_pre_push_hook_runs_the_full_gate(
     assert "failed with exit status 3" in rejected.stderr
     assert accepted.returncode == 0, accepted.stderr
     assert seed_scratch.origin_rev("refs/heads/docs/hooks-check") == seed_scratch.rev("HEAD")
+
+
+def test_install_names_missing_hook_scripts_and_configures_nothing(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    (seed_scratch.root / ".githooks").mkdir()
+    shutil.copyfile(
+        PROJECT_ROOT / ".githooks" / "commit-msg", seed_scratch.root / ".githooks" / "commit-msg"
+    )
+
+    with pytest.raises(WorkflowError) as raised:
+        install_hooks(seed_scratch.git, out.reporter)
+
+    assert raised.value.code == ExitCode.USAGE
+    assert raised.value.message == (
+        f"{seed_scratch.root / '.githooks'}: missing hook script(s): pre-commit, pre-push"
+    )
+    assert seed_scratch.git.config("core.hooksPath") is None
+
+
+def test_install_makes_the_hook_scripts_executable(seed_scratch: Scratch, out: Captured) -> None:
+    shutil.copytree(PROJECT_ROOT / ".githooks", seed_scratch.root / ".githooks")
+    script = seed_scratch.root / ".githooks" / "pre-push"
+    script.chmod(0o644)
+
+    install_hooks(seed_scratch.git, out.reporter)
+
+    assert script.stat().st_mode & 0o777 == 0o755
+    assert "Made .githooks/pre-push executable." in out.out
+    assert "pre-commit executable" not in out.out
+
+
+def test_commit_msg_hook_wants_a_reason_for_an_oversized_change(seed_scratch: Scratch) -> None:
+    seed_scratch.stage("a.txt", seed_scratch.numbered_lines(250))
+    message = seed_scratch.base / "MSG"
+    message.write_text("docs(hooks): add a\n# a comment line\n", encoding="utf-8")
+
+    with pytest.raises(WorkflowError) as raised:
+        commit_msg_hook(seed_scratch.git, message)
+
+    assert raised.value.message == (
+        "commit-msg: the change touches 250 lines, over the 200-line budget, and the message"
+        " has no 'Large-change-reason:' trailer"
+    )
+    message.write_text("docs(hooks): add a\n\nLarge-change-reason: fixture data\n", "utf-8")
+    commit_msg_hook(seed_scratch.git, message)
+
+
+def test_pre_commit_hook_skips_the_gate_that_already_passed_on_this_index(
+    seed_scratch: Scratch, out: Captured, failing_gate: list[str]
+) -> None:
+    seed_scratch.stage("a.txt", "a\n")
+    environ = {
+        GATE_PASSED_VARIABLE: seed_scratch.index_tree(),
+        "WORKFLOW_GATE_FAST": json.dumps(failing_gate),
+    }
+
+    pre_commit_hook(seed_scratch.git, out.reporter, environ)
+
+    assert out.out == "pre-commit: the quality gate already passed on this exact index.\n"
+    seed_scratch.stage("b.txt", "b\n")
+    with pytest.raises(WorkflowError, match="failed with exit status 3"):
+        pre_commit_hook(seed_scratch.git, out.reporter, environ)
+
+
+def test_pre_push_hook_ignores_deletions_and_trusts_a_gate_passed_on_the_tree(
+    seed_scratch: Scratch, out: Captured, failing_gate: list[str]
+) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/hooks-check")
+    head = seed_scratch.commit_file("a.txt", "a\n", "docs(hooks): add a")
+    main_sha = seed_scratch.rev("main")
+    assert main_sha is not None
+    environ = {
+        GATE_PASSED_VARIABLE: seed_scratch.clone_git("rev-parse", "HEAD^{tree}"),
+        "WORKFLOW_GATE_FULL": json.dumps(failing_gate),
+    }
+    updates = (
+        f"(delete) {ZERO_SHA} refs/heads/old {main_sha}\n"
+        "garbage\n"
+        f"refs/heads/docs/hooks-check {head} refs/heads/docs/hooks-check {ZERO_SHA}\n"
+    )
+
+    verdicts = pre_push_hook(seed_scratch.git, out.reporter, environ, updates)
+
+    assert [(verdict.sha, verdict.ok) for verdict in verdicts] == [(head, True)]
+    assert "Quality gate" not in out.out
+
+
+def test_the_hook_command_line_refuses_unknown_hooks_and_missing_arguments(
+    seed_scratch: Scratch, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert hooks_main([]) == ExitCode.USAGE
+    assert hooks_main(["post-merge"]) == ExitCode.USAGE
+    assert (
+        capsys.readouterr().err.count(
+            "usage: python -m tools.workflow.hooks {commit-msg|pre-commit|pre-push} [args]"
+        )
+        == 2
+    )
+    monkeypatch.chdir(seed_scratch.root)
+    assert hooks_main(["commit-msg"]) == ExitCode.USAGE
+    assert "commit-msg: expected the message file path" in capsys.readouterr().err
