@@ -24,9 +24,9 @@ EXIT_OK, EXIT_INTERRUPTED = 0, 130  # failures take the exit_code of their Playg
 PROG = "ml-playground"
 
 
-def package_version() -> str:
+def package_version(distribution: str = "ml-playground") -> str:
     try:
-        return metadata.version("ml-playground")
+        return metadata.version(distribution)
     except metadata.PackageNotFoundError:
         return "0+unknown"
 

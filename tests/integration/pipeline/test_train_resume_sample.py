@@ -21,8 +21,10 @@ from ml_playground.training.trainer import TrainingOutcome, checkpoint_dir, metr
 pytestmark = pytest.mark.integration
 
 
-def experiment(config_path: Path, out_dir: Path, **runtime: object) -> ExperimentConfig:
-    overrides = {"runtime": {"out_dir": str(out_dir), **runtime}}
+def experiment(
+    config_path: Path, out_dir: Path, optim: dict[str, object] | None = None, **runtime: object
+) -> ExperimentConfig:
+    overrides = {"runtime": {"out_dir": str(out_dir), **runtime}, "optim": optim or {}}
     env = {TRAIN_OVERRIDES_ENV: json.dumps(overrides)}
     return load_experiment(exp_config=config_path, env=env, cwd=config_path.parent)
 
@@ -126,3 +128,31 @@ def test_resume_refuses_a_checkpoint_of_another_model(prepared: Path, tmp_path: 
     bigger = load_experiment(exp_config=prepared, env=env, cwd=prepared.parent)
     with pytest.raises(CheckpointError, match=r"different model \(n_embd 16 != 32\)"):
         run_training(bigger)
+
+
+def test_a_crash_before_the_checkpoint_rewinds_the_metrics_and_replays_the_lost_steps(
+    prepared: Path, tmp_path: Path
+) -> None:
+    """A run killed while saving at iteration 8 (its metrics already hold iterations 5-8)
+    resumes from iteration 4: the records after 4 are dropped and written again, and the
+    result, EMA shadows included, is that of an uninterrupted run (here without gradient
+    clipping)."""
+    settings: dict[str, object] = {"max_iters": 8, "eval_interval": 4, "ema_decay": 0.9}
+    no_clipping: dict[str, object] = {"grad_clip": 0.0}
+    straight = experiment(prepared, tmp_path / "straight", no_clipping, **settings)
+    crashed = experiment(prepared, tmp_path / "crashed", no_clipping, **settings)
+    run_training(straight)
+    run_training(crashed)
+    for lost in checkpoint_dir(tmp_path / "crashed").glob("*_00000008.pt"):
+        lost.unlink()
+    assert max(int(r["iter"]) for r in records(crashed)) == 8  # type: ignore[call-overload]
+
+    replayed = run_training(crashed)
+
+    assert (replayed.iterations, replayed.interrupted) == (8, False)
+    assert records(crashed) == records(straight)
+    final = read_checkpoint(checkpoint_dir(tmp_path / "straight") / "last_00000008.pt")
+    final_replayed = read_checkpoint(checkpoint_dir(tmp_path / "crashed") / "last_00000008.pt")
+    assert final["ema"].keys() == final_replayed["ema"].keys()
+    for name, tensor in final["ema"].items():
+        assert torch.equal(tensor, final_replayed["ema"][name]), name

@@ -1,13 +1,16 @@
+"""The command line in process: arguments, exit codes and one-line errors."""
+
 from __future__ import annotations
 
 import io
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from ml_playground.cli import main, package_version
+from ml_playground.cli import StopRequest, main, package_version
 
 pytestmark = pytest.mark.unit
 
@@ -95,4 +98,69 @@ def test_start_text_outside_the_vocabulary_is_a_usage_error(tiny_experiment: Pat
     code, _, err = run_cli("sample", "--exp-config", str(tiny_experiment))
     assert code == 2
     assert "'☃'" in err
+    assert err.count("\n") == 1
+
+
+def test_a_source_tree_without_installed_metadata_reports_an_unknown_version() -> None:
+    assert package_version("ml-playground-not-installed") == "0+unknown"
+
+
+def test_the_first_ctrl_c_asks_to_stop_and_the_second_aborts() -> None:
+    notes: list[str] = []
+    stop = StopRequest(notes.append)
+    assert not stop()
+
+    stop.handle(signal.SIGINT, None)
+    assert stop()
+    assert notes == ["stopping after this iteration; a last checkpoint will be saved"]
+    with pytest.raises(KeyboardInterrupt):
+        stop.handle(signal.SIGINT, None)
+    assert len(notes) == 1
+
+
+@pytest.mark.parametrize("command", ["prepare", "sample", "loop"])
+def test_under_torchrun_only_train_runs(command: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    code, out, err = run_cli(command)
+    assert (code, out) == (2, "")
+    assert err == (
+        "ml-playground: error: under torchrun only `train` runs; run `ml-playground prepare`"
+        " before and `ml-playground sample` after it\n"
+    )
+
+
+class InterruptedStream(io.StringIO):
+    """An output stream whose writer is interrupted by Ctrl-C."""
+
+    def write(self, s: str) -> int:
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_outside_training_exits_130_with_one_line() -> None:
+    err = io.StringIO()
+    assert main(["experiments"], stdout=InterruptedStream(), stderr=err) == 130
+    assert err.getvalue() == "ml-playground: interrupted\n"
+
+
+def test_an_empty_start_text_is_a_usage_error(tiny_experiment: Path) -> None:
+    assert run_cli("prepare", "--exp-config", str(tiny_experiment))[0] == 0
+    text = tiny_experiment.read_text(encoding="utf-8")
+    tiny_experiment.write_text(text.replace('start = "def "', 'start = ""'), encoding="utf-8")
+    assert run_cli("sample", "--exp-config", str(tiny_experiment)) == (
+        2,
+        "",
+        "ml-playground: error: sample.start: expected a non-empty start text\n",
+    )
+
+
+def test_an_unreadable_start_file_is_a_usage_error(tiny_experiment: Path) -> None:
+    assert run_cli("prepare", "--exp-config", str(tiny_experiment))[0] == 0
+    text = tiny_experiment.read_text(encoding="utf-8")
+    tiny_experiment.write_text(
+        text.replace('start = "def "', 'start = "FILE:prompt.txt"'), encoding="utf-8"
+    )
+    code, out, err = run_cli("sample", "--exp-config", str(tiny_experiment))
+    missing = tiny_experiment.parent / "prompt.txt"
+    assert (code, out) == (2, "")
+    assert err.startswith(f"ml-playground: error: sample.start: cannot read start file {missing} (")
     assert err.count("\n") == 1

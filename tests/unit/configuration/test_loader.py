@@ -51,6 +51,13 @@ def test_relative_paths_resolve_against_the_declaring_file(tmp_path: Path) -> No
     assert config.prepare.data_dir == tmp_path / "elsewhere" / "out" / "data"
 
 
+def test_an_absolute_start_file_is_kept_as_declared(tmp_path: Path) -> None:
+    prompt = tmp_path / "prompts" / "start.txt"
+    exp = write(tmp_path / "exps" / "mine.toml", f'[sample]\nstart = "FILE:{prompt.as_posix()}"\n')
+    config = load_experiment(exp_config=exp, env={}, cwd=tmp_path)
+    assert config.sample.start == f"FILE:{prompt}"
+
+
 def test_exp_config_named_config_toml_takes_its_directory_name(tmp_path: Path) -> None:
     exp = write(tmp_path / "tiny" / "config.toml", "")
     assert load_experiment(exp_config=exp, env={}, cwd=tmp_path).name == "tiny"

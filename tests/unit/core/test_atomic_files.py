@@ -5,7 +5,7 @@ from typing import cast
 
 import pytest
 
-from ml_playground.core.atomic_files import atomic_write_bytes, write_staged
+from ml_playground.core.atomic_files import atomic_write_bytes, fsync_directory, write_staged
 
 pytestmark = pytest.mark.unit
 
@@ -52,3 +52,10 @@ def test_failed_rename_keeps_the_target_and_removes_the_temporary_file(tmp_path:
 
     assert [p.name for p in tmp_path.iterdir()] == ["occupied"]
     assert (target / "inside.txt").read_bytes() == b"kept"
+
+
+def test_syncing_a_directory_that_cannot_be_opened_is_a_no_op(tmp_path: Path) -> None:
+    """Where directories cannot be opened (Windows), the rename is as durable as it gets."""
+    missing = tmp_path / "missing"
+    fsync_directory(missing)
+    assert not missing.exists()

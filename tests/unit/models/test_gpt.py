@@ -112,6 +112,12 @@ def test_heads_must_divide_the_embedding() -> None:
         GPT(config, 11)
 
 
+def test_an_empty_vocabulary_is_rejected() -> None:
+    config = ModelConfig(n_layer=1, n_head=2, n_embd=16, block_size=8, dropout=0.0, bias=True)
+    with pytest.raises(ValueError, match="vocab_size must be at least 1, got 0"):
+        GPT(config, 0)
+
+
 def test_same_seed_same_model_and_outputs(
     make_gpt: GPTFactory, batch: tuple[Tensor, Tensor]
 ) -> None:

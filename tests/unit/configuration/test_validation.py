@@ -1,0 +1,72 @@
+"""Building a config dataclass from merged TOML tables: each kind of bad value is refused with
+the file, the dotted key and what was expected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from ml_playground.configuration.merge import LayeredConfig, Source
+from ml_playground.configuration.models import bounds
+from ml_playground.configuration.validation import build_model
+from ml_playground.core.errors import ConfigError
+
+pytestmark = pytest.mark.unit
+
+SOURCE = Source("exp.toml", Path("/exp"))
+
+
+@dataclass(frozen=True)
+class Named:
+    name: str
+    share: float = field(metadata=bounds(high=1))
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    values: list[int]
+
+
+def layered(table: dict[str, object]) -> LayeredConfig:
+    config = LayeredConfig()
+    config.add(table, SOURCE)
+    return config
+
+
+def refusal(table: dict[str, object]) -> tuple[str, str, str]:
+    with pytest.raises(ConfigError) as raised:
+        build_model(Named, layered(table), ("top",))
+    return raised.value.source, raised.value.key_path, raised.value.expected
+
+
+def test_a_missing_key_is_named() -> None:
+    assert refusal({"top": {"share": 0.5}}) == ("exp.toml", "top.name", "missing required key")
+
+
+def test_a_value_where_a_table_belongs_is_refused() -> None:
+    assert refusal({"top": 3}) == ("exp.toml", "top", "expected a table, got 3")
+
+
+def test_a_string_field_refuses_a_number() -> None:
+    assert refusal({"top": {"name": 7, "share": 0.5}}) == (
+        "exp.toml",
+        "top.name",
+        "expected a string, got 7",
+    )
+
+
+def test_an_upper_bound_alone_is_stated_alone() -> None:
+    assert refusal({"top": {"name": "a", "share": 1.5}}) == (
+        "exp.toml",
+        "top.share",
+        "expected a value <= 1, got 1.5",
+    )
+    built = build_model(Named, layered({"top": {"name": "a", "share": -3}}), ("top",))
+    assert built == Named("a", -3.0)
+
+
+def test_a_field_type_without_a_converter_is_a_programming_error() -> None:
+    with pytest.raises(TypeError, match=r"unsupported config field type list\[int\] at top.values"):
+        build_model(Unsupported, layered({"top": {"values": [1]}}), ("top",))
