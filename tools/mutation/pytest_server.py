@@ -87,54 +87,46 @@ def run_child(request: dict[str, object], fds: list[int]) -> int:
     return status
 
 
-def _pidfd(pid: int) -> int | None:
-    """A descriptor that becomes readable when ``pid`` exits (Linux); None elsewhere, where
-    :func:`_wait` polls instead."""
-    if sys.platform == "linux":
-        return os.pidfd_open(pid)
-    return None
+def _wait(pid: int, connection: socket.socket, exited: int) -> int | None:
+    """The child's exit code, or None when the client left first (the child is killed).
 
-
-def _wait(pid: int, connection: socket.socket) -> int | None:
-    """The child's exit code, or None when the client left first (the child is killed)."""
-    selector = selectors.DefaultSelector()
-    selector.register(connection, selectors.EVENT_READ)
-    pidfd = _pidfd(pid)
-    if pidfd is not None:
-        selector.register(pidfd, selectors.EVENT_READ)
-    try:
-        while True:
-            events = selector.select(timeout=None if pidfd is not None else 0.05)
-            if any(key.fileobj is connection for key, _ in events) and not connection.recv(1):
-                with contextlib.suppress(OSError):
-                    os.killpg(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                return None
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                return os.waitstatus_to_exitcode(status)
-    finally:
-        selector.close()
-        if pidfd is not None:
-            os.close(pidfd)
+    ``exited`` is the read end of a pipe whose write end only the child holds: it reaches end
+    of file when the child exits, on every POSIX system. The client sends nothing after its
+    request, so a readable connection means that the client closed it.
+    """
+    with selectors.DefaultSelector() as selector:
+        selector.register(connection, selectors.EVENT_READ)
+        selector.register(exited, selectors.EVENT_READ)
+        events = selector.select()
+    if any(key.fileobj is connection for key, _ in events):
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        return None
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
 
 
 def handle(connection: socket.socket) -> None:
     request, fds = read_request(connection)
+    exited, child_alive = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child never returns
+        os.close(exited)
         status = FALLBACK_STATUS
         try:
             status = run_child(request, fds)
         finally:
             os._exit(status)
+    os.close(child_alive)
     for fd in fds:
         os.close(fd)
     _running.append(pid)
     try:
-        code = _wait(pid, connection)
+        code = _wait(pid, connection, exited)
     finally:
         _running.remove(pid)
+        os.close(exited)
     if code is None:
         return
     reply = "fallback\n" if code == FALLBACK_STATUS else f"exit {code}\n"
