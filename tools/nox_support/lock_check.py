@@ -56,7 +56,7 @@ def judge_lock(*, lock_exists: bool, returncode: int | None, uv_output: str = ""
             message=f"uv was not found, so {LOCKFILE} cannot be checked: install uv, "
             "then run `uv lock`.",
         )
-    if STALE_MARKER in uv_output:
+    if STALE_MARKER in " ".join(uv_output.split()):  # uv wraps its messages at $COLUMNS
         return LockVerdict(
             ok=False,
             message=f"{LOCKFILE} is out of date with pyproject.toml: run `uv lock`, "

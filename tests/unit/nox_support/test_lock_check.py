@@ -45,6 +45,13 @@ def test_a_stale_lockfile_says_to_run_uv_lock() -> None:
     assert verdict.detail == ""
 
 
+def test_a_stale_lockfile_is_recognised_when_uv_wraps_its_message() -> None:
+    """uv wraps at $COLUMNS: on a narrow terminal the marker spans two lines."""
+    wrapped = "error: The lockfile at `uv.lock` needs to\n  be updated, but `--check` was given.\n"
+    verdict = judge_lock(lock_exists=True, returncode=1, uv_output=wrapped)
+    assert verdict.message.startswith("uv.lock is out of date with pyproject.toml")
+
+
 def test_an_unexpected_uv_failure_keeps_uv_s_first_error_line() -> None:
     output = "Using CPython 3.11\nerror: No solution found when resolving dependencies\n  cause: x"
     verdict = judge_lock(lock_exists=True, returncode=2, uv_output=output)
@@ -145,3 +152,24 @@ def test_main_is_silent_and_exits_0_when_current(
 ) -> None:
     assert main(["--project", str(locked_project), "--uv", uv]) == 0
     assert capsys.readouterr() == ("", "")
+
+
+def test_main_shows_uv_s_own_error_when_the_cause_is_unexpected(
+    locked_project: Path,
+    uv: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "1000")  # uv wraps its message at the terminal width
+    (locked_project / "pyproject.toml").write_text("[project\n", encoding="utf-8")
+    assert main(["--project", str(locked_project), "--uv", uv]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    message, detail = captured.err.splitlines()
+    assert message == (
+        "error: uv.lock could not be checked against pyproject.toml: run `uv lock` to see why"
+        " and to update it."
+    )
+    # uv's first error line (its quoting of the file name differs between uv versions).
+    assert detail.startswith("  uv said: error: Failed to parse: ")
+    assert "pyproject.toml" in detail
