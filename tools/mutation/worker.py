@@ -14,8 +14,8 @@ connections then); it serves until SIGTERM or SIGINT.
 
 On SIGTERM or SIGINT it first kills the test run in progress, with everything that run
 started: cosmic-ray starts each test command in a session of its own, so stopping the worker
-alone would leave a mutant's tests (possibly an endless loop) running. Finding that process
-uses ``/proc``; elsewhere only the worker stops.
+alone would leave a mutant's tests (possibly an endless loop) running. That process is found
+in the process table that ``ps`` lists (the same on Linux and macOS).
 
 aiohttp and cosmic-ray are imported at run time: they come with the ``mutation`` dependency
 group, which the type checker's environment does not need.
@@ -28,8 +28,9 @@ import importlib
 import os
 import signal
 import socket
+import subprocess
 import sys
-from pathlib import Path
+from collections.abc import Sequence
 from types import FrameType
 from typing import Any
 
@@ -44,30 +45,43 @@ def bind_loopback() -> socket.socket:
     return sock
 
 
-def child_pids(parent: int, proc: Path = Path("/proc")) -> list[int]:
-    """The processes whose parent is ``parent``, from ``/proc`` (empty where there is none)."""
+def child_pids(parent: int, table: str) -> list[int]:
+    """The processes whose parent is ``parent``, from ``ps -A -o pid= -o ppid=`` output."""
     children: list[int] = []
-    for entry in proc.glob("[0-9]*"):
-        try:
-            stat = (entry / "stat").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-        fields = stat.rpartition(")")[2].split()
-        if len(fields) > 1 and fields[1] == str(parent):
-            children.append(int(entry.name))
+    for row in table.splitlines():
+        fields = row.split()
+        if len(fields) == 2 and fields[1] == str(parent) and fields[0].isdigit():
+            children.append(int(fields[0]))
     return sorted(children)
+
+
+PS_COMMAND = ("ps", "-A", "-o", "pid=", "-o", "ppid=")
+
+
+def process_table(command: Sequence[str] = PS_COMMAND) -> str:
+    """Every process with its parent, one ``pid ppid`` row each; empty when ``ps`` fails."""
+    try:
+        listed = subprocess.run(
+            list(command),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return listed.stdout
 
 
 def stop(signum: int, frame: FrameType | None) -> None:
     """Kill every test run this worker started (each leads its own process group), then exit."""
-    for pid in child_pids(os.getpid()):
+    for pid in child_pids(os.getpid(), process_table()):
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
     os._exit(128 + signum)
 
 
-def main() -> int:
+def main() -> None:
     # Run as a script, sys.path[0] is this file's directory: nothing of it is needed.
     del sys.path[0]
     web: Any = importlib.import_module("aiohttp.web")
@@ -80,8 +94,7 @@ def main() -> int:
     app.add_routes([web.post("/", cosmic_ray_http.handle_mutate_and_test)])
     print(port, flush=True)
     web.run_app(app, sock=sock, print=None, access_log=None, handle_signals=False)
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

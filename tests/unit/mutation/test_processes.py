@@ -14,7 +14,7 @@ from tools.mutation.pytest_client import SOCKET_NAME, request_bytes, run_on_serv
 from tools.mutation.pytest_server import repository_modules
 from tools.mutation.run import tool_env
 from tools.mutation.snapshot import SnapshotError, copy_files, repository_files
-from tools.mutation.worker import bind_loopback, child_pids
+from tools.mutation.worker import bind_loopback, child_pids, process_table
 
 pytestmark = pytest.mark.unit
 
@@ -58,6 +58,27 @@ def test_the_copy_holds_tracked_and_new_files_but_not_ignored_or_deleted(tmp_pat
         repository_files(tmp_path / "copy")
 
 
+def test_without_git_the_files_cannot_be_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
+    with pytest.raises(SnapshotError) as failed:
+        repository_files(tmp_path)
+    assert str(failed.value) == "cannot run git ([Errno 2] No such file or directory: 'git')"
+
+
+def test_a_file_that_cannot_be_copied_is_named(tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "kept.py").write_text("x = 1\n")
+    with pytest.raises(SnapshotError) as failed:
+        copy_files(tmp_path / "repo", ["kept.py", "gone.py"], tmp_path / "copy")
+    assert str(failed.value) == (
+        "cannot copy gone.py ([Errno 2] No such file or directory:"
+        f" '{tmp_path / 'repo' / 'gone.py'}')"
+    )
+    assert (tmp_path / "copy" / "kept.py").read_text() == "x = 1\n"
+
+
 def test_the_worker_socket_listens_on_loopback_only() -> None:
     with bind_loopback() as sock:
         host, port = sock.getsockname()
@@ -67,18 +88,21 @@ def test_the_worker_socket_listens_on_loopback_only() -> None:
 
 
 def test_child_pids_lists_the_processes_this_one_started() -> None:
-    if not Path("/proc/self/stat").exists():
-        pytest.skip("no /proc on this system")
     child = subprocess.Popen(
         [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
     )
     try:
-        assert child.pid in child_pids(os.getpid())
-        assert child_pids(child.pid) == []
+        table = process_table()
+        assert child.pid in child_pids(os.getpid(), table)
+        assert child_pids(child.pid, table) == []
     finally:
         assert child.stdin is not None
         child.stdin.close()
         child.wait(timeout=30)
+
+
+def test_without_ps_the_process_table_is_empty(tmp_path: Path) -> None:
+    assert process_table([str(tmp_path / "no-ps")]) == ""
 
 
 def test_the_request_is_length_prefixed_json() -> None:
