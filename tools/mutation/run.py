@@ -117,7 +117,7 @@ class Prepared:
     exec_seconds: float = 0.0
 
 
-def _run(command: Sequence[str], *, cwd: Path, env: dict[str, str]) -> str:
+def run_tool(command: Sequence[str], *, cwd: Path, env: dict[str, str]) -> str:
     """Run a tool; its stdout, or :class:`RunError` with the end of its output."""
     completed = subprocess.run(
         list(command), cwd=cwd, env=env, capture_output=True, text=True, check=False
@@ -149,14 +149,16 @@ def _started(process: subprocess.Popen[str], expected: str, log: Path, what: str
     return line
 
 
-def _stop(processes: Sequence[subprocess.Popen[str]]) -> None:
-    """SIGTERM (each kills its test run first), then SIGKILL after a grace period."""
+def stop_processes(
+    processes: Sequence[subprocess.Popen[str]], grace: float = WORKER_STOP_SECONDS
+) -> None:
+    """SIGTERM (each kills its test run first), then SIGKILL after ``grace`` seconds."""
     for process in processes:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
     for process in processes:
         try:
-            process.wait(timeout=WORKER_STOP_SECONDS)
+            process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -225,7 +227,7 @@ def start_workers(
                 worker.url = f"http://127.0.0.1:{port}"
             yield workers
         finally:
-            _stop(processes)
+            stop_processes(processes)
 
 
 def skip_annotations(session: Path, copy: Path, module: str) -> list[Mutant]:
@@ -270,7 +272,7 @@ def prepare(context: Context, target: Target, worker: Worker) -> Prepared:
     )
     prepared.session.unlink(missing_ok=True)
     copy = worker.directory
-    _run([*COSMIC_RAY, "init", str(config), str(prepared.session)], cwd=copy, env=context.env)
+    run_tool([*COSMIC_RAY, "init", str(config), str(prepared.session)], cwd=copy, env=context.env)
     excluded = [
         m.job_id
         for m in read_session(prepared.session)
@@ -278,7 +280,7 @@ def prepare(context: Context, target: Target, worker: Worker) -> Prepared:
     ]
     mark_skipped(prepared.session, excluded, OPERATOR_NOTE)
     if context.since is not None:
-        _run(
+        run_tool(
             git_filter_command(prepared.session, config),
             cwd=context.repo,
             env=git_config_env(context.env),
@@ -315,7 +317,7 @@ def execute(context: Context, prepared: Prepared, workers: Sequence[Worker]) -> 
         encoding="utf-8",
     )
     started = time.monotonic()
-    _run(
+    run_tool(
         [*COSMIC_RAY, "exec", str(config), str(prepared.session)],
         cwd=workers[0].directory,
         env=context.env,
