@@ -6,6 +6,10 @@ and ``not value < low`` (killed) and ``value <= low`` (survives: ``clamp(low, lo
 either way, an equivalent mutant); on line 7 ``high is not None`` and ``not high is None``
 (killed). With a minimum score of 90 the gate fails (4 of 5 is 80%) and names the module and
 the survivor; the module's file is unchanged after the run.
+
+The other runs change the repository: a second target whose only mutants the operator filter
+excludes, a test that fails without any mutation (the baseline fails the run), and a test that
+waits until the test lets it go, so that Ctrl-C arrives while a target is being prepared.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import select
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from tools.mutation.results import Outcome, mark_skipped, read_session
+from tools.mutation.run import main
 
 pytestmark = [
     pytest.mark.unit,
@@ -185,3 +192,152 @@ def test_an_unknown_revision_is_a_usage_error(tiny_repo: Path, pycache: Path) ->
     result = run_tool(tiny_repo, pycache, "--since", "no-such-revision")
     assert result.returncode == 2
     assert "unknown revision 'no-such-revision'" in result.stderr
+
+
+TWO_TARGETS = """\
+[tool.cosmic-ray]
+module-path = ["pkg/calc.py", "pkg/limits.py"]
+timeout = 30.0
+excluded-modules = []
+test-command = "python -m pytest -x -q -p no:cacheprovider -W error {tests}"
+
+[tool.cosmic-ray.distributor]
+name = "http"
+
+[tool.cosmic-ray.filters.operators-filter]
+exclude-operators = ["core/NumberReplacer"]
+
+[tool.ml_playground.mutation]
+timeout-factor = 5.0
+test-env = { PYTHONHASHSEED = "0" }
+
+[tool.ml_playground.mutation.tests]
+"pkg/calc.py" = ["tests/test_calc.py"]
+"pkg/limits.py" = ["tests/test_limits.py"]
+
+[tool.ml_playground.mutation.min-scores]
+"pkg/calc.py" = 90.0
+"pkg/limits.py" = 90.0
+"""
+
+LIMITS = "LIMIT = 3\n"
+"""Its only mutants (3 -> 2, 3 -> 4) are of an operator the filter excludes: nothing to run."""
+
+TEST_LIMITS = """\
+from pkg.limits import LIMIT
+
+
+def test_limit() -> None:
+    assert LIMIT == 3
+"""
+
+
+def two_target_repo(repo: Path, calc_test: str) -> Path:
+    """``tiny_repo`` with a second target, ``pkg/limits.py``, and ``calc_test`` as the test of
+    ``pkg/calc.py``."""
+    (repo / "pkg" / "limits.py").write_text(LIMITS, encoding="utf-8")
+    (repo / "tests" / "test_limits.py").write_text(TEST_LIMITS, encoding="utf-8")
+    (repo / "tests" / "test_calc.py").write_text(calc_test, encoding="utf-8")
+    (repo / "pyproject.toml").write_text(TWO_TARGETS, encoding="utf-8")
+    git(repo, "add", ".")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "two")
+    return repo
+
+
+def test_a_failing_baseline_fails_the_run_and_a_target_without_mutants_is_passed_over(
+    tiny_repo: Path, pycache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = two_target_repo(tiny_repo, TEST.replace("clamp(5, 0) == 5", "clamp(5, 0) == 4"))
+
+    status = main(
+        [
+            *("--repo", str(repo), "--workers", "2", "--pycache", str(pycache)),
+            *("--module", "limits", "--module", "pkg/calc.py"),
+        ]
+    )
+
+    out, err = capsys.readouterr()
+    assert status == 1, out + err
+    assert "mutation: pkg/calc.py: running" not in out  # neither target reached exec
+    assert "mutation: pkg/limits.py: running" not in out
+    assert "mutation: 0 mutant(s) in " in out
+    assert (
+        "pkg/calc.py: baseline FAILED: its tests fail without any mutation (tests/test_calc.py):"
+        in err
+    )
+    assert "assert 5 == 4" in err
+    summary = json.loads((repo / ".cache/mutation/summary.json").read_text())
+    by_module = {m["module"]: m for m in summary["modules"]}
+    assert list(by_module) == ["pkg/calc.py", "pkg/limits.py"]
+    assert by_module["pkg/limits.py"]["skip_notes"] == {"Filtered operator": 2}
+    assert by_module["pkg/limits.py"]["killed"] == 0
+    assert by_module["pkg/calc.py"]["killed"] == 0
+    assert (repo / "pkg" / "calc.py").read_text(encoding="utf-8") == MODULE
+
+
+# Tells the test that the baseline is running, then waits until the test lets it go on.
+WAITING_TEST = """\
+import os
+
+from pkg.calc import clamp
+
+
+def test_clamp_when_told() -> None:
+    with open(os.environ["MUTATION_TEST_STARTED"], "w") as started:
+        started.write("baseline running\\n")
+    with open(os.environ["MUTATION_TEST_GO_ON"]) as go_on:
+        go_on.read()
+    assert clamp(5, 0) == 5
+"""
+
+
+def test_ctrl_c_while_preparing_stops_after_the_current_step_and_exits_130(
+    tiny_repo: Path, pycache: Path, tmp_path: Path
+) -> None:
+    repo = two_target_repo(tiny_repo, WAITING_TEST)
+    started, go_on = tmp_path / "started.fifo", tmp_path / "go-on.fifo"
+    os.mkfifo(started)
+    os.mkfifo(go_on)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("COV_CORE")},
+        "MUTATION_TEST_STARTED": str(started),
+        "MUTATION_TEST_GO_ON": str(go_on),
+    }
+    tool = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tools.mutation.run",
+            *("--repo", str(repo), "--workers", "1", "--pycache", str(pycache)),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        reader = os.open(started, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            ready, _, _ = select.select([reader], [], [], 240)
+            assert ready, "the baseline of pkg/calc.py never started"
+            assert os.read(reader, 100) == b"baseline running\n"
+        finally:
+            os.close(reader)
+
+        tool.send_signal(signal.SIGINT)
+        with go_on.open("w", encoding="utf-8"):
+            pass  # the baseline goes on and ends; the run stops before the next target
+        out, err = tool.communicate(timeout=240)
+    finally:
+        if tool.poll() is None:
+            tool.kill()
+            tool.communicate()
+
+    assert tool.returncode == 130, out + err
+    assert err.endswith("mutation: interrupted; the working tree was never mutated\n")
+    sessions = repo / ".cache/mutation/sessions"
+    assert (sessions / "pkg.calc.sqlite").is_file()
+    assert not (sessions / "pkg.limits.sqlite").exists()  # never prepared
+    assert not (repo / ".cache/mutation/summary.json").exists()
+    assert (repo / "pkg" / "calc.py").read_text(encoding="utf-8") == MODULE
