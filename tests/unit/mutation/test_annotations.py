@@ -69,3 +69,16 @@ def test_span_ends_are_exclusive() -> None:
     assert span.contains(3, 7)
     assert not span.contains(3, 8)
     assert not span.contains(2, 5)
+
+
+def test_a_function_without_a_return_annotation_has_only_its_parameters_and_locals() -> None:
+    source = (
+        "from __future__ import annotations\n\n\n"
+        "async def run(x: int, y=1 | 2):\n    total: float = x | y\n    return total\n"
+    )
+    spans = unevaluated_annotation_spans(source)
+    lines = source.splitlines()
+    assert [lines[s.start_line - 1][s.start_column : s.end_column] for s in spans] == [
+        "int",
+        "float",
+    ]

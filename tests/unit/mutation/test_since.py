@@ -82,6 +82,15 @@ def test_the_git_filter_sees_plain_b_prefixes_whatever_the_user_config(repo: Pat
     assert changed_lines(diff) == {"pkg/b.py": frozenset({2})}
 
 
+def test_without_git_on_the_path_the_revision_cannot_be_resolved(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
+    with pytest.raises(SinceError) as failed:
+        resolve(repo, "HEAD")
+    assert str(failed.value) == (f"unknown revision 'HEAD' (not a commit in {repo.as_posix()})")
+
+
 def test_the_git_filter_command_is_cosmic_rays_own() -> None:
     command = git_filter_command(Path("s.sqlite"), Path("c.toml"))
     assert command == [

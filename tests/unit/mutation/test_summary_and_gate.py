@@ -177,6 +177,19 @@ def test_unused_equivalent_entries_are_listed() -> None:
     assert unused_equivalents([EQUIVALENT, stale, elsewhere], [summary]) == [stale]
 
 
+def test_the_markdown_report_lists_unused_entries_and_modules_without_mutants() -> None:
+    stale = EquivalentMutant(MODULE, "core/AddNot", "if x:", "if not x:", "gone")
+    empty = summarize(Target("pkg/empty.py", ("tests",), 90.0), [], [])
+
+    text = render_markdown([empty], RunInfo(workers=1), [stale])
+
+    assert "| `pkg/empty.py` | 0 | 0 | 0 | 0 | 0 | 0 | n/a | 90.0% | no mutants |" in text
+    assert text.endswith(
+        "## Unused equivalent-mutant entries (update or delete them)\n\n"
+        f"- `{MODULE}` core/AddNot: `if x:` -> `if not x:`\n"
+    )
+
+
 def test_gate_main_uses_the_current_minimums(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     summary = summarize(TARGET, SOUND, [EQUIVALENT])
     summary_file = tmp_path / "summary.json"

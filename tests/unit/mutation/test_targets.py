@@ -128,6 +128,14 @@ def test_the_cosmic_ray_config_is_valid_toml_for_one_target() -> None:
             ("excluded-modules = []", 'excluded-modules = []\ndistributor = { name = "local" }'),
             r'distributor\] name must be "http"',
         ),
+        (
+            ('module-path = ["pkg/a.py", "pkg/sub/b.py"]', "module-path = 7"),
+            r"^\[tool.cosmic-ray\] module-path must be a string or a list of strings$",
+        ),
+        (
+            ('CUDA_VISIBLE_DEVICES = ""', "CUDA_VISIBLE_DEVICES = 0"),
+            r"^\[tool.ml_playground.mutation\] test-env must map names to strings$",
+        ),
     ],
 )
 def test_unusable_settings_are_reported_in_one_line(edit: tuple[str, str], message: str) -> None:
@@ -135,6 +143,12 @@ def test_unusable_settings_are_reported_in_one_line(edit: tuple[str, str], messa
     assert text != MINIMAL
     with pytest.raises(ConfigError, match=message):
         parse_settings(text)
+
+
+def test_a_table_under_a_value_that_is_no_table_is_missing() -> None:
+    with pytest.raises(ConfigError) as missing:
+        parse_settings('tool = { cosmic-ray = {}, ml_playground = "not a table" }')
+    assert str(missing.value) == "pyproject.toml has no [tool.ml_playground.mutation] table"
 
 
 def test_invalid_toml_is_a_config_error(tmp_path: Path) -> None:

@@ -1,0 +1,108 @@
+"""Reading a cosmic-ray session file: every stored outcome, and files that are not sessions.
+
+The session files are SQLite databases written here with the tables and columns cosmic-ray 8
+uses, so each stored combination of worker outcome, test outcome and output can be set up.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from tools.mutation.results import Outcome, SessionError, mutation_diff, read_session
+
+pytestmark = pytest.mark.unit
+
+SPECS = (
+    "CREATE TABLE mutation_specs (job_id TEXT, module_path TEXT, operator_name TEXT,"
+    " occurrence INTEGER, start_pos_row INTEGER, start_pos_col INTEGER, end_pos_row INTEGER)"
+)
+RESULTS = (
+    "CREATE TABLE work_results (job_id TEXT PRIMARY KEY, worker_outcome TEXT,"
+    " test_outcome TEXT, output TEXT, diff TEXT)"
+)
+
+
+def write_session(
+    path: Path, results: list[tuple[str, str | None, str | None, str | None, str | None]]
+) -> Path:
+    """A session with one mutant per result row (job ids ``j0``, ``j1``... on lines 1, 2...)."""
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute(SPECS)
+        connection.execute(RESULTS)
+        for index, row in enumerate(results):
+            connection.execute(
+                "INSERT INTO mutation_specs VALUES (?, 'pkg/a.py', 'core/AddNot', 0, ?, 4, ?)",
+                (f"j{index}", index + 1, index + 1),
+            )
+            if row[1] is not None:
+                connection.execute("INSERT INTO work_results VALUES (?, ?, ?, ?, ?)", row)
+    return path
+
+
+def test_each_stored_result_has_its_outcome(tmp_path: Path) -> None:
+    session = write_session(
+        tmp_path / "s.sqlite",
+        [
+            ("j0", "NORMAL", "KILLED", "1 failed", "--- mutation diff ---\n-a\n+b"),
+            ("j1", "NORMAL", "KILLED", "timeout", None),
+            ("j2", "NORMAL", "SURVIVED", "1 passed", "-a\n+b"),
+            ("j3", "NORMAL", "INCOMPETENT", "SyntaxError", None),
+            ("j4", "EXCEPTION", None, "worker crashed", None),
+            ("j5", "ABNORMAL", None, None, None),
+            ("j6", "SKIPPED", None, "Filtered git", None),
+            ("j7", None, None, None, None),  # no result yet
+        ],
+    )
+
+    mutants = read_session(session)
+
+    assert [(m.job_id, m.outcome, m.diff, m.note) for m in mutants] == [
+        ("j0", Outcome.KILLED, "-a\n+b", ""),
+        ("j1", Outcome.TIMEOUT, "", ""),
+        ("j2", Outcome.SURVIVED, "-a\n+b", ""),
+        ("j3", Outcome.INCOMPETENT, "", ""),
+        ("j4", Outcome.INCOMPETENT, "", ""),
+        ("j5", Outcome.INCOMPETENT, "", ""),
+        ("j6", Outcome.SKIPPED, "", "Filtered git"),
+        ("j7", Outcome.PENDING, "", ""),
+    ]
+    assert (mutants[3].line, mutants[3].column, mutants[3].end_line) == (4, 4, 4)
+
+
+def test_a_diff_without_the_banner_is_kept_whole() -> None:
+    assert mutation_diff("-a\n+b\n") == "-a\n+b"
+    assert mutation_diff("--- mutation diff ---\n-a\n+b") == "-a\n+b"
+    assert mutation_diff("") == ""
+
+
+def test_a_missing_file_is_a_session_error(tmp_path: Path) -> None:
+    with pytest.raises(SessionError) as missing:
+        read_session(tmp_path / "none.sqlite")
+    assert str(missing.value) == f"no session file {(tmp_path / 'none.sqlite').as_posix()}"
+
+
+def test_a_file_that_is_no_database_is_a_session_error(tmp_path: Path) -> None:
+    session = tmp_path / "text.sqlite"
+    session.write_text("not a database at all, but long enough to have a header page\n" * 20)
+    with pytest.raises(SessionError) as unreadable:
+        read_session(session)
+    assert str(unreadable.value) == (
+        f"{session.as_posix()}: not readable as a session (file is not a database)"
+    )
+
+
+def test_a_session_of_another_layout_is_refused(tmp_path: Path) -> None:
+    session = tmp_path / "old.sqlite"
+    with closing(sqlite3.connect(session)) as connection, connection:
+        connection.execute(SPECS)
+        connection.execute("CREATE TABLE work_results (job_id TEXT, outcome TEXT)")
+    with pytest.raises(SessionError) as refused:
+        read_session(session)
+    assert str(refused.value) == (
+        "not a cosmic-ray 8 session: table work_results lacks"
+        " ['diff', 'output', 'test_outcome', 'worker_outcome']"
+    )
