@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.nox_support.build_check import check_wheel
+from tools.nox_support.build_check import main as build_check_main
 
 pytestmark = pytest.mark.integration
 
@@ -285,20 +285,29 @@ def small_package(root: Path, wheel_config: str) -> Path:
     return dist
 
 
-def test_the_build_check_passes_a_complete_wheel(tmp_path: Path) -> None:
+def test_the_build_check_passes_a_complete_wheel(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     dist = small_package(tmp_path, 'packages = ["ml_playground"]')
-    report = check_wheel(tmp_path, dist)
-    assert report.wheel == "ml_playground-9.8.7-py3-none-any.whl"
-    assert report.findings == []
-    assert (report.packages, report.experiment_files, report.version) == (4, 1, "9.8.7")
+    assert build_check_main(["--project", str(tmp_path), "--dist", str(dist)]) == 0
+    assert capsys.readouterr().out == (
+        "build check passed: ml_playground-9.8.7-py3-none-any.whl: 4 packages import from the"
+        " wheel, 1 experiment files present, --version 9.8.7, no tests/ or tools/\n"
+    )
 
 
-def test_the_build_check_names_everything_wrong_with_a_wheel(tmp_path: Path) -> None:
+def test_the_build_check_names_everything_wrong_with_a_wheel(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     dist = small_package(
         tmp_path,
         'packages = ["ml_playground", "tools"]\nexclude = ["ml_playground/experiments"]',
     )
-    findings = check_wheel(tmp_path, dist).findings
+    assert build_check_main(["--project", str(tmp_path), "--dist", str(dist)]) == 1
+    first, *lines = capsys.readouterr().err.splitlines()
+    assert first == "error: ml_playground-9.8.7-py3-none-any.whl failed the build check:"
+    assert all(line.startswith("  - ") for line in lines)
+    findings = [line.removeprefix("  - ") for line in lines]
     assert "experiment file ml_playground/experiments/demo/config.toml is not in the wheel" in (
         findings
     )

@@ -115,14 +115,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def lint(directory: Path, linters: Sequence[Linter] | None = None) -> int:
-    """Lint the workflows of ``directory``; the exit code of :func:`main`."""
+def lint(
+    directory: Path, linters: Sequence[Linter] | None = None, python: str = sys.executable
+) -> int:
+    """Lint the workflows of ``directory`` (by default with the linters installed beside
+    ``python`` or on PATH); the exit code of :func:`main`."""
     files = workflow_files(directory)
     if not files:
         print(f"workflow_lint: no *.yml or *.yaml files in {directory.as_posix()}", file=sys.stderr)
         return 2
     try:
-        chosen = list(linters) if linters is not None else default_linters()
+        chosen = list(linters) if linters is not None else default_linters(python)
     except MissingToolError as exc:
         print(f"workflow_lint: {exc}", file=sys.stderr)
         return 2

@@ -67,6 +67,14 @@ def test_check_walks_directories_and_skips_hidden_and_cache(tmp_path: Path) -> N
     assert exceptions == [tmp_path / "a" / "b" / "__init__.py"]
 
 
+def test_a_file_given_directly_counts_only_when_it_is_an_init(tmp_path: Path) -> None:
+    (tmp_path / "module.py").write_text("", encoding="utf-8")
+    (tmp_path / "__init__.py").write_text("", encoding="utf-8")
+    assert check([tmp_path / "module.py"]) == ([], [])
+    findings, _ = check([tmp_path / "module.py", tmp_path / "__init__.py"])
+    assert [finding.path for finding in findings] == [(tmp_path / "__init__.py").as_posix()]
+
+
 def test_main_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     init = tmp_path / "__init__.py"
     init.write_text(REASON, encoding="utf-8")

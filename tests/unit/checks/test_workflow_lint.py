@@ -111,3 +111,17 @@ def test_the_default_linters_are_zizmor_offline_and_the_workflow_schema(tmp_path
 def test_main_without_workflow_files(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     assert main(["--workflows", str(tmp_path)]) == 2
     assert capfd.readouterr().err.startswith("workflow_lint: no *.yml or *.yaml files in")
+
+
+def test_missing_linters_are_named_with_the_install_step(
+    workflows: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
+    assert lint(workflows, python=str(tmp_path / "bin" / "python")) == 2
+    assert capfd.readouterr().err == (
+        "workflow_lint: zizmor is not installed; run this check through `nox -s quality`, or"
+        " `uv sync --group checks` first\n"
+    )

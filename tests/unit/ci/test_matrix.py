@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,11 +15,14 @@ from tools.ci.matrix import (
     MatrixError,
     NoxSession,
     build_matrix,
+    list_ci_sessions,
     main,
     parse_sessions,
 )
 
 pytestmark = pytest.mark.unit
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 NOX_OUTPUT = json.dumps(
     [
@@ -93,3 +98,27 @@ def test_main_reports_a_broken_session_list(
 def test_main_reports_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--nox-json", str(tmp_path / "absent.json")]) == 1
     assert capsys.readouterr().err.startswith("matrix: [Errno 2]")
+
+
+def test_main_reads_the_session_list_from_stdin() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "tools.ci.matrix", "--nox-json", "-"],
+        cwd=REPO_ROOT,
+        input=NOX_OUTPUT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout) == build_matrix(parse_sessions(NOX_OUTPUT))
+
+
+def test_a_failing_nox_listing_is_an_error_with_its_message(tmp_path: Path) -> None:
+    # No noxfile in the directory: nox cannot list anything.
+    with pytest.raises(MatrixError) as failed:
+        list_ci_sessions(sys.executable, cwd=tmp_path)
+    assert str(failed.value) == (
+        "`nox -l --json -t ci` exited with 2: nox > Failed to load Noxfile"
+        f" {tmp_path}/noxfile.py, no such file exists."
+    )

@@ -6,6 +6,7 @@ tests/integration/test_noxfile.py and in ``nox -s build`` itself.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -20,6 +21,7 @@ from tools.nox_support.build_check import (
     ProjectInfo,
     cli_version,
     import_findings,
+    main,
     package_files,
     package_modules,
     parse_probe,
@@ -256,3 +258,89 @@ def test_the_probe_imports_with_a_real_interpreter(tmp_path: Path) -> None:
 def test_cli_version_of_the_installed_project_matches_pyproject(tmp_path: Path) -> None:
     expected = project_info((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8")).version
     assert version_findings(cli_version(Path(sys.executable), tmp_path), expected) == []
+
+
+def test_source_files_walk_the_directory_when_git_cannot_list_it(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()  # not a repository git can read
+    for name in SOURCE:
+        write(tmp_path, name)
+    assert source_files(tmp_path) == sorted(SOURCE)
+
+
+# --- the command line: what stops the check before it can judge the wheel ---------------------
+
+
+def small_project(root: Path, *, with_wheel: bool = True, with_sources: bool = True) -> Path:
+    """A project directory with this project's name and version, its wheel (a plain archive of
+    the sources) in ``root/dist``; returns the dist directory."""
+    write(root, "pyproject.toml", '[project]\nname = "ml-playground"\nversion = "0.1.0"\n')
+    if with_sources:
+        for name in SOURCE:
+            write(root, name)
+    dist = root / "dist"
+    dist.mkdir()
+    if with_wheel:
+        with zipfile.ZipFile(dist / "ml_playground-0.1.0-py3-none-any.whl", "w") as archive:
+            for name in COMPLETE_WHEEL:
+                archive.writestr(name, "")
+    return dist
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    status = main(list(args))
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    return status, captured.err
+
+
+def test_without_a_wheel_the_check_cannot_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dist = small_project(tmp_path, with_wheel=False)
+    status, err = run_main(capsys, "--project", str(tmp_path), "--dist", str(dist))
+    assert status == 2
+    assert err == (
+        "error: build check could not run: no wheel ml_playground-0.1.0-*.whl in"
+        f" {dist}: run `uv build` first\n"
+    )
+
+
+def test_without_the_package_sources_the_check_cannot_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dist = small_project(tmp_path, with_sources=False)
+    status, err = run_main(capsys, "--project", str(tmp_path), "--dist", str(dist))
+    assert status == 2
+    assert err == (
+        f"error: build check could not run: no files of ml_playground found under {tmp_path}\n"
+    )
+
+
+def test_a_uv_that_cannot_start_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dist = small_project(tmp_path)
+    uv = tmp_path / "bin" / "uv"
+    status, err = run_main(capsys, "--project", str(tmp_path), "--dist", str(dist), "--uv", str(uv))
+    assert status == 2
+    assert err == (
+        f"error: build check could not run: `{uv}` could not start:"
+        f" [Errno 2] No such file or directory: '{uv}'\n"
+    )
+
+
+@pytest.mark.skipif(shutil.which("uv") is None, reason="uv is not on PATH")
+def test_a_failing_uv_step_is_named_with_its_last_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fresh environment is created; exporting the locked versions fails: no uv.lock.
+    monkeypatch.setenv("COLUMNS", "1000")  # uv wraps its message at the terminal width
+    dist = small_project(tmp_path)
+    status, err = run_main(capsys, "--project", str(tmp_path), "--dist", str(dist))
+    assert status == 2
+    assert err.startswith("error: build check could not run: `uv export --quiet --locked ")
+    command, _, last_line = err.partition("` failed (1): ")
+    assert command.endswith("/locked-constraints.txt")
+    assert last_line.startswith("error: ")  # uv's own words (they differ between versions)
+    assert "uv.lock" in last_line
+    assert err.count("\n") == 1
