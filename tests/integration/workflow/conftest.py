@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,7 @@ GUIDE = PROJECT_ROOT / ".dev-guidelines" / "GIT_VERSIONING.md"
 LEDGER = Path(".ldres") / "tv-tasks.md"
 PASSING_GATE = (sys.executable, "-c", "raise SystemExit(0)")
 FAILING_GATE = (sys.executable, "-c", "raise SystemExit(3)")
+GITHUB_URL = "https://github.com/acme/scratch.git"
 
 
 def isolated_env(home: Path) -> dict[str, str]:
@@ -152,6 +154,24 @@ class Scratch:
     def index_tree(self) -> str:
         return self.clone_git("write-tree")
 
+    def use_github_remote(self) -> None:
+        """Make origin look like a GitHub remote (``git remote get-url`` names github.com)
+        while pushes still go to the local bare origin; https is refused before any network
+        access, so a fetch fails at once, as it does offline."""
+        self.clone_git("remote", "set-url", "origin", GITHUB_URL)
+        self.clone_git("config", f"url.{self.origin}.pushInsteadOf", GITHUB_URL)
+        self.clone_git("config", "protocol.https.allow", "never")
+
+    def install_hook(self, name: str, script: str) -> Path:
+        """An executable hook of the clone, in a hooks directory outside the repository."""
+        hooks = self.base / "hooks"
+        hooks.mkdir(exist_ok=True)
+        path = hooks / name
+        path.write_text(script, encoding="utf-8")
+        path.chmod(0o755)
+        self.clone_git("config", "core.hooksPath", str(hooks))
+        return path
+
     def invoke(
         self, *args: str, extra_env: Mapping[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
@@ -186,6 +206,50 @@ def build_template(base: Path, ledger: bytes) -> None:
     scratch.raw(upstream, "push", "--quiet", "--set-upstream", "origin", "main")
     scratch.raw(base, "clone", "--quiet", no_template, "origin.git", "clone")
     scratch.raw(scratch.root, "remote", "set-url", "origin", "../origin.git")
+
+
+GhAnswer = tuple[int, str, str]
+"""What a fake ``gh`` subcommand does: exit status, stdout, stderr."""
+
+
+class FakeGh:
+    """A real executable standing in for ``gh`` (passed where the workflow takes ``gh``).
+
+    ``answers`` maps a ``gh pr`` subcommand (view, checks, create, ready) to what it prints
+    and its exit status; any other call fails. Every call's arguments are logged.
+    """
+
+    def __init__(self, directory: Path, answers: Mapping[str, GhAnswer]) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / "gh"
+        self.log = directory / "gh-calls.log"
+        cases = "".join(
+            f"  {shlex.quote(sub)}) printf '%s' {shlex.quote(stdout)};"
+            f" printf '%s' {shlex.quote(stderr)} >&2; exit {status} ;;\n"
+            for sub, (status, stdout, stderr) in answers.items()
+        )
+        self.path.write_text(
+            "#!/bin/sh\n"
+            f"printf '%s\\037' \"$@\" >> {shlex.quote(str(self.log))}\n"
+            f"printf '\\036' >> {shlex.quote(str(self.log))}\n"
+            'case "$2" in\n'
+            f"{cases}"
+            '  *) echo "unexpected gh call: $*" >&2; exit 64 ;;\n'
+            "esac\n",
+            encoding="utf-8",
+        )
+        self.path.chmod(0o755)
+
+    @property
+    def command(self) -> str:
+        return str(self.path)
+
+    def calls(self) -> list[list[str]]:
+        """The argument lists of every call, in order."""
+        if not self.log.exists():
+            return []
+        records = self.log.read_text(encoding="utf-8").split("\x1e")[:-1]
+        return [record.split("\x1f")[:-1] for record in records]
 
 
 def capture() -> Captured:
@@ -244,6 +308,17 @@ def passing_gate() -> list[str]:
 def failing_gate() -> list[str]:
     """A quality gate command that exits 3."""
     return list(FAILING_GATE)
+
+
+@pytest.fixture
+def fake_gh(tmp_path: Path) -> Callable[[Mapping[str, GhAnswer]], FakeGh]:
+    """A factory: a fake ``gh`` executable answering as told (see :class:`FakeGh`)."""
+    counter = iter(range(1000))
+
+    def build(answers: Mapping[str, GhAnswer]) -> FakeGh:
+        return FakeGh(tmp_path / f"gh{next(counter)}", answers)
+
+    return build
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
-"""invoke pr without gh: checks, gate, push to the bare origin, manual instructions, --number."""
+"""invoke pr: checks, gate, push to the bare origin, a fake gh or manual instructions, --number."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import pytest
@@ -15,7 +16,7 @@ from tools.workflow.state import branch_task
 from tools.workflow.sync import sync_branch
 
 if TYPE_CHECKING:
-    from tests.integration.workflow.conftest import Captured, Scratch
+    from tests.integration.workflow.conftest import Captured, FakeGh, GhAnswer, Scratch
 
 pytestmark = pytest.mark.integration
 
@@ -123,3 +124,205 @@ def test_pr_without_commits_is_refused(
 
     assert caught.value.code == ExitCode.REFUSED
     assert "no commits ahead of main" in caught.value.message
+
+
+def test_without_gh_a_github_remote_gets_a_compare_link(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    _branch_with_work(seed_scratch, out, passing_gate)
+    seed_scratch.use_github_remote()
+
+    outcome = open_pull_request(
+        seed_scratch.git, out.reporter, passing_gate, None, TODAY, ready=True
+    )
+
+    assert outcome.number is None
+    assert outcome.draft.draft is False
+    assert seed_scratch.origin_rev(f"refs/heads/{BRANCH}") == seed_scratch.rev("HEAD")
+    assert (
+        "gh is not installed; open a pull request in the browser:\n"
+        f"  https://github.com/acme/scratch/compare/main...{BRANCH}?expand=1\n\n"
+        "Title: docs: make pep 420 the import policy\n"
+    ) in out.out
+
+
+def test_gh_opens_a_draft_pr_and_its_number_is_recorded(
+    seed_scratch: Scratch,
+    out: Captured,
+    passing_gate: list[str],
+    fake_gh: Callable[[Mapping[str, GhAnswer]], FakeGh],
+) -> None:
+    _branch_with_work(seed_scratch, out, passing_gate)
+    seed_scratch.use_github_remote()
+    gh = fake_gh(
+        {
+            "view": (1, "", f'no pull requests found for branch "{BRANCH}"\n'),
+            "create": (0, "https://github.com/acme/scratch/pull/57\n", ""),
+        }
+    )
+
+    outcome = open_pull_request(seed_scratch.git, out.reporter, passing_gate, gh.command, TODAY)
+
+    assert outcome.number == 57
+    calls = gh.calls()
+    assert [call[:2] for call in calls] == [["pr", "view"], ["pr", "create"]]
+    assert calls[1] == [
+        "pr",
+        "create",
+        "--base",
+        "main",
+        "--head",
+        BRANCH,
+        "--title",
+        "docs: make pep 420 the import policy",
+        "--body",
+        outcome.draft.body,
+        "--draft",
+    ]
+    assert "Opened draft PR #57: https://github.com/acme/scratch/pull/57" in out.out
+    assert "### In progress · tv-2025-10-09:PR57 · Make PEP 420 the import policy" in (
+        seed_scratch.ledger_text()
+    )
+    assert seed_scratch.origin_rev(f"refs/heads/{BRANCH}") == seed_scratch.rev("HEAD")
+
+
+def test_gh_reuses_an_open_pr_and_marks_it_ready(
+    seed_scratch: Scratch,
+    out: Captured,
+    passing_gate: list[str],
+    fake_gh: Callable[[Mapping[str, GhAnswer]], FakeGh],
+) -> None:
+    _branch_with_work(seed_scratch, out, passing_gate)
+    seed_scratch.use_github_remote()
+    gh = fake_gh({"view": (0, "57\n", ""), "ready": (0, "", "")})
+
+    as_draft = open_pull_request(seed_scratch.git, out.reporter, passing_gate, gh.command, TODAY)
+    recorded = seed_scratch.rev("HEAD")
+    as_ready = open_pull_request(
+        seed_scratch.git, out.reporter, passing_gate, gh.command, TODAY, ready=True
+    )
+
+    assert (as_draft.number, as_ready.number) == (57, 57)
+    assert [call[:3] for call in gh.calls()] == [
+        ["pr", "view", BRANCH],
+        ["pr", "view", BRANCH],
+        ["pr", "ready", "57"],
+    ]
+    assert out.out.count(f"PR #57 is already open for {BRANCH}.") == 2
+    assert "tv-2025-10-09:PR57" in seed_scratch.ledger_text()
+    assert seed_scratch.rev("HEAD") == recorded
+    assert seed_scratch.origin_rev(f"refs/heads/{BRANCH}") == recorded
+
+
+def test_gh_failures_are_external_errors(
+    seed_scratch: Scratch,
+    out: Captured,
+    passing_gate: list[str],
+    fake_gh: Callable[[Mapping[str, GhAnswer]], FakeGh],
+) -> None:
+    _branch_with_work(seed_scratch, out, passing_gate)
+    seed_scratch.use_github_remote()
+    head = seed_scratch.rev("HEAD")
+    not_ready = fake_gh({"view": (0, "57\n", ""), "ready": (1, "", "HTTP 403: forbidden\n")})
+    not_created = fake_gh(
+        {
+            "view": (1, "", f'no pull requests found for branch "{BRANCH}"\n'),
+            "create": (1, "", "GraphQL: base branch not found\n"),
+        }
+    )
+
+    with pytest.raises(WorkflowError) as ready:
+        open_pull_request(
+            seed_scratch.git, out.reporter, passing_gate, not_ready.command, TODAY, ready=True
+        )
+    with pytest.raises(WorkflowError) as created:
+        open_pull_request(seed_scratch.git, out.reporter, passing_gate, not_created.command, TODAY)
+
+    assert ready.value.code == ExitCode.EXTERNAL
+    assert ready.value.message == "gh pr ready failed: HTTP 403: forbidden"
+    assert created.value.code == ExitCode.EXTERNAL
+    assert created.value.message == "gh pr create failed: GraphQL: base branch not found"
+    assert seed_scratch.rev("HEAD") == head
+
+
+def test_rejected_push_is_an_external_error(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    _branch_with_work(seed_scratch, out, passing_gate)
+    hook = seed_scratch.origin / "hooks" / "pre-receive"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text("#!/bin/sh\necho 'origin is read-only today' >&2\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+
+    with pytest.raises(WorkflowError) as caught:
+        open_pull_request(seed_scratch.git, out.reporter, passing_gate, None, TODAY)
+
+    assert caught.value.code == ExitCode.EXTERNAL
+    assert caught.value.message == (
+        f"git push origin {BRANCH} failed: remote: origin is read-only today"
+    )
+    assert seed_scratch.origin_rev(f"refs/heads/{BRANCH}") is None
+
+
+def test_pr_without_a_remote_is_refused(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    _branch_with_work(seed_scratch, out, passing_gate)
+    seed_scratch.clone_git("remote", "remove", "origin")
+
+    with pytest.raises(WorkflowError) as caught:
+        open_pull_request(seed_scratch.git, out.reporter, passing_gate, None, TODAY)
+
+    assert caught.value.code == ExitCode.REFUSED
+    assert caught.value.message == "no remote 'origin' to push to (git remote add origin <url>)"
+
+
+def test_recording_the_same_number_again_commits_nothing(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    _branch_with_work(seed_scratch, out, passing_gate)
+    open_pull_request(seed_scratch.git, out.reporter, passing_gate, None, TODAY, number=41)
+    recorded = seed_scratch.rev("HEAD")
+
+    again = open_pull_request(
+        seed_scratch.git, out.reporter, passing_gate, None, TODAY.replace(day=10), number=41
+    )
+
+    assert again.number == 41
+    assert seed_scratch.rev("HEAD") == recorded
+    assert "tv-2025-10-09:PR41" in seed_scratch.ledger_text()
+
+
+def test_number_for_a_free_form_entry_is_not_recorded(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    start_task(seed_scratch.git, out.reporter, "Task 2")
+    head = seed_scratch.commit_file(
+        "ml_playground/training/ema.py", "EMA = 1\n", "refactor(training): move ema into training"
+    )
+
+    outcome = open_pull_request(
+        seed_scratch.git, out.reporter, passing_gate, None, TODAY, number=12
+    )
+
+    assert outcome.number == 12
+    assert outcome.draft.title == "refactor(training): move ema into training"
+    assert (
+        "'Fold loose modules into their packages' is free-form (no id line); "
+        "PR #12 not recorded." in out.out
+    )
+    assert seed_scratch.rev("HEAD") == head
+
+
+def test_number_for_an_unlinked_branch_is_returned_without_a_ledger_edit(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/unplanned-note")
+    head = seed_scratch.commit_file("note.md", "note\n", "docs: add an unplanned note")
+
+    outcome = open_pull_request(seed_scratch.git, out.reporter, passing_gate, None, TODAY, number=5)
+
+    assert outcome.number == 5
+    assert "(no ledger entry is linked to this branch)" in outcome.draft.body
+    assert seed_scratch.rev("HEAD") == head
+    assert seed_scratch.origin_rev("refs/heads/docs/unplanned-note") == head
