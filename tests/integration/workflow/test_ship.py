@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import pytest
@@ -9,12 +10,12 @@ import pytest
 from tools.workflow.commit_flow import commit_staged
 from tools.workflow.errors import ExitCode, WorkflowError
 from tools.workflow.resume import abort_operation, continue_operation
-from tools.workflow.ship import ship
+from tools.workflow.ship import check_ci, mark_done, ship
 from tools.workflow.start_task import start_task
-from tools.workflow.state import branch_task, load_operation
+from tools.workflow.state import Operation, branch_task, load_operation, save_operation
 
 if TYPE_CHECKING:
-    from tests.integration.workflow.conftest import Captured, Scratch
+    from tests.integration.workflow.conftest import Captured, FakeGh, GhAnswer, Scratch
 
 pytestmark = pytest.mark.integration
 
@@ -204,3 +205,287 @@ def test_ship_without_remote_updates_main_locally(
     assert seed_scratch.git.current_branch() == "main"
     assert seed_scratch.rev(f"refs/heads/{BRANCH}") is None
     assert "main was updated locally only" in out.err
+
+
+def _ship_operation(scratch: Scratch, step: str, main_before: str) -> None:
+    """The record a ship leaves when it stops (or is killed) during ``step``."""
+    operation = Operation("ship", BRANCH, step, str(scratch.rev(BRANCH)), main_before)
+    save_operation(scratch.git, operation)
+
+
+def test_check_ci_without_gh_on_a_github_remote_refuses(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    seed_scratch.use_github_remote()
+
+    with pytest.raises(WorkflowError) as caught:
+        check_ci(seed_scratch.git, out.reporter, None, BRANCH, "origin")
+
+    assert caught.value.code == ExitCode.CHECK_FAILED
+    assert caught.value.message == (
+        f"cannot confirm CI for {BRANCH}: 'origin' is on GitHub but gh is not installed "
+        "(install gh, or land the PR through GitHub with rebase-merge)"
+    )
+
+
+def test_check_ci_passes_when_the_branch_has_no_pull_request(
+    seed_scratch: Scratch, out: Captured, fake_gh: Callable[[Mapping[str, GhAnswer]], FakeGh]
+) -> None:
+    seed_scratch.use_github_remote()
+    gh = fake_gh({"view": (1, "", f'no pull requests found for branch "{BRANCH}"\n')})
+
+    check_ci(seed_scratch.git, out.reporter, gh.command, BRANCH, "origin")
+
+    assert out.out == f"No pull request for {BRANCH}: no CI status to check.\n"
+    assert gh.calls() == [["pr", "view", BRANCH, "--json", "number", "--jq", ".number"]]
+
+
+def test_check_ci_refuses_when_gh_cannot_view_the_pull_request(
+    seed_scratch: Scratch, out: Captured, fake_gh: Callable[[Mapping[str, GhAnswer]], FakeGh]
+) -> None:
+    seed_scratch.use_github_remote()
+    gh = fake_gh({"view": (4, "", "To get started with GitHub CLI, please run:  gh auth login\n")})
+
+    with pytest.raises(WorkflowError) as caught:
+        check_ci(seed_scratch.git, out.reporter, gh.command, BRANCH, "origin")
+
+    assert caught.value.code == ExitCode.CHECK_FAILED
+    assert caught.value.message == (
+        f"cannot confirm CI for {BRANCH}: gh pr view: "
+        "To get started with GitHub CLI, please run:  gh auth login"
+    )
+
+
+def test_check_ci_reports_green_and_red_checks(
+    seed_scratch: Scratch, out: Captured, fake_gh: Callable[[Mapping[str, GhAnswer]], FakeGh]
+) -> None:
+    seed_scratch.use_github_remote()
+    green = fake_gh({"view": (0, "17\n", ""), "checks": (0, "tests\tpass\n", "")})
+    red = fake_gh({"view": (0, "17\n", ""), "checks": (8, "tests\tpending\n", "")})
+
+    check_ci(seed_scratch.git, out.reporter, green.command, BRANCH, "origin")
+    with pytest.raises(WorkflowError) as caught:
+        check_ci(seed_scratch.git, out.reporter, red.command, BRANCH, "origin")
+
+    assert out.out == "CI is green for PR #17.\n"
+    assert green.calls()[1] == ["pr", "checks", BRANCH]
+    assert caught.value.code == ExitCode.CHECK_FAILED
+    assert caught.value.message == "CI is not green for PR #17 (tests\tpending); wait or fix it"
+
+
+def test_ship_with_red_ci_changes_nothing(
+    seed_scratch: Scratch,
+    out: Captured,
+    passing_gate: list[str],
+    fake_gh: Callable[[Mapping[str, GhAnswer]], FakeGh],
+) -> None:
+    work = _branch_with_work(seed_scratch, out, passing_gate)
+    seed_scratch.use_github_remote()
+    main_before = seed_scratch.rev("main")
+    ledger_before = seed_scratch.ledger_text()
+    gh = fake_gh({"view": (0, "17\n", ""), "checks": (1, "", "some checks failed\n")})
+
+    with pytest.raises(WorkflowError) as caught:
+        ship(seed_scratch.git, out.reporter, gh=gh.command)
+
+    assert caught.value.message == "CI is not green for PR #17 (some checks failed); wait or fix it"
+    assert "could not fetch from 'origin'" in out.err
+    assert seed_scratch.rev("HEAD") == work
+    assert seed_scratch.rev("main") == main_before
+    assert seed_scratch.origin_rev("refs/heads/main") == main_before
+    assert seed_scratch.ledger_text() == ledger_before
+    assert load_operation(seed_scratch.git) is None
+
+
+def test_ship_of_a_branch_without_commits_is_refused(seed_scratch: Scratch, out: Captured) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/empty-branch")
+
+    with pytest.raises(WorkflowError) as caught:
+        ship(seed_scratch.git, out.reporter, gh=None)
+
+    assert caught.value.code == ExitCode.REFUSED
+    assert caught.value.message == (
+        "refusing to ship: 'docs/empty-branch' has no commits ahead of main"
+    )
+
+
+def test_ship_of_an_unlinked_branch_marks_nothing_done(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/unplanned-note")
+    work = seed_scratch.commit_file("note.md", "note\n", "docs: add an unplanned note")
+    ledger_before = seed_scratch.ledger_text()
+
+    ship(seed_scratch.git, out.reporter, gh=None)
+
+    assert "warning: no ledger entry is linked to docs/unplanned-note; nothing marked Done" in (
+        out.err
+    )
+    assert seed_scratch.origin_rev("refs/heads/main") == work
+    assert seed_scratch.ledger_text() == ledger_before
+
+
+def test_ship_of_a_free_form_task_marks_nothing_done(seed_scratch: Scratch, out: Captured) -> None:
+    start_task(seed_scratch.git, out.reporter, "Task 2")
+    work = seed_scratch.commit_file(
+        "ml_playground/training/ema.py", "EMA = 1\n", "refactor(training): move ema into training"
+    )
+
+    ship(seed_scratch.git, out.reporter, gh=None)
+
+    assert (
+        "'Fold loose modules into their packages' is free-form (no status line); "
+        "nothing marked Done." in out.out
+    )
+    assert seed_scratch.origin_rev("refs/heads/main") == work
+
+
+def test_mark_done_leaves_a_done_entry_alone(clean_scratch: Scratch, out: Captured) -> None:
+    clean_scratch.clone_git("switch", "--quiet", "-c", "feat/experiments-seed-configs")
+    head = clean_scratch.rev("HEAD")
+
+    mark_done(clean_scratch.git, out.reporter, "feat/experiments-seed-configs")
+
+    assert clean_scratch.rev("HEAD") == head
+    assert out.out == ""
+    assert out.err == ""
+
+
+def test_continue_after_a_stop_between_merge_and_push(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    work = _branch_with_work(seed_scratch, out, passing_gate)
+    main_before = str(seed_scratch.rev("main"))
+    seed_scratch.clone_git("switch", "--quiet", "main")
+    seed_scratch.clone_git("merge", "--quiet", "--ff-only", BRANCH)
+    _ship_operation(seed_scratch, "merge", main_before)
+
+    continue_operation(seed_scratch.git, out.reporter)
+
+    assert f"Fast-forwarded main to {BRANCH} ({work[:10]})." in out.out
+    assert seed_scratch.origin_rev("refs/heads/main") == work
+    assert seed_scratch.rev(f"refs/heads/{BRANCH}") is None
+    assert load_operation(seed_scratch.git) is None
+
+
+def test_merge_step_stops_when_main_moved_and_abort_leaves_it(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    work = _branch_with_work(seed_scratch, out, passing_gate)
+    main_before = str(seed_scratch.rev("main"))
+    _ship_operation(seed_scratch, "merge", main_before)
+    seed_scratch.clone_git("switch", "--quiet", "main")
+    moved = seed_scratch.commit_file("local.txt", "local\n", "docs: add a local note")
+
+    with pytest.raises(WorkflowError) as stopped:
+        continue_operation(seed_scratch.git, out.reporter)
+    with pytest.raises(WorkflowError) as refused:
+        abort_operation(seed_scratch.git, out.reporter)
+
+    assert stopped.value.code == ExitCode.STOPPED
+    assert stopped.value.message.startswith(f"cannot fast-forward main to {BRANCH}: ")
+    assert stopped.value.details == (
+        "invoke abort returns to the branch; then invoke sync and invoke ship",
+    )
+    assert refused.value.code == ExitCode.REFUSED
+    assert refused.value.message == (
+        "cannot abort: main moved since the ship started; left as it is"
+    )
+    assert seed_scratch.rev("main") == moved
+    assert seed_scratch.rev(BRANCH) == work
+    assert seed_scratch.origin_rev("refs/heads/main") == main_before
+    assert load_operation(seed_scratch.git) is not None
+
+
+def test_abort_before_the_merge_only_clears_the_record(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    work = _branch_with_work(seed_scratch, out, passing_gate)
+    main_before = str(seed_scratch.rev("main"))
+    _ship_operation(seed_scratch, "merge", main_before)
+
+    abort_operation(seed_scratch.git, out.reporter)
+
+    assert out.out.endswith(
+        f"Ship aborted; main is back at {main_before[:10]} and you are on {BRANCH}.\n"
+    )
+    assert seed_scratch.git.current_branch() == BRANCH
+    assert seed_scratch.rev("main") == main_before
+    assert seed_scratch.rev("HEAD") == work
+    assert load_operation(seed_scratch.git) is None
+
+
+def test_delete_remote_step_stops_when_origin_is_unreachable(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    work = _branch_with_work(seed_scratch, out, passing_gate)
+    main_before = str(seed_scratch.rev("main"))
+    seed_scratch.clone_git("switch", "--quiet", "main")
+    seed_scratch.clone_git("merge", "--quiet", "--ff-only", BRANCH)
+    _ship_operation(seed_scratch, "delete-remote", main_before)
+    seed_scratch.clone_git("remote", "set-url", "origin", str(seed_scratch.base / "gone.git"))
+
+    with pytest.raises(WorkflowError) as caught:
+        continue_operation(seed_scratch.git, out.reporter)
+
+    assert caught.value.code == ExitCode.STOPPED
+    assert caught.value.message.startswith(f"cannot reach origin to delete {BRANCH}: ")
+    assert caught.value.details == ("retry with: invoke continue",)
+    assert seed_scratch.rev(BRANCH) == work
+    operation = load_operation(seed_scratch.git)
+    assert operation is not None
+    assert operation.step == "delete-remote"
+
+
+def test_delete_local_step_switches_off_the_branch_first(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    work = _branch_with_work(seed_scratch, out, passing_gate)
+    main_before = str(seed_scratch.rev("main"))
+    seed_scratch.clone_git("push", "--quiet", "origin", f"{BRANCH}:main")
+    seed_scratch.clone_git("fetch", "--quiet", ".", f"{BRANCH}:main")
+    _ship_operation(seed_scratch, "delete-local", main_before)
+
+    continue_operation(seed_scratch.git, out.reporter)
+
+    assert seed_scratch.git.current_branch() == "main"
+    assert seed_scratch.rev("main") == work
+    assert seed_scratch.rev(f"refs/heads/{BRANCH}") is None
+    assert out.out.endswith(f"Deleted the local branch {BRANCH}.\nShipped {BRANCH}.\n")
+
+
+def test_delete_local_step_keeps_a_branch_with_unshipped_commits(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    _branch_with_work(seed_scratch, out, passing_gate)
+    main_before = str(seed_scratch.rev("main"))
+    seed_scratch.clone_git("fetch", "--quiet", ".", f"{BRANCH}:main")
+    _ship_operation(seed_scratch, "delete-local", main_before)
+    extra = seed_scratch.commit_file("docs/more.md", "more\n", "docs(imports): add more")
+
+    with pytest.raises(WorkflowError) as caught:
+        continue_operation(seed_scratch.git, out.reporter)
+
+    assert caught.value.code == ExitCode.STOPPED
+    assert caught.value.message.startswith(f"git branch -d {BRANCH} refused: error: ")
+    assert caught.value.details == ("the branch is kept; check what it holds that main does not",)
+    assert seed_scratch.rev(BRANCH) == extra
+    assert seed_scratch.git.current_branch() == "main"
+
+
+def test_continue_when_the_branch_is_already_gone_just_finishes(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    work = _branch_with_work(seed_scratch, out, passing_gate)
+    main_before = str(seed_scratch.rev("main"))
+    _ship_operation(seed_scratch, "delete-local", main_before)
+    seed_scratch.clone_git("switch", "--quiet", "main")
+    seed_scratch.clone_git("merge", "--quiet", "--ff-only", BRANCH)
+    seed_scratch.clone_git("branch", "--quiet", "-d", BRANCH)
+
+    continue_operation(seed_scratch.git, out.reporter)
+
+    assert out.out.endswith(f"Shipped {BRANCH}.\n")
+    assert "Deleted the local branch" not in out.out
+    assert seed_scratch.rev("main") == work
+    assert load_operation(seed_scratch.git) is None
