@@ -1,0 +1,138 @@
+"""The git runner, the workflow state files under .git/, and the branch-to-entry lookup."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tools.workflow.branch_tasks import entry_for_branch
+from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.git import Git, GitResult
+from tools.workflow.ledger_store import load_ledger
+from tools.workflow.repo_safety import changed_files
+from tools.workflow.state import (
+    STATE_DIRECTORY,
+    BranchTask,
+    branch_task,
+    forget_branch_task,
+    remember_branch_task,
+)
+
+if TYPE_CHECKING:
+    from tests.integration.workflow.conftest import Scratch
+
+pytestmark = pytest.mark.integration
+
+
+def test_first_error_line_skips_blank_lines_and_falls_back_to_the_status() -> None:
+    assert GitResult(("push",), 1, "", "\n  \nfatal: no way\nmore\n").first_error_line == (
+        "fatal: no way"
+    )
+    assert GitResult(("push",), 1, "stdout line\n", "").first_error_line == "stdout line"
+    assert GitResult(("push",), 128, " \n", "\n").first_error_line == "exit status 128"
+
+
+def test_discover_finds_the_top_level_from_a_subdirectory(seed_scratch: Scratch) -> None:
+    nested = seed_scratch.root / ".ldres"
+
+    found = Git.discover(nested, seed_scratch.env)
+
+    assert found.root == seed_scratch.root
+    assert found.env["GIT_CONFIG_NOSYSTEM"] == "1"
+
+
+def test_discover_outside_a_repository_is_a_usage_error(
+    seed_scratch: Scratch, tmp_path: Path
+) -> None:
+    outside = tmp_path / "not-a-repo"
+    outside.mkdir()
+    env = {**seed_scratch.env, "GIT_CEILING_DIRECTORIES": str(tmp_path)}
+
+    with pytest.raises(WorkflowError) as caught:
+        Git.discover(outside, env)
+
+    assert caught.value.code == ExitCode.USAGE
+    assert caught.value.message == (
+        f"{outside}: not inside a git work tree (run the task from the repository)"
+    )
+
+
+def test_failing_checked_command_is_an_external_error(seed_scratch: Scratch) -> None:
+    with pytest.raises(WorkflowError) as caught:
+        seed_scratch.git.run("rev-parse", "--verify", "--quiet", "no-such-branch")
+
+    assert caught.value.code == ExitCode.EXTERNAL
+    assert caught.value.message == (
+        "git rev-parse --verify --quiet no-such-branch failed: exit status 1"
+    )
+
+
+def test_config_reads_set_keys_and_none_for_missing_ones(seed_scratch: Scratch) -> None:
+    seed_scratch.clone_git("config", "workflow.test-key", "some value")
+
+    assert seed_scratch.git.config("workflow.test-key") == "some value"
+    assert seed_scratch.git.config("workflow.missing-key") is None
+
+
+def test_renamed_file_is_listed_once_under_its_new_name(seed_scratch: Scratch) -> None:
+    seed_scratch.clone_git("mv", "README.md", "READ-ME.md")
+    seed_scratch.write(".ldres/tv-tasks.md", "edited\n")
+
+    assert changed_files(seed_scratch.git) == [".ldres/tv-tasks.md", "READ-ME.md"]
+
+
+def test_damaged_branch_records_read_as_unknown(seed_scratch: Scratch) -> None:
+    state = seed_scratch.root / ".git" / STATE_DIRECTORY
+    state.mkdir()
+    (state / "branch-tasks.json").write_text(
+        json.dumps(
+            {
+                "docs/no-title": {"task_id": "tv-2025-10-04:PR??"},
+                "docs/not-a-record": "docs",
+                "docs/odd-id": {"task_id": 7, "title": "Make PEP 420 the import policy"},
+            }
+        ),
+        encoding="utf-8",
+    )
+
+    assert branch_task(seed_scratch.git, "docs/no-title") is None
+    assert branch_task(seed_scratch.git, "docs/not-a-record") is None
+    assert branch_task(seed_scratch.git, "docs/odd-id") == BranchTask(
+        "docs/odd-id", None, "Make PEP 420 the import policy"
+    )
+
+
+def test_forgetting_an_unknown_branch_writes_nothing(seed_scratch: Scratch) -> None:
+    records = seed_scratch.root / ".git" / STATE_DIRECTORY / "branch-tasks.json"
+
+    forget_branch_task(seed_scratch.git, "docs/never-started")
+    assert not records.exists()
+
+    remember_branch_task(seed_scratch.git, BranchTask("docs/a-b", None, "A b"))
+    before = records.read_bytes()
+    forget_branch_task(seed_scratch.git, "docs/never-started")
+    assert records.read_bytes() == before
+    forget_branch_task(seed_scratch.git, "docs/a-b")
+    assert json.loads(records.read_text(encoding="utf-8")) == {}
+
+
+def test_branch_whose_remembered_title_is_gone_falls_back_to_the_plan(
+    seed_scratch: Scratch,
+) -> None:
+    ledger = load_ledger(seed_scratch.root).ledger
+    remember_branch_task(
+        seed_scratch.git,
+        BranchTask("docs/import-policy-pep420", "tv-2025-10-04:PR??", "An old title"),
+    )
+    remember_branch_task(
+        seed_scratch.git, BranchTask("docs/unplanned-note", None, "Nothing like it")
+    )
+
+    found = entry_for_branch(seed_scratch.git, ledger, "docs/import-policy-pep420")
+
+    assert found is not None
+    assert found.title == "Make PEP 420 the import policy"
+    assert entry_for_branch(seed_scratch.git, ledger, "docs/unplanned-note") is None
