@@ -11,7 +11,7 @@ from tools.workflow.check_range import default_base, run_check_range
 from tools.workflow.errors import ExitCode, WorkflowError
 from tools.workflow.reporter import Reporter
 from tools.workflow.start_task import start_task
-from tools.workflow.status import show_status
+from tools.workflow.status import WorkflowStatus, show_status
 from tools.workflow.versioning_guide import read_commit_types
 
 if TYPE_CHECKING:
@@ -97,3 +97,46 @@ def test_status_on_main(seed_scratch: Scratch, out: Captured) -> None:
     assert status.branch == "main"
     assert status.verdicts == ()
     assert "On main: start work with invoke start-task <id>." in out.out
+
+
+def test_status_of_an_unlinked_branch_behind_main(seed_scratch: Scratch, out: Captured) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/unplanned-note")
+    seed_scratch.clone_git("switch", "--quiet", "main")
+    seed_scratch.commit_file("later.txt", "later\n", "docs: add a later note")
+    seed_scratch.clone_git("switch", "--quiet", "docs/unplanned-note")
+
+    status = show_status(seed_scratch.git, out.reporter)
+
+    assert status == WorkflowStatus("docs/unplanned-note", None, ())
+    assert out.out == (
+        "Branch: docs/unplanned-note\n"
+        "Task: none linked to this branch (invoke start-task <id>)\n"
+        "Ahead of main: 0 commit(s)\n"
+        "docs/unplanned-note is not based on the latest main: invoke sync\n"
+    )
+
+
+def test_status_without_a_ledger_or_a_local_main(seed_scratch: Scratch, out: Captured) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/unplanned-note")
+    seed_scratch.clone_git("rm", "--quiet", ".ldres/tv-tasks.md")
+    seed_scratch.clone_git("commit", "--quiet", "-m", "docs: drop the ledger")
+    seed_scratch.clone_git("branch", "--quiet", "-D", "main")
+
+    status = show_status(seed_scratch.git, out.reporter)
+
+    assert status == WorkflowStatus("docs/unplanned-note", None, ())
+    assert out.out == (
+        "Branch: docs/unplanned-note\n"
+        f"Ledger: {seed_scratch.root / '.ldres' / 'tv-tasks.md'}: ledger not found "
+        "(expected the task ledger at .ldres/tv-tasks.md)\n"
+        "Task: none linked to this branch (invoke start-task <id>)\n"
+    )
+
+
+def test_status_on_a_detached_head(seed_scratch: Scratch, out: Captured) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "--detach", "HEAD")
+
+    status = show_status(seed_scratch.git, out.reporter)
+
+    assert status == WorkflowStatus(None, None, ())
+    assert out.out == "HEAD is detached.\n"

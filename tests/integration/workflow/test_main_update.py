@@ -1,0 +1,93 @@
+"""update_main: fast-forward only; a missing remote branch, a missing local main, a main ahead."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.main_update import MainState, update_main
+
+if TYPE_CHECKING:
+    from tests.integration.workflow.conftest import Captured, Scratch
+
+pytestmark = pytest.mark.integration
+
+
+def test_up_to_date_main_is_left_as_it_is(seed_scratch: Scratch, out: Captured) -> None:
+    main = seed_scratch.rev("main")
+
+    assert update_main(seed_scratch.git, out.reporter, "main", "origin") is MainState.UP_TO_DATE
+    assert seed_scratch.rev("main") == main
+    assert out.out == ""
+    assert out.err == ""
+
+
+def test_main_checked_out_is_fast_forwarded_in_place(seed_scratch: Scratch, out: Captured) -> None:
+    newer = seed_scratch.upstream_commit("theirs.txt", "theirs\n", "docs: add their note")
+
+    state = update_main(seed_scratch.git, out.reporter, "main", "origin")
+
+    assert state is MainState.FAST_FORWARDED
+    assert seed_scratch.rev("HEAD") == newer
+    assert (seed_scratch.root / "theirs.txt").read_text(encoding="utf-8") == "theirs\n"
+    assert out.out == f"Fast-forwarded main to origin/main ({newer[:10]}).\n"
+
+
+def test_remote_without_main_leaves_the_local_main(seed_scratch: Scratch, out: Captured) -> None:
+    empty = seed_scratch.base / "empty.git"
+    seed_scratch.raw(seed_scratch.base, "init", "--quiet", "--bare", str(empty))
+    seed_scratch.clone_git("remote", "set-url", "origin", str(empty))
+    main = seed_scratch.rev("main")
+
+    state = update_main(seed_scratch.git, out.reporter, "main", "origin")
+
+    assert state is MainState.NO_REMOTE
+    assert seed_scratch.rev("main") == main
+    assert seed_scratch.rev("refs/remotes/origin/main") is None
+    assert out.err == ("warning: 'origin' has no branch 'main'; continuing from the local main\n")
+
+
+def test_missing_local_main_is_created_from_the_remote(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/elsewhere")
+    seed_scratch.clone_git("branch", "--quiet", "-D", "main")
+    newer = seed_scratch.upstream_commit("theirs.txt", "theirs\n", "docs: add their note")
+
+    state = update_main(seed_scratch.git, out.reporter, "main", "origin")
+
+    assert state is MainState.FAST_FORWARDED
+    assert seed_scratch.rev("refs/heads/main") == newer
+    assert seed_scratch.git.config("branch.main.remote") is None
+    assert out.out == "Created main from origin/main.\n"
+
+
+def test_local_main_ahead_is_used_as_it_is(seed_scratch: Scratch, out: Captured) -> None:
+    seed_scratch.commit_file("one.txt", "1\n", "docs: add one")
+    local = seed_scratch.commit_file("two.txt", "2\n", "docs: add two")
+
+    state = update_main(seed_scratch.git, out.reporter, "main", "origin")
+
+    assert state is MainState.AHEAD
+    assert seed_scratch.rev("main") == local
+    assert out.err == (
+        "warning: local main is 2 commit(s) ahead of origin/main (not pushed); "
+        "continuing from the local branch\n"
+    )
+
+
+def test_diverged_main_is_refused(seed_scratch: Scratch, out: Captured) -> None:
+    local = seed_scratch.commit_file("mine.txt", "mine\n", "docs: add mine")
+    remote = seed_scratch.upstream_commit("theirs.txt", "theirs\n", "docs: add theirs")
+
+    with pytest.raises(WorkflowError) as caught:
+        update_main(seed_scratch.git, out.reporter, "main", "origin")
+
+    assert caught.value.code == ExitCode.REFUSED
+    assert caught.value.message == (
+        f"local main ({local[:10]}) and origin/main ({remote[:10]}) have diverged; "
+        "reconcile main by hand (nothing was changed)"
+    )
+    assert seed_scratch.rev("main") == local
