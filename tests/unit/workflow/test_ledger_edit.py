@@ -1,4 +1,4 @@
-"""Editing one entry heading: only its bytes change, and files are replaced atomically."""
+"""Editing one entry heading (only its bytes change, files replaced atomically); commit headers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tools.workflow.commit_message import HEADER_MAX_LENGTH
 from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.ledger_commits import bookkeeping_header
 from tools.workflow.ledger_edit import with_identifier, with_status, write_atomically
 from tools.workflow.ledger_parser import parse_ledger_bytes
 from tools.workflow.task_ids import TaskId
@@ -111,3 +113,48 @@ def test_atomic_write_refuses_when_the_file_changed(tmp_path: Path) -> None:
 
     assert "changed on disk" in caught.value.message
     assert path.read_bytes() == b"someone else's edit\n"
+
+
+def test_entry_beyond_the_end_of_the_data_is_refused() -> None:
+    data = _crlf_seed()
+    last = parse_ledger_bytes(data).entries[-2]
+    shorter = b"".join(data.splitlines(keepends=True)[: last.heading_line - 1])
+
+    with pytest.raises(WorkflowError) as caught:
+        with_status(shorter, last, "Done")
+
+    assert caught.value.code == ExitCode.USAGE
+    assert caught.value.message == (
+        f"line {last.heading_line}: the ledger is shorter than expected"
+    )
+
+
+def test_heading_with_undecodable_bytes_is_refused() -> None:
+    data = "intro\n### Open · tv-2025-01-01:PR4 · Caf".encode() + b"\xe9\n"
+    entry = parse_ledger_bytes(data).entries[0]
+
+    with pytest.raises(WorkflowError) as caught:
+        with_status(data, entry, "Done")
+
+    assert entry.title == "Caf\ufffd"
+    assert caught.value.code == ExitCode.USAGE
+    assert caught.value.message == "line 2: the heading is not valid UTF-8"
+
+
+@pytest.mark.parametrize(
+    ("verb", "title", "header"),
+    [
+        ("start", "Fix v1.2 release", "chore(ledger): start fix v1 2 release"),
+        (
+            "record pr #123 for",
+            "Make the export of trained models to the ONNX format reproducible across machines",
+            "chore(ledger): record pr #123 for make the export of trained models to",
+        ),
+        ("start", "Supercalifragilistic" * 4, "chore(ledger): start task"),
+    ],
+)
+def test_bookkeeping_header_fits_the_header_limit(verb: str, title: str, header: str) -> None:
+    made = bookkeeping_header(verb, title)
+
+    assert made == header
+    assert len(made) <= HEADER_MAX_LENGTH
