@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
@@ -227,3 +228,126 @@ def test_damaged_ledger_warns_but_still_works(seed_scratch: Scratch, out: Captur
     start_task(seed_scratch.git, out.reporter, "tv-2025-10-03")
 
     assert "warning: .ldres/tv-tasks.md:144: leftover merge-conflict marker" in out.err
+
+
+MINIMAL_ENTRY = """
+### Open · tv-2025-12-01:PR?? · Write the minimal entry
+
+- **Summary**: An entry with a branch and nothing else to show.
+- **Git plan**:
+  - Branch: `docs/minimal-entry`
+"""
+
+
+def test_entry_without_a_branch_is_a_usage_error(
+    make_scratch: Callable[[str], Scratch], out: Captured
+) -> None:
+    scratch = make_scratch("damaged_ledger.md")
+
+    with pytest.raises(WorkflowError) as caught:
+        start_task(scratch.git, out.reporter, "Impossible date")
+
+    assert caught.value.code == ExitCode.USAGE
+    assert caught.value.message == (
+        "ledger line 21: 'Impossible date' has no 'Branch:' in its Git plan and no planned "
+        "commit to derive one from (expected Branch: `<type>/<scope>-<desc>`)"
+    )
+    assert scratch.git.current_branch() == "main"
+
+
+def test_entry_with_a_bad_branch_names_its_branch_line(
+    make_scratch: Callable[[str], Scratch], out: Captured
+) -> None:
+    scratch = make_scratch("damaged_ledger.md")
+
+    with pytest.raises(WorkflowError) as caught:
+        start_task(scratch.git, out.reporter, "Second entry reusing")
+
+    assert caught.value.code == ExitCode.USAGE
+    assert caught.value.message.startswith(
+        "ledger line 19: branch 'Feat/Ledger_Second' breaks the grammar"
+    )
+    assert scratch.clone_git("branch", "--list", "Feat/*") == ""
+
+
+def test_entry_whose_branch_is_main_itself_is_refused(seed_scratch: Scratch, out: Captured) -> None:
+    with pytest.raises(WorkflowError) as caught:
+        start_task(
+            seed_scratch.git, out.reporter, "tv-2025-10-03", main_branch="test/regression-suite"
+        )
+
+    assert caught.value.code == ExitCode.USAGE
+    assert caught.value.message == "the entry's branch is 'test/regression-suite' itself"
+
+
+def test_rerun_on_the_branch_itself_stays_there(seed_scratch: Scratch, out: Captured) -> None:
+    start_task(seed_scratch.git, out.reporter, "tv-2025-10-03")
+    head = seed_scratch.rev("HEAD")
+
+    again = start_task(seed_scratch.git, out.reporter, "tv-2025-10-03")
+
+    assert again.created is False
+    assert again.marked_in_progress is False
+    assert seed_scratch.rev("HEAD") == head
+    assert out.out.count("Switched to the existing branch test/regression-suite.") == 1
+
+
+def test_existing_branch_behind_main_gets_a_sync_hint(seed_scratch: Scratch, out: Captured) -> None:
+    start_task(seed_scratch.git, out.reporter, "tv-2025-10-03")
+    seed_scratch.clone_git("switch", "--quiet", "main")
+    newer = seed_scratch.upstream_commit("theirs.txt", "theirs\n", "docs: add their note")
+
+    start_task(seed_scratch.git, out.reporter, "tv-2025-10-03")
+
+    assert seed_scratch.rev("main") == newer
+    assert seed_scratch.git.current_branch() == "test/regression-suite"
+    assert (
+        "warning: test/regression-suite is not based on the latest main: run 'invoke sync'"
+        in out.err
+    )
+
+
+def test_entry_missing_from_the_branchs_ledger_is_left_alone(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    start_task(clean_scratch.git, out.reporter, "tv-2025-11-02")
+    renamed = clean_scratch.ledger_text().replace(
+        "Add a tokenizer benchmark", "Benchmark the tokenizers"
+    )
+    head = clean_scratch.commit_file(".ldres/tv-tasks.md", renamed, "docs(ledger): rename it")
+    clean_scratch.clone_git("switch", "--quiet", "main")
+
+    started = start_task(clean_scratch.git, out.reporter, "tv-2025-11-02")
+
+    assert started.marked_in_progress is False
+    assert (
+        "warning: 'Add a tokenizer benchmark' is not in the ledger on perf/tokenizer-benchmark; "
+        "status left as it is" in out.err
+    )
+    assert clean_scratch.rev("HEAD") == head
+
+
+def test_done_entry_is_not_marked_again(clean_scratch: Scratch, out: Captured) -> None:
+    main = clean_scratch.rev("main")
+
+    started = start_task(clean_scratch.git, out.reporter, "tv-2025-10-15:PR5")
+
+    assert started.branch == "feat/experiments-seed-configs"
+    assert started.marked_in_progress is False
+    assert "warning: 'Seed the experiment configs' is already Done in the ledger" in out.err
+    assert clean_scratch.rev("HEAD") == main
+
+
+def test_plan_of_an_entry_with_only_a_branch(seed_scratch: Scratch, out: Captured) -> None:
+    ledger = seed_scratch.ledger_text() + MINIMAL_ENTRY
+    seed_scratch.commit_file(".ldres/tv-tasks.md", ledger, "docs(ledger): add an entry")
+
+    started = start_task(seed_scratch.git, out.reporter, "tv-2025-12-01")
+
+    assert started.branch == "docs/minimal-entry"
+    assert started.marked_in_progress is True
+    assert out.out.endswith(
+        "Marked the entry In progress (ledger line 176).\n"
+        "\n"
+        "Then: stage a small slice (git add -p) and run 'invoke commit'.\n"
+    )
