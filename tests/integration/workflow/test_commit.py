@@ -9,6 +9,9 @@ import pytest
 
 from tools.workflow.commit_flow import commit_staged
 from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.ledger_commits import commit_ledger_edit
+from tools.workflow.ledger_edit import with_status
+from tools.workflow.ledger_store import load_ledger
 from tools.workflow.start_task import start_task
 
 if TYPE_CHECKING:
@@ -204,3 +207,117 @@ def test_nothing_staged_is_a_usage_error(
 
     assert caught.value.code == ExitCode.USAGE
     assert "nothing is staged" in caught.value.message
+
+
+def test_no_message_on_an_unlinked_branch_is_a_usage_error(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/unplanned-note")
+    seed_scratch.stage("note.md", "note\n")
+
+    with pytest.raises(WorkflowError) as caught:
+        commit_staged(seed_scratch.git, out.reporter, None, None, passing_gate, lambda _: True)
+
+    assert caught.value.code == ExitCode.USAGE
+    assert caught.value.message == (
+        "no message given and the ledger plans no further commit for 'docs/unplanned-note' "
+        "(pass -m 'type(scope): subject')"
+    )
+
+
+def test_no_message_after_every_planned_commit_is_a_usage_error(
+    clean_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    start_task(clean_scratch.git, out.reporter, "tv-2025-11-02")
+    clean_scratch.stage("tools/bench_tokenizer.py", "TIMES = 3\n")
+    commit_staged(
+        clean_scratch.git,
+        out.reporter,
+        "perf(tokenizer): add a timing benchmark",
+        None,
+        passing_gate,
+    )
+    clean_scratch.stage("tools/bench_tokenizer.py", "TIMES = 5\n")
+    head = clean_scratch.rev("HEAD")
+
+    with pytest.raises(WorkflowError) as caught:
+        commit_staged(clean_scratch.git, out.reporter, None, None, passing_gate, lambda _: True)
+
+    assert caught.value.message.startswith(
+        "no message given and the ledger plans no further commit for 'perf/tokenizer-benchmark'"
+    )
+    assert clean_scratch.rev("HEAD") == head
+
+
+def test_allow_large_without_a_reason_is_a_usage_error(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    head = _on_task_branch(seed_scratch, out)
+    seed_scratch.stage("docs/imports.md", seed_scratch.numbered_lines(300))
+
+    with pytest.raises(WorkflowError) as caught:
+        commit_staged(seed_scratch.git, out.reporter, VALID, " \n\t", passing_gate)
+
+    assert caught.value.code == ExitCode.USAGE
+    assert caught.value.message == (
+        "--allow-large needs a reason, e.g. --allow-large 'vendored schema'"
+    )
+    assert seed_scratch.rev("HEAD") == head
+
+
+def test_commit_rejected_by_a_hook_keeps_the_index(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    head = _on_task_branch(seed_scratch, out)
+    seed_scratch.stage("docs/imports.md", "small\n")
+    tree = seed_scratch.index_tree()
+    seed_scratch.install_hook("commit-msg", "#!/bin/sh\necho 'rejected by policy' >&2\nexit 1\n")
+
+    with pytest.raises(WorkflowError) as caught:
+        commit_staged(seed_scratch.git, out.reporter, VALID, None, passing_gate)
+
+    assert caught.value.code == ExitCode.CHECK_FAILED
+    assert caught.value.message == "git commit failed: rejected by policy"
+    assert seed_scratch.rev("HEAD") == head
+    assert seed_scratch.index_tree() == tree
+
+
+def test_unborn_branch_is_refused(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "--orphan", "docs/fresh-start")
+    seed_scratch.stage("note.md", "note\n")
+
+    with pytest.raises(WorkflowError) as caught:
+        commit_staged(seed_scratch.git, out.reporter, VALID, None, passing_gate)
+
+    assert caught.value.code == ExitCode.REFUSED
+    assert caught.value.message == (
+        "refusing to commit: branch 'docs/fresh-start' has no commits yet"
+    )
+    assert seed_scratch.rev("HEAD") is None
+
+
+def test_failed_ledger_commit_restores_the_file_and_the_index(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    head = seed_scratch.rev("HEAD")
+    seed_scratch.stage("notes.txt", "staged before\n")
+    tree = seed_scratch.index_tree()
+    loaded = load_ledger(seed_scratch.root)
+    entry = loaded.ledger.entries[0]
+    seed_scratch.install_hook("pre-commit", "#!/bin/sh\necho 'no commits today' >&2\nexit 1\n")
+
+    with pytest.raises(WorkflowError) as caught:
+        commit_ledger_edit(
+            seed_scratch.git,
+            loaded,
+            with_status(loaded.data, entry, "In progress"),
+            "chore(ledger): start make pep 420 the import policy",
+        )
+
+    assert caught.value.code == ExitCode.EXTERNAL
+    assert caught.value.message.endswith("failed: no commits today")
+    assert (seed_scratch.root / ".ldres" / "tv-tasks.md").read_bytes() == loaded.data
+    assert seed_scratch.index_tree() == tree
+    assert seed_scratch.rev("HEAD") == head
