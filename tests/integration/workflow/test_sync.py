@@ -9,7 +9,7 @@ import pytest
 from tools.workflow.errors import ExitCode, WorkflowError
 from tools.workflow.resume import abort_operation, continue_operation
 from tools.workflow.start_task import start_task
-from tools.workflow.state import load_operation
+from tools.workflow.state import Operation, load_operation, save_operation
 from tools.workflow.status import show_status
 from tools.workflow.sync import sync_branch
 
@@ -119,3 +119,115 @@ def test_continue_without_an_interrupted_operation(seed_scratch: Scratch, out: C
 
     assert caught.value.code == ExitCode.USAGE
     assert caught.value.message.startswith("nothing to continue")
+
+
+def _untracked_file_in_the_way(scratch: Scratch, out: Captured) -> str:
+    """A branch that added and removed ``notes.txt``; an untracked ``notes.txt`` now exists,
+    so replaying the commit that adds it stops without any conflicted file."""
+    start_task(scratch.git, out.reporter, "tv-2025-10-03")
+    scratch.commit_file("notes.txt", "draft\n", "docs(tests): draft the notes")
+    scratch.clone_git("rm", "--quiet", "notes.txt")
+    scratch.clone_git("commit", "--quiet", "-m", "docs(tests): drop the draft notes")
+    scratch.write("notes.txt", "my local scribbles\n")
+    scratch.upstream_commit("theirs.txt", "theirs\n", "docs: add their note")
+    return scratch.clone_git("rev-parse", "HEAD")
+
+
+def test_rebase_stopping_without_conflicts_reports_gits_reason(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    head = _untracked_file_in_the_way(seed_scratch, out)
+
+    with pytest.raises(WorkflowError) as stopped:
+        sync_branch(seed_scratch.git, out.reporter)
+    with pytest.raises(WorkflowError) as still:
+        continue_operation(seed_scratch.git, out.reporter)
+
+    expected = (
+        "rebase of 'test/regression-suite' onto main stopped: error: The following untracked "
+        "working tree files would be overwritten by merge:"
+    )
+    assert stopped.value.code == ExitCode.STOPPED
+    assert stopped.value.message == expected
+    assert still.value.code == ExitCode.STOPPED
+    assert still.value.message == expected
+    assert still.value.details[1] == f"or undo the whole sync: invoke abort (back to {head[:10]})"
+    assert (seed_scratch.root / "notes.txt").read_text(encoding="utf-8") == "my local scribbles\n"
+
+    (seed_scratch.root / "notes.txt").unlink()
+    continue_operation(seed_scratch.git, out.reporter)
+
+    assert "Sync of test/regression-suite finished." in out.out
+    assert seed_scratch.clone_git("merge-base", "--is-ancestor", "main", "HEAD") == ""
+    assert load_operation(seed_scratch.git) is None
+
+
+def test_rebase_that_cannot_start_is_an_external_error(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    start_task(seed_scratch.git, out.reporter, "tv-2025-10-03")
+    head = seed_scratch.commit_file("mine.txt", "mine\n", "docs(tests): add my note")
+    seed_scratch.upstream_commit("theirs.txt", "theirs\n", "docs: add their note")
+    seed_scratch.write("theirs.txt", "my untracked copy\n")
+
+    with pytest.raises(WorkflowError) as caught:
+        sync_branch(seed_scratch.git, out.reporter)
+
+    assert caught.value.code == ExitCode.EXTERNAL
+    assert caught.value.message == (
+        "git rebase main failed: error: The following untracked working tree files would be "
+        "overwritten by checkout:"
+    )
+    assert load_operation(seed_scratch.git) is None
+    assert seed_scratch.rev("HEAD") == head
+    assert seed_scratch.git.current_branch() == "test/regression-suite"
+
+
+def test_continue_after_the_rebase_was_finished_by_hand(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    _conflicting_branch(seed_scratch, out)
+    with pytest.raises(WorkflowError):
+        sync_branch(seed_scratch.git, out.reporter)
+    seed_scratch.stage("story.txt", "both versions\n")
+    seed_scratch.git.run("rebase", "--continue", extra_env={"GIT_EDITOR": "true"})
+    rebased = seed_scratch.rev("HEAD")
+
+    continue_operation(seed_scratch.git, out.reporter)
+
+    assert out.out.endswith("The rebase is no longer in progress; the sync is finished.\n")
+    assert seed_scratch.rev("HEAD") == rebased
+    assert load_operation(seed_scratch.git) is None
+
+
+def test_abort_after_the_rebase_was_aborted_by_hand(seed_scratch: Scratch, out: Captured) -> None:
+    head = _conflicting_branch(seed_scratch, out)
+    with pytest.raises(WorkflowError):
+        sync_branch(seed_scratch.git, out.reporter)
+    seed_scratch.clone_git("rebase", "--abort")
+
+    abort_operation(seed_scratch.git, out.reporter)
+
+    assert out.out.endswith(
+        f"Sync aborted; test/regression-suite is at {head[:7]} "
+        f"(it was at {head[:10]} before the sync).\n"
+    )
+    assert load_operation(seed_scratch.git) is None
+
+
+def test_sync_is_refused_while_a_ship_is_interrupted(seed_scratch: Scratch, out: Captured) -> None:
+    start_task(seed_scratch.git, out.reporter, "tv-2025-10-03")
+    head = seed_scratch.rev("HEAD")
+    assert head is not None
+    save_operation(
+        seed_scratch.git, Operation("ship", "docs/import-policy-pep420", "push-main", head, head)
+    )
+
+    with pytest.raises(WorkflowError) as caught:
+        sync_branch(seed_scratch.git, out.reporter)
+
+    assert caught.value.code == ExitCode.REFUSED
+    assert caught.value.message == (
+        "refusing to sync: an interrupted ship of 'docs/import-policy-pep420' is pending "
+        "(invoke continue or invoke abort)"
+    )
