@@ -7,6 +7,7 @@ import pytest
 from tools.workflow.commit_message import (
     check_header,
     check_message,
+    imperative_problem,
     parse_header,
     strip_comments,
     trailer_value,
@@ -97,3 +98,15 @@ def test_strip_comments_drops_comment_lines_and_the_scissors_part() -> None:
 
     assert strip_comments(text) == "feat: add x\n\nbody line"
     assert strip_comments("; note\nfix: y\n", comment_char=";") == "fix: y"
+
+
+@pytest.mark.parametrize("subject", ["", "   ", "go faster", "is it ok", "a7 tweaks"])
+def test_empty_or_short_first_words_are_not_judged(subject: str) -> None:
+    assert imperative_problem(subject) is None
+
+
+def test_third_person_first_word_is_flagged() -> None:
+    assert imperative_problem("adds the option") == (
+        "start the subject with an imperative verb ('fix', 'add'), not 'adds'"
+    )
+    assert imperative_problem("process the queue") is None

@@ -1,9 +1,14 @@
-"""The GitHub boundary as data: remotes, compare URLs, gh command lines, PR title and body."""
+"""The GitHub boundary: remotes, compare URLs, gh command lines and runner, PR title and body."""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import pytest
 
+from tools.workflow.errors import ExitCode, WorkflowError
 from tools.workflow.github import (
     CommandResult,
     GitHubRepository,
@@ -16,6 +21,7 @@ from tools.workflow.github import (
     github_repository,
     pr_number_from_output,
     reports_no_pull_request,
+    run_command,
 )
 from tools.workflow.ledger_parser import parse_ledger
 from tools.workflow.pull_request import pr_body, pr_title
@@ -131,3 +137,38 @@ def test_only_a_missing_pr_counts_as_no_pr() -> None:
     assert reports_no_pull_request(auth) is False
     assert reports_no_pull_request(found) is False
     assert auth.first_line == "To get started with GitHub CLI, please run:  gh auth login"
+
+
+def test_pr_title_without_a_suggestion() -> None:
+    entry = parse_ledger(
+        "### Open · tv-2025-10-04:PR?? · Make the policy\n\n- **Summary**: Write it.\n"
+    ).entries[0]
+
+    assert pr_title(entry, ["docs(policy): write it", "docs(policy): link it"]) == (
+        "Make the policy"
+    )
+    assert pr_title(entry, ["docs(policy): write it"]) == "docs(policy): write it"
+    assert pr_title(None, []) == "Untitled change"
+
+
+def test_first_line_skips_blank_lines_and_falls_back_to_the_status() -> None:
+    assert CommandResult(1, "12\n", "  \n\n").first_line == "12"
+    assert CommandResult(4, "", " \n").first_line == "exit status 4"
+
+
+def test_run_command_captures_both_streams_and_the_status(tmp_path: Path) -> None:
+    script = "import sys; print('out'); print('err', file=sys.stderr); sys.exit(6)"
+
+    result = run_command([sys.executable, "-c", script], tmp_path, dict(os.environ))
+
+    assert result == CommandResult(6, "out\n", "err\n")
+
+
+def test_run_command_reports_a_program_that_cannot_start(tmp_path: Path) -> None:
+    missing = str(tmp_path / "no-such-gh")
+
+    with pytest.raises(WorkflowError) as caught:
+        run_command([missing, "pr", "view"], tmp_path, {})
+
+    assert caught.value.code == ExitCode.EXTERNAL
+    assert caught.value.message.startswith(f"could not run {missing}: [Errno 2] ")

@@ -180,3 +180,31 @@ def test_markers_inside_fenced_code_are_not_damage() -> None:
 def test_empty_text_has_no_entries() -> None:
     assert parse_ledger("") == parse_ledger_bytes(b"")
     assert parse_ledger("").entries == ()
+
+
+def test_plain_level_three_heading_ends_an_entry_without_a_problem() -> None:
+    ledger = parse_ledger(
+        "### Open · tv-2025-01-01:PR?? · Write the guide\n\n"
+        "- **Summary**: The guide.\n\n"
+        "### Background notes\n\n"
+        "- **Summary**: Not part of the entry.\n"
+    )
+
+    assert [entry.title for entry in ledger.entries] == ["Write the guide"]
+    assert ledger.entries[0].end_line == 4
+    assert ledger.entries[0].field_text("Summary") == "The guide."
+    assert ledger.problems == ()
+
+
+def test_nested_details_blocks_are_skipped_as_one() -> None:
+    ledger = parse_ledger(
+        "# t\n<details>\n<details>\n### Open · tv-2025-01-01:PR1 · Inner template\n</details>\n"
+        "### Open · tv-2025-01-02:PR2 · Outer template\n</details>\n\n"
+        "### Open · tv-2025-01-03:PR3 · Real entry\n"
+    )
+    unclosed = parse_ledger("# t\n<details>\n<details>\n</details>\n### Open · x · Hidden\n")
+
+    assert [entry.title for entry in ledger.entries] == ["Real entry"]
+    assert ledger.problems == ()
+    assert unclosed.entries == ()
+    assert [p.line for p in unclosed.problems] == [2]

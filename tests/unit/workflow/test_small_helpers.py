@@ -1,9 +1,10 @@
-"""Task ids, line splitting, tables, the quality gate runner and the exit-code wrapper."""
+"""Task ids, line splitting, tables, the quality gate runner, the exit-code wrapper, prompts."""
 
 from __future__ import annotations
 
 import datetime
 import io
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,6 +19,12 @@ from tools.workflow.text_lines import line_ending, split_keepends, strip_ending
 from tools.workflow.text_table import render_table, shorten
 
 pytestmark = pytest.mark.unit
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+ASK_FOUR_TIMES = """
+from tools.workflow.cli_runner import ask_yes_no
+print([ask_yes_no("Commit?") for _ in range(4)])
+"""
 
 
 @pytest.mark.parametrize(
@@ -105,3 +112,17 @@ def test_run_reported_turns_errors_into_exit_codes() -> None:
     assert run_reported(lambda: None, reporter) == 0
     assert run_reported(refuse, reporter) == 3
     assert errors.getvalue() == "error: refusing: dirty\n  a.py\n  b.py\n"
+
+
+def test_ask_yes_no_accepts_only_an_explicit_yes() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", ASK_FOUR_TIMES],
+        cwd=PROJECT_ROOT,
+        input="y\n  YES \nnope\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Commit? [y/N] " * 4 + "[True, True, False, False]\n"

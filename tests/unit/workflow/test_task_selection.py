@@ -142,3 +142,16 @@ def test_all_candidates_set_aside_is_ambiguous() -> None:
         "2. tv-2025-02-01:PR?? · Done · Finished one (line 5)  [set aside: already Done]",
         "pick one: invoke start-task tv-2025-02-01 --pick <N>",
     )
+
+
+def test_entry_without_dependencies_references_nothing() -> None:
+    ledger = parse_ledger(
+        "### Open · tv-2025-01-01:PR?? · Write the guide\n\n- **Summary**: Alone.\n\n"
+        "### Open · tv-2025-01-02:PR?? · Review the guide\n\n"
+        '- **Dependencies**: "Write the guide".\n'
+    )
+    alone, waiting = ledger.entries
+
+    assert referenced_entries(alone, ledger) == []
+    assert blockers(alone, ledger) == []
+    assert _titles(blockers(waiting, ledger)) == ["Write the guide"]
