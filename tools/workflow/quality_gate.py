@@ -72,9 +72,9 @@ def run_gate(command: Sequence[str], cwd: Path, env: Mapping[str, str], reporter
             "(install the workflow tools: uv sync)",
         ) from None
     with process:
-        if process.stdout is not None:
-            for line in process.stdout:
-                reporter.out.write(line)
+        assert process.stdout is not None  # stdout=PIPE
+        for line in process.stdout:
+            reporter.out.write(line)
         reporter.out.flush()
         status = process.wait()
     if status != 0:

@@ -244,11 +244,12 @@ def test_pre_push_hook_ignores_deletions_and_trusts_a_gate_passed_on_the_tree(
         f"(delete) {ZERO_SHA} refs/heads/old {main_sha}\n"
         "garbage\n"
         f"refs/heads/docs/hooks-check {head} refs/heads/docs/hooks-check {ZERO_SHA}\n"
+        f"refs/heads/docs/hooks-check {head} refs/heads/known {main_sha}\n"
     )
 
     verdicts = pre_push_hook(seed_scratch.git, out.reporter, environ, updates)
 
-    assert [(verdict.sha, verdict.ok) for verdict in verdicts] == [(head, True)]
+    assert [(verdict.sha, verdict.ok) for verdict in verdicts] == [(head, True), (head, True)]
     assert "Quality gate" not in out.out
 
 

@@ -33,6 +33,7 @@ TASK_NAMES = (
 IMPORT_PROBE = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
+import invoke  # with what it imports itself (yaml, where installed)
 before = set(sys.modules)
 import tasks
 allowed = set(sys.stdlib_module_names) | {"invoke", "tasks", "tools"}

@@ -83,6 +83,15 @@ def test_float_buffers_are_averaged_and_integer_buffers_copied() -> None:
     assert state["1.num_batches_tracked"].item() == 1
 
 
+def test_a_model_of_integer_buffers_alone_is_copied_exactly() -> None:
+    model = nn.Module()
+    model.register_buffer("steps", torch.tensor([1, 2]))
+    ema = ExponentialMovingAverage(model, decay=0.5)
+    model.get_buffer("steps").add_(10)
+    ema.update(model)
+    assert torch.equal(ema.state_dict()["steps"], torch.tensor([11, 12]))
+
+
 def test_low_precision_models_keep_float32_shadows() -> None:
     model = tiny_gpt().to(torch.bfloat16)
     ema = ExponentialMovingAverage(model, decay=0.9)
