@@ -126,27 +126,38 @@ def test_torchrun_trains_with_two_cpu_processes(tmp_path: Path, tiny_experiment:
     )
     assert prepare.returncode == 0, prepare.stderr
     torchrun = Path(sys.executable).with_name("torchrun")
-    result = subprocess.run(
-        [
-            str(torchrun),
-            "--standalone",
-            "--nproc_per_node=2",
-            "-m",
-            "ml_playground.cli",
-            "train",
-            "--exp-config",
-            str(tiny_experiment),
-        ],
-        cwd=tmp_path,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+
+    def train_on_two_processes(**env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                str(torchrun),
+                "--standalone",
+                "--nproc_per_node=2",
+                "-m",
+                "ml_playground.cli",
+                "train",
+                "--exp-config",
+                str(tiny_experiment),
+            ],
+            cwd=tmp_path,
+            env={**cli_env(), **env},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    result = train_on_two_processes()
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("trained to iteration 6") == 1  # rank 0 only
     metrics = (tiny_experiment.parent / "run" / "metrics.jsonl").read_text(encoding="utf-8")
     evals = [json.loads(line) for line in metrics.splitlines() if '"eval"' in line]
     assert [record["iter"] for record in evals] == [3, 6]
     assert (tiny_experiment.parent / "run" / "checkpoints" / "last_00000006.pt").is_file()
+
+    # Both ranks resume from the same checkpoint; rank 0 alone says so.
+    resumed = train_on_two_processes(ML_PLAYGROUND_TRAIN_OVERRIDES='{"runtime": {"max_iters": 9}}')
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stderr.count("at iteration 6") == 1
+    assert resumed.stderr.count("trained to iteration 9") == 1
+    assert (tiny_experiment.parent / "run" / "checkpoints" / "last_00000009.pt").is_file()
