@@ -65,6 +65,7 @@ def test_an_upper_bound_alone_is_stated_alone() -> None:
     )
     built = build_model(Named, layered({"top": {"name": "a", "share": -3}}), ("top",))
     assert built == Named("a", -3.0)
+    assert built.share == -3.0
 
 
 def test_a_field_type_without_a_converter_is_a_programming_error() -> None:

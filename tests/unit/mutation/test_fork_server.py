@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.mutation.conftest import WAIT_SECONDS, read_until_eof
 from tools.mutation.pytest_client import SOCKET_NAME, main, request_bytes, run_on_server
 from tools.mutation.pytest_server import LENGTH_BYTES, read_request
 
@@ -28,7 +29,6 @@ pytestmark = pytest.mark.unit
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SERVER = REPO_ROOT / "tools" / "mutation" / "pytest_server.py"
-WAIT_SECONDS = 60.0
 CLIENT_ENV = {"MARK": "client", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 """The test runs' environment: no plugins (hypothesis alone takes a second to load)."""
 CALC_ARGS = ["-q", "-p", "no:cacheprovider", "test_calc.py"]
@@ -48,18 +48,6 @@ def test_waits_for_stdin():
     helper.kill()
     helper.wait()
 """
-
-
-def read_until_eof(fd: int) -> bytes:
-    """Everything written to the pipe ``fd`` until its last writer closes it."""
-    data = b""
-    while True:
-        ready, _, _ = select.select([fd], [], [], WAIT_SECONDS)
-        assert ready, f"the pipe stayed open after {WAIT_SECONDS} s; read so far: {data!r}"
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return data
-        data += chunk
 
 
 def read_line(fd: int) -> bytes:
@@ -84,14 +72,10 @@ def is_gone(pid: int) -> bool:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    (tmp_path / "calc.py").write_text("def double(x):\n    return 2 * x\n")
-    (tmp_path / "test_calc.py").write_text(
-        "import os\nfrom calc import double\n\n\ndef test_double():\n"
-        "    assert os.environ['MARK'] == 'client'\n    assert double(3) == 6\n"
-    )
-    (tmp_path / "test_block.py").write_text(BLOCKING_TEST)
-    return tmp_path
+def blocking_project(project: Path) -> Path:
+    """The tiny project with a test that blocks (:data:`BLOCKING_TEST`)."""
+    (project / "test_block.py").write_text(BLOCKING_TEST)
+    return project
 
 
 class Server:
@@ -126,8 +110,8 @@ class Server:
 
 
 @pytest.fixture
-def server(project: Path) -> Iterator[Server]:
-    running = Server(project, "pytest")
+def server(blocking_project: Path) -> Iterator[Server]:
+    running = Server(blocking_project, "pytest")
     try:
         yield running
     finally:

@@ -111,16 +111,6 @@ def test_the_request_is_length_prefixed_json() -> None:
     assert data[8:] == b'{"args": ["-q", "t.py"], "cwd": "/work", "env": {"A": "1"}}'
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    (tmp_path / "calc.py").write_text("def double(x):\n    return 2 * x\n")
-    (tmp_path / "test_calc.py").write_text(
-        "import os\nfrom calc import double\n\n\ndef test_double():\n"
-        "    assert os.environ['MARK'] == 'client'\n    assert double(3) == 6\n"
-    )
-    return tmp_path
-
-
 def run_client(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-S", "-m", "tools.mutation.pytest_client", *args],

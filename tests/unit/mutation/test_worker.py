@@ -11,7 +11,6 @@ import http.client
 import importlib.util
 import json
 import os
-import select
 import shlex
 import signal
 import socket
@@ -21,13 +20,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.mutation.conftest import WAIT_SECONDS, read_until_eof
 from tools.mutation.worker import child_pids
 
 pytestmark = pytest.mark.unit
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 WORKER = REPO_ROOT / "tools" / "mutation" / "worker.py"
-WAIT_SECONDS = 60.0
 
 
 def test_child_pids_reads_the_pid_and_parent_columns() -> None:
@@ -37,17 +36,6 @@ def test_child_pids_reads_the_pid_and_parent_columns() -> None:
     assert child_pids(8, table) == [12]
     assert child_pids(9, table) == []
     assert child_pids(7, "") == []
-
-
-def read_until_eof(fd: int) -> bytes:
-    data = b""
-    while True:
-        ready, _, _ = select.select([fd], [], [], WAIT_SECONDS)
-        assert ready, f"still open after {WAIT_SECONDS} s; read so far: {data!r}"
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return data
-        data += chunk
 
 
 def listening_addresses(port: int) -> list[str] | None:
