@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 
+def permissions_for(target: Path) -> int:
+    """The permission bits ``target`` has, or for a new file those ``open()`` would give it
+    (0o666 less the umask): a replacement never changes who may read the file."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def stage(target: Path, write: Callable[[BinaryIO], object]) -> Path:
-    """Fill a fsynced temp file beside ``target``; the caller renames or removes it."""
+    """Fill a fsynced temp file beside ``target``, with the permissions of
+    :func:`permissions_for`; the caller renames or removes it."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     staged = Path(name)
     try:
+        staged.chmod(permissions_for(target))
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()

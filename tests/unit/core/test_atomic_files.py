@@ -1,5 +1,9 @@
+"""Crash-safe writes: complete or untouched, no temporary file left, permissions kept."""
+
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import cast
 
@@ -59,3 +63,27 @@ def test_syncing_a_directory_that_cannot_be_opened_is_a_no_op(tmp_path: Path) ->
     missing = tmp_path / "missing"
     fsync_directory(missing)
     assert not missing.exists()
+
+
+def test_a_replaced_file_keeps_its_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "shared.txt"
+    target.write_bytes(b"old")
+    target.chmod(0o664)
+
+    atomic_write_bytes(target, b"new")
+
+    assert stat.S_IMODE(target.stat().st_mode) == 0o664
+    assert target.read_bytes() == b"new"
+
+
+def test_a_new_file_gets_the_permissions_the_umask_allows(tmp_path: Path) -> None:
+    previous = os.umask(0o027)
+    try:
+        atomic_write_bytes(tmp_path / "new.txt", b"data")
+        plain = tmp_path / "plain.txt"
+        plain.write_bytes(b"data")
+    finally:
+        os.umask(previous)
+
+    assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o640
+    assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
