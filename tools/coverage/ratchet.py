@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+from ml_playground.core.atomic_files import atomic_write_bytes
 from tools.coverage.coverage_data import DEFAULT_DATA, CoverageDataError, load_report
-from tools.coverage.generated_files import write_atomically
 
 DEFAULT_PYPROJECT = Path("pyproject.toml")
 MAX_GAP = 1.0
@@ -138,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.update and raised_floor(total) > floor:
         try:
-            write_atomically(pyproject, with_floor(text, raised_floor(total)))
+            atomic_write_bytes(pyproject, with_floor(text, raised_floor(total)).encode("utf-8"))
         except RatchetError as exc:
             print(f"ratchet: {exc}", file=sys.stderr)
             return 2

@@ -7,10 +7,9 @@ temporary file in the same directory and ``os.replace``.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from ml_playground.core.atomic_files import atomic_write_bytes
 from tools.workflow.errors import ExitCode, WorkflowError
 from tools.workflow.ledger_model import STATUSES, LedgerEntry
 from tools.workflow.ledger_parser import TASK_HEADING
@@ -77,15 +76,4 @@ def write_atomically(path: Path, expected: bytes, new: bytes) -> None:
         raise WorkflowError(
             ExitCode.USAGE, f"{path}: changed on disk while being edited; re-run the command"
         )
-    mode = path.stat().st_mode & 0o7777
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(new)
-            stream.flush()
-            os.fsync(stream.fileno())
-        Path(temporary).chmod(mode)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, new)
