@@ -4,7 +4,6 @@ the build session's wheel check run end to end on a small real project."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tools.nox_support.build_check import main as build_check_main
+from tools.nox_support.build_check import uv_env
 
 pytestmark = pytest.mark.integration
 
@@ -58,21 +58,10 @@ OLD_MAKEFILE_TARGETS = [
 ]
 
 
-def clean_env() -> dict[str, str]:
-    """The caller's environment without the nox session's own venv settings."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON", "CONDA_PREFIX"}
-    }
-    env["UV_PYTHON_DOWNLOADS"] = "never"
-    return env
-
-
 def nox(
     *args: str, cwd: Path = REPO_ROOT, ci: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = clean_env()
+    env = uv_env()
     env.pop("CI", None)
     if ci is not None:
         env["CI"] = ci
@@ -236,7 +225,7 @@ def test_a_missing_lockfile_stops_the_session_with_one_clear_line(tiny_project: 
 
 
 def test_a_stale_lockfile_stops_the_session_with_one_clear_line(tiny_project: Path) -> None:
-    env = {**clean_env(), "UV_OFFLINE": "1"}
+    env = {**uv_env(), "UV_OFFLINE": "1"}
     subprocess.run(["uv", "lock", "--quiet"], cwd=tiny_project, env=env, check=True)
     write_pyproject(tiny_project, "2.0.0")
     completed = nox("--sessions", "lint", cwd=tiny_project)
@@ -273,7 +262,7 @@ def small_package(root: Path, wheel_config: str) -> Path:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    env = clean_env()
+    env = uv_env()
     subprocess.run(["uv", "lock", "--quiet"], cwd=root, env=env, check=True)
     dist = root / "dist"
     subprocess.run(

@@ -262,7 +262,7 @@ def wheel_members(wheel: Path) -> list[str]:
         return archive.namelist()
 
 
-def _uv_env() -> dict[str, str]:
+def uv_env() -> dict[str, str]:
     """The environment for uv calls: never download Python, ignore the nox session's venv."""
     env = {
         key: value
@@ -303,7 +303,7 @@ def venv_python(env_root: Path) -> Path:
 def install_wheel(wheel: Path, project: Path, env_root: Path, uv: str = "uv") -> Path:
     """Create a fresh environment at ``env_root`` with the running interpreter (never a
     downloaded one) and install ``wheel`` into it with the locked dependency versions."""
-    env = _uv_env()
+    env = uv_env()
     _run([uv, "venv", "--quiet", "--python", sys.executable, str(env_root)], project, env)
     constraints = env_root / "locked-constraints.txt"
     _run(
