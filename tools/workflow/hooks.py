@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tools.workflow.check_range import CommitVerdict, check_commit
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.cli_runner import run_reported
 from tools.workflow.commit_message import TRAILER_KEY, check_message, strip_comments, trailer_value
 from tools.workflow.commit_size import LINE_BUDGET, describe_size, measure, staged_changes
-from tools.workflow.errors import ExitCode, WorkflowError
 from tools.workflow.git import ZERO_SHA, Git
 from tools.workflow.quality_gate import (
     GATE_PASSED_VARIABLE,

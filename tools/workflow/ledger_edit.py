@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ml_playground.core.atomic_files import atomic_write_bytes
-from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.ledger_model import STATUSES, LedgerEntry
 from tools.workflow.ledger_parser import TASK_HEADING
 from tools.workflow.task_ids import TaskId

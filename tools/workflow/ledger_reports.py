@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.dependencies import blockers
-from tools.workflow.errors import ExitCode, WorkflowError
 from tools.workflow.ledger_lint import lint_ledger
 from tools.workflow.ledger_model import Ledger, LedgerEntry, LedgerProblem
 from tools.workflow.ledger_store import LEDGER_PATH, load_ledger, warn_about_problems

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.git import Git
 from tools.workflow.reporter import Reporter
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal, cast
 
-from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.reporter import Reporter
 
 FULL_GATE = ("nox", "-s", "quality")

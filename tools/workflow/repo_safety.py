@@ -7,7 +7,7 @@ git itself refuses to overwrite them.
 
 from __future__ import annotations
 
-from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.git import Git
 
 _OPERATION_MARKERS = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.git import Git
 from tools.workflow.reporter import Reporter
 from tools.workflow.ship import abort_ship, run_ship_steps

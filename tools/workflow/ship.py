@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from tools.workflow.branch_tasks import entry_for_branch
 from tools.workflow.check_range import check_commits, report_verdicts
-from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.git import Git
 from tools.workflow.github import (
     gh_checks_command,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tools.workflow.branch_names import branch_problems
-from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.git import Git
 from tools.workflow.ledger_commits import bookkeeping_header, commit_ledger_edit
 from tools.workflow.ledger_edit import with_status

@@ -6,7 +6,7 @@ it after the conflicts are resolved and ``invoke abort`` returns the branch to w
 
 from __future__ import annotations
 
-from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.git import Git
 from tools.workflow.main_update import update_main
 from tools.workflow.repo_safety import (

@@ -11,8 +11,8 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.dependencies import blockers
-from tools.workflow.errors import ExitCode, WorkflowError
 from tools.workflow.ledger_model import Ledger, LedgerEntry
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, WorkflowError
 
 GUIDE_PATH = Path(".dev-guidelines") / "GIT_VERSIONING.md"
 START_MARKER = "<!-- commit-types:start -->"

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.commit_flow import commit_staged
-from tools.workflow.errors import ExitCode, WorkflowError
 from tools.workflow.ledger_commits import commit_ledger_edit
 from tools.workflow.ledger_edit import with_status
 from tools.workflow.ledger_store import load_ledger

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tools.workflow.branch_tasks import entry_for_branch
-from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.git import Git, GitResult
 from tools.workflow.ledger_store import load_ledger
 from tools.workflow.repo_safety import changed_files

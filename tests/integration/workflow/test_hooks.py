@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.commit_flow import commit_staged
-from tools.workflow.errors import ExitCode, WorkflowError
 from tools.workflow.git import ZERO_SHA, Git
 from tools.workflow.hooks import (
     commit_msg_hook,

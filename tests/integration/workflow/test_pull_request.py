@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.commit_flow import commit_staged
-from tools.workflow.errors import ExitCode, WorkflowError
 from tools.workflow.pull_request import open_pull_request
 from tools.workflow.start_task import start_task
 from tools.workflow.state import branch_task

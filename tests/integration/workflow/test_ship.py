@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.commit_flow import commit_staged
-from tools.workflow.errors import ExitCode, WorkflowError
 from tools.workflow.resume import abort_operation, continue_operation
 from tools.workflow.ship import check_ci, mark_done, ship
 from tools.workflow.start_task import start_task

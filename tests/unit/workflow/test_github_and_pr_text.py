@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.github import (
     CommandResult,
     GitHubRepository,

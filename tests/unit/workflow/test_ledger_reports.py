@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.workflow.errors import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.ledger_reports import list_tasks, run_ledger_lint
 from tools.workflow.reporter import Reporter
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.cli_runner import run_reported
-from tools.workflow.errors import ExitCode, WorkflowError
 from tools.workflow.quality_gate import FAST_GATE, FULL_GATE, gate_command, run_gate
 from tools.workflow.reporter import Reporter
 from tools.workflow.task_ids import TaskId, parse_task_id
