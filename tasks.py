@@ -18,14 +18,14 @@ from invoke.exceptions import Exit
 from invoke.tasks import task
 
 if TYPE_CHECKING:
+    from tools.workflow.cli import Reporter
     from tools.workflow.git import Git
-    from tools.workflow.reporter import Reporter
 
 
 def _run(action: Callable[[Git, Reporter], object]) -> None:
+    from tools.workflow.cli import Reporter
     from tools.workflow.cli_runner import run_reported
     from tools.workflow.git import Git
-    from tools.workflow.reporter import Reporter
 
     reporter = Reporter(sys.stdout, sys.stderr)
     code = run_reported(lambda: action(Git.discover(Path.cwd()), reporter), reporter)

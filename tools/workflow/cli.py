@@ -1,8 +1,11 @@
-"""Exit codes of the workflow tasks and the one exception type that carries them."""
+"""How a workflow task talks to the user: the exit codes and the one error type that carries
+them, and the two output streams."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
+from typing import TextIO
 
 
 class ExitCode(IntEnum):
@@ -31,3 +34,28 @@ class WorkflowError(Exception):
         self.code = code
         self.message = message
         self.details = tuple(details)
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """Two text streams; tests pass io.StringIO, the tasks pass sys.stdout and sys.stderr."""
+
+    out: TextIO
+    err: TextIO
+
+    def say(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def warn(self, text: str) -> None:
+        self.err.write(f"warning: {text}\n")
+        self.err.flush()
+
+    def error(self, text: str) -> None:
+        self.err.write(f"error: {text}\n")
+        self.err.flush()
+
+    def note(self, text: str) -> None:
+        """A detail line on stderr, printed after an error or warning."""
+        self.err.write(f"  {text}\n")
+        self.err.flush()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.reporter import Reporter
+from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 
 
 def run_reported(action: Callable[[], object], reporter: Reporter) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from tools.workflow.branch_tasks import entry_for_branch
-from tools.workflow.cli import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.commit_message import TRAILER_KEY, check_message
 from tools.workflow.commit_size import LINE_BUDGET, describe_size, measure, staged_changes
 from tools.workflow.git import Git
@@ -19,7 +19,6 @@ from tools.workflow.repo_safety import (
     require_feature_branch,
     require_no_operation,
 )
-from tools.workflow.reporter import Reporter
 from tools.workflow.versioning_guide import read_commit_types
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.workflow.cli import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.ledger_model import Ledger, LedgerEntry
 from tools.workflow.ledger_parser import parse_ledger_bytes
-from tools.workflow.reporter import Reporter
 
 LEDGER_PATH = Path(".ldres") / "tv-tasks.md"
 

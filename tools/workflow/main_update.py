@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from enum import Enum
 
-from tools.workflow.cli import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.git import Git
-from tools.workflow.reporter import Reporter
 
 
 class MainState(Enum):

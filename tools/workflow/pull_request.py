@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from tools.workflow.branch_tasks import entry_for_branch
 from tools.workflow.check_range import check_commits, report_verdicts
-from tools.workflow.cli import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.git import Git
 from tools.workflow.github import (
     GitHubRepository,
@@ -27,7 +27,6 @@ from tools.workflow.ledger_model import LedgerEntry
 from tools.workflow.ledger_store import LoadedLedger, load_ledger
 from tools.workflow.quality_gate import GATE_PASSED_VARIABLE, run_gate
 from tools.workflow.repo_safety import require_feature_branch, require_safe_state
-from tools.workflow.reporter import Reporter
 from tools.workflow.state import BranchTask, remember_branch_task
 from tools.workflow.task_ids import TaskId
 from tools.workflow.versioning_guide import read_commit_types

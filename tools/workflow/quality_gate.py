@@ -12,8 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal, cast
 
-from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.reporter import Reporter
+from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 
 FULL_GATE = ("nox", "-s", "quality")
 FAST_GATE = ("nox", "-s", "lint", "tests")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from tools.workflow.cli import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.git import Git
-from tools.workflow.reporter import Reporter
 from tools.workflow.ship import abort_ship, run_ship_steps
 from tools.workflow.state import Operation, load_operation
 from tools.workflow.sync import abort_sync, continue_sync

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from tools.workflow.branch_tasks import entry_for_branch
 from tools.workflow.check_range import check_commits, report_verdicts
-from tools.workflow.cli import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.git import Git
 from tools.workflow.github import (
     gh_checks_command,
@@ -26,7 +26,6 @@ from tools.workflow.ledger_edit import with_status
 from tools.workflow.ledger_store import load_ledger
 from tools.workflow.main_update import update_main
 from tools.workflow.repo_safety import require_feature_branch, require_safe_state
-from tools.workflow.reporter import Reporter
 from tools.workflow.state import (
     Operation,
     clear_operation,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tools.workflow.branch_names import branch_problems
-from tools.workflow.cli import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.git import Git
 from tools.workflow.ledger_commits import bookkeeping_header, commit_ledger_edit
 from tools.workflow.ledger_edit import with_status
@@ -13,7 +13,6 @@ from tools.workflow.ledger_model import LedgerEntry
 from tools.workflow.ledger_store import find_entry, load_ledger, warn_about_problems
 from tools.workflow.main_update import update_main
 from tools.workflow.repo_safety import require_safe_state
-from tools.workflow.reporter import Reporter
 from tools.workflow.state import BranchTask, remember_branch_task
 from tools.workflow.task_selection import select_entry
 from tools.workflow.versioning_guide import read_commit_types

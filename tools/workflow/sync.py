@@ -6,7 +6,7 @@ it after the conflicts are resolved and ``invoke abort`` returns the branch to w
 
 from __future__ import annotations
 
-from tools.workflow.cli import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.git import Git
 from tools.workflow.main_update import update_main
 from tools.workflow.repo_safety import (
@@ -15,7 +15,6 @@ from tools.workflow.repo_safety import (
     require_feature_branch,
     require_safe_state,
 )
-from tools.workflow.reporter import Reporter
 from tools.workflow.state import Operation, clear_operation, load_operation, save_operation
 
 _NO_EDITOR = {"GIT_EDITOR": "true"}

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tools.workflow.check_range import default_base, run_check_range
-from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.reporter import Reporter
+from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.start_task import start_task
 from tools.workflow.status import WorkflowStatus, show_status
 from tools.workflow.versioning_guide import read_commit_types

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.workflow.cli import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.ledger_reports import list_tasks, run_ledger_lint
-from tools.workflow.reporter import Reporter
 
 pytestmark = pytest.mark.unit
 

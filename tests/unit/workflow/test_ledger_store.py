@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tools.workflow.cli import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.ledger_parser import parse_ledger
 from tools.workflow.ledger_store import find_entry, load_ledger, warn_about_problems
-from tools.workflow.reporter import Reporter
 
 pytestmark = pytest.mark.unit
 

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tools.workflow.cli import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.cli_runner import run_reported
 from tools.workflow.quality_gate import FAST_GATE, FULL_GATE, gate_command, run_gate
-from tools.workflow.reporter import Reporter
 from tools.workflow.task_ids import TaskId, parse_task_id
 from tools.workflow.text_lines import line_ending, split_keepends, strip_ending
 from tools.workflow.text_table import render_table, shorten
