@@ -23,8 +23,7 @@ if TYPE_CHECKING:
 
 
 def _run(action: Callable[[Git, Reporter], object]) -> None:
-    from tools.workflow.cli import Reporter
-    from tools.workflow.cli_runner import run_reported
+    from tools.workflow.cli import Reporter, run_reported
     from tools.workflow.git import Git
 
     reporter = Reporter(sys.stdout, sys.stderr)
@@ -63,7 +62,7 @@ def start_task(c: Context, task_id: str, pick: int = 0) -> None:
 )
 def commit(c: Context, message: str = "", allow_large: str = "", fast: bool = False) -> None:
     """Check message and size, run the quality gate, then git commit (hooks enabled)."""
-    from tools.workflow.cli_runner import ask_yes_no
+    from tools.workflow.cli import ask_yes_no
     from tools.workflow.commit_flow import commit_staged
     from tools.workflow.quality_gate import gate_command
 

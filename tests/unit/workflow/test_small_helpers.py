@@ -10,18 +10,23 @@ from pathlib import Path
 
 import pytest
 
-from tools.workflow.cli import ExitCode, Reporter, WorkflowError
-from tools.workflow.cli_runner import run_reported
+from tools.workflow.cli import (
+    ExitCode,
+    Reporter,
+    WorkflowError,
+    render_table,
+    run_reported,
+    shorten,
+)
 from tools.workflow.quality_gate import FAST_GATE, FULL_GATE, gate_command, run_gate
 from tools.workflow.task_ids import TaskId, parse_task_id
 from tools.workflow.text_lines import line_ending, split_keepends, strip_ending
-from tools.workflow.text_table import render_table, shorten
 
 pytestmark = pytest.mark.unit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 ASK_FOUR_TIMES = """
-from tools.workflow.cli_runner import ask_yes_no
+from tools.workflow.cli import ask_yes_no
 print([ask_yes_no("Commit?") for _ in range(4)])
 """
 
