@@ -73,7 +73,7 @@ MANAGER = "ml_playground/training/checkpointing/manager.py"
 BATCHES = "ml_playground/data_pipeline/sampling/batches.py"
 MERGE = "ml_playground/configuration/merge.py"
 VALIDATION = "ml_playground/configuration/validation.py"
-LEDGER = "tools/workflow/ledger_parser.py"
+LEDGER = "tools/workflow/ledger/parse.py"
 SIZE = "tools/workflow/commit_size.py"
 
 _STRICT_ZIP = (

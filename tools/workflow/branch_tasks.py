@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tools.workflow.git import Git
-from tools.workflow.ledger_model import Ledger, LedgerEntry
+from tools.workflow.ledger.model import Ledger, LedgerEntry
 from tools.workflow.ledger_store import find_entry
 from tools.workflow.state import branch_task
 

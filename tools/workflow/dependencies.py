@@ -11,7 +11,7 @@ Matching ignores case and punctuation and respects word boundaries.
 
 from __future__ import annotations
 
-from tools.workflow.ledger_model import Ledger, LedgerEntry
+from tools.workflow.ledger.model import Ledger, LedgerEntry
 from tools.workflow.task_ids import TASK_ID_IN_TEXT
 
 _LINKING_WORDS = frozenset(

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
-from tools.workflow.ledger_model import Ledger, LedgerEntry
-from tools.workflow.ledger_parser import parse_ledger_bytes
+from tools.workflow.ledger.model import Ledger, LedgerEntry
+from tools.workflow.ledger.parse import parse_ledger_bytes
 
 LEDGER_PATH = Path(".ldres") / "tv-tasks.md"
 

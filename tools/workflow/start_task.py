@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from tools.workflow.branch_names import branch_problems
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.git import Git
+from tools.workflow.ledger.model import LedgerEntry
 from tools.workflow.ledger_commits import bookkeeping_header, commit_ledger_edit
 from tools.workflow.ledger_edit import with_status
-from tools.workflow.ledger_model import LedgerEntry
 from tools.workflow.ledger_store import find_entry, load_ledger, warn_about_problems
 from tools.workflow.main_update import update_main
 from tools.workflow.repo_safety import require_safe_state

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.dependencies import blockers
-from tools.workflow.ledger_model import Ledger, LedgerEntry
+from tools.workflow.ledger.model import Ledger, LedgerEntry
 
 
 @dataclass(frozen=True)

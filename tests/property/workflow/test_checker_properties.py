@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from tools.workflow.branch_names import branch_problems, derive_branch
 from tools.workflow.commit_message import HEADER_MAX_LENGTH, check_header, check_message
 from tools.workflow.commit_size import FileChange, parse_numstat
-from tools.workflow.ledger_parser import parse_ledger
+from tools.workflow.ledger.parse import parse_ledger
 
 pytestmark = pytest.mark.property
 

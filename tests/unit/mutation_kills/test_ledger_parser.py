@@ -1,4 +1,4 @@
-"""Tests that kill surviving mutants of tools/workflow/ledger_parser.py (see
+"""Tests that kill surviving mutants of tools/workflow/ledger/parse.py (see
 docs/testing/mutation.md): field trimming, item grouping, planned commits and their files,
 the branch derived from the first commit, and the blocks that hide text (fences, nested
 details, level-4 headings, a leading byte-order mark)."""
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.workflow.ledger_model import LedgerEntry
-from tools.workflow.ledger_parser import parse_ledger
+from tools.workflow.ledger.model import LedgerEntry
+from tools.workflow.ledger.parse import parse_ledger
 
 pytestmark = pytest.mark.unit
 

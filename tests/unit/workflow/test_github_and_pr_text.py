@@ -23,7 +23,7 @@ from tools.workflow.github import (
     reports_no_pull_request,
     run_command,
 )
-from tools.workflow.ledger_parser import parse_ledger
+from tools.workflow.ledger.parse import parse_ledger
 from tools.workflow.pull_request import pr_body, pr_title
 
 pytestmark = pytest.mark.unit

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.workflow.ledger_lint import lint_ledger
-from tools.workflow.ledger_parser import parse_ledger, parse_ledger_bytes
+from tools.workflow.ledger.lint import lint_ledger
+from tools.workflow.ledger.parse import parse_ledger, parse_ledger_bytes
 from tools.workflow.versioning_guide import read_commit_types
 
 pytestmark = pytest.mark.unit

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.workflow.ledger_parser import parse_ledger, parse_ledger_bytes
+from tools.workflow.ledger.parse import parse_ledger, parse_ledger_bytes
 from tools.workflow.task_ids import TaskId
 
 pytestmark = pytest.mark.unit

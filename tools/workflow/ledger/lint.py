@@ -6,7 +6,7 @@ from collections.abc import Collection
 
 from tools.workflow.branch_names import branch_problems
 from tools.workflow.commit_message import check_header
-from tools.workflow.ledger_model import Ledger, LedgerEntry, LedgerProblem
+from tools.workflow.ledger.model import Ledger, LedgerEntry, LedgerProblem
 
 
 def duplicate_id_findings(ledger: Ledger) -> list[LedgerProblem]:

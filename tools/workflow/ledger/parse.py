@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from tools.workflow.branch_names import derive_branch
 from tools.workflow.commit_message import PLANNED_HEADER_PATTERN, parse_header
-from tools.workflow.ledger_model import (
+from tools.workflow.ledger.model import (
     STATUSES,
     EntryKind,
     Field,
