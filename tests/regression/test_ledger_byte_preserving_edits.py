@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tools.workflow.cli import WorkflowError
+from tools.workflow.ledger.model import TaskId
 from tools.workflow.ledger.parse import parse_ledger_bytes
 from tools.workflow.ledger_edit import with_identifier, with_status, write_atomically
-from tools.workflow.task_ids import TaskId
 
 pytestmark = pytest.mark.regression
 

@@ -11,8 +11,7 @@ Matching ignores case and punctuation and respects word boundaries.
 
 from __future__ import annotations
 
-from tools.workflow.ledger.model import Ledger, LedgerEntry
-from tools.workflow.task_ids import TASK_ID_IN_TEXT
+from tools.workflow.ledger.model import TASK_ID_IN_TEXT, Ledger, LedgerEntry
 
 _LINKING_WORDS = frozenset(
     {

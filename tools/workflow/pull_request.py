@@ -21,14 +21,13 @@ from tools.workflow.github import (
     pr_number_from_output,
     run_command,
 )
-from tools.workflow.ledger.model import LedgerEntry
+from tools.workflow.ledger.model import LedgerEntry, TaskId
 from tools.workflow.ledger_commits import bookkeeping_header, commit_ledger_edit
 from tools.workflow.ledger_edit import with_identifier
 from tools.workflow.ledger_store import LoadedLedger, load_ledger
 from tools.workflow.quality_gate import GATE_PASSED_VARIABLE, run_gate
 from tools.workflow.repo_safety import require_feature_branch, require_safe_state
 from tools.workflow.state import BranchTask, remember_branch_task
-from tools.workflow.task_ids import TaskId
 from tools.workflow.versioning_guide import read_commit_types
 
 

@@ -9,10 +9,10 @@ import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.commit_message import HEADER_MAX_LENGTH
+from tools.workflow.ledger.model import TaskId
 from tools.workflow.ledger.parse import parse_ledger_bytes
 from tools.workflow.ledger_commits import bookkeeping_header
 from tools.workflow.ledger_edit import with_identifier, with_status, write_atomically
-from tools.workflow.task_ids import TaskId
 
 pytestmark = pytest.mark.unit
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tools.workflow.ledger.model import TaskId
 from tools.workflow.ledger.parse import parse_ledger, parse_ledger_bytes
-from tools.workflow.task_ids import TaskId
 
 pytestmark = pytest.mark.unit
 

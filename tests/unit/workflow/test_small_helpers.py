@@ -18,8 +18,8 @@ from tools.workflow.cli import (
     run_reported,
     shorten,
 )
+from tools.workflow.ledger.model import TaskId, parse_task_id
 from tools.workflow.quality_gate import FAST_GATE, FULL_GATE, gate_command, run_gate
-from tools.workflow.task_ids import TaskId, parse_task_id
 from tools.workflow.text_lines import line_ending, split_keepends, strip_ending
 
 pytestmark = pytest.mark.unit

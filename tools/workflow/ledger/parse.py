@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from tools.workflow.branch_names import derive_branch
 from tools.workflow.commit_message import PLANNED_HEADER_PATTERN, parse_header
 from tools.workflow.ledger.model import (
+    EXPECTED_FORM,
     STATUSES,
     EntryKind,
     Field,
@@ -22,8 +23,8 @@ from tools.workflow.ledger.model import (
     LedgerEntry,
     LedgerProblem,
     PlannedCommit,
+    parse_task_id,
 )
-from tools.workflow.task_ids import EXPECTED_FORM, parse_task_id
 from tools.workflow.text_lines import split_text_keepends, strip_ending
 
 TASK_HEADING = re.compile(
