@@ -11,9 +11,8 @@ from pathlib import Path
 
 from ml_playground.core.atomic_files import atomic_write_bytes
 from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.ledger.model import STATUSES, LedgerEntry, TaskId
+from tools.workflow.ledger.model import STATUSES, LedgerEntry, TaskId, line_ending, split_keepends
 from tools.workflow.ledger.parse import TASK_HEADING
-from tools.workflow.text_lines import line_ending, split_keepends
 
 
 def _replace_group(data: bytes, entry: LedgerEntry, group: str, value: str) -> bytes:

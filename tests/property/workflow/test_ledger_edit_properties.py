@@ -6,10 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tools.workflow.ledger.model import STATUSES
+from tools.workflow.ledger.model import STATUSES, split_keepends
 from tools.workflow.ledger.parse import parse_ledger_bytes
 from tools.workflow.ledger_edit import with_status
-from tools.workflow.text_lines import split_keepends
 
 pytestmark = pytest.mark.property
 

@@ -18,9 +18,14 @@ from tools.workflow.cli import (
     run_reported,
     shorten,
 )
-from tools.workflow.ledger.model import TaskId, parse_task_id
+from tools.workflow.ledger.model import (
+    TaskId,
+    line_ending,
+    parse_task_id,
+    split_keepends,
+    strip_ending,
+)
 from tools.workflow.quality_gate import FAST_GATE, FULL_GATE, gate_command, run_gate
-from tools.workflow.text_lines import line_ending, split_keepends, strip_ending
 
 pytestmark = pytest.mark.unit
 

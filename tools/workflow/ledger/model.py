@@ -1,7 +1,10 @@
 """What a parsed task ledger is made of: entries with their ids and fields, and the problems
 found on the way.
 
-Task identifiers are ``tv-YYYY-MM-DD:PR###`` or ``tv-YYYY-MM-DD:PR??`` (no PR yet)."""
+Task identifiers are ``tv-YYYY-MM-DD:PR###`` or ``tv-YYYY-MM-DD:PR??`` (no PR yet). Lines are
+split so that line numbers and bytes agree everywhere: only ``\\n`` ends a line; a ``\\r`` right
+before it belongs to the line ending, and splitting the bytes of a file and its decoded text
+gives the same number of lines."""
 
 from __future__ import annotations
 
@@ -137,3 +140,43 @@ class Ledger:
 
     entries: tuple[LedgerEntry, ...]
     problems: tuple[LedgerProblem, ...]
+
+
+def split_keepends(data: bytes) -> list[bytes]:
+    """Split ``data`` after every ``\\n``; joining the parts gives ``data`` back exactly."""
+    if not data:
+        return []
+    parts = data.split(b"\n")
+    lines = [part + b"\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def split_text_keepends(text: str) -> list[str]:
+    """The ``str`` twin of :func:`split_keepends`."""
+    if not text:
+        return []
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def line_ending(line: bytes) -> bytes:
+    """The line ending of one line from :func:`split_keepends` (``b""`` for the last line)."""
+    if line.endswith(b"\r\n"):
+        return b"\r\n"
+    if line.endswith(b"\n"):
+        return b"\n"
+    return b""
+
+
+def strip_ending(line: str) -> str:
+    """Drop one ``\\n`` and then one ``\\r`` from the end of a decoded line."""
+    if line.endswith("\n"):
+        line = line[:-1]
+    if line.endswith("\r"):
+        line = line[:-1]
+    return line

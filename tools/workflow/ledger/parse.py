@@ -24,8 +24,9 @@ from tools.workflow.ledger.model import (
     LedgerProblem,
     PlannedCommit,
     parse_task_id,
+    split_text_keepends,
+    strip_ending,
 )
-from tools.workflow.text_lines import split_text_keepends, strip_ending
 
 TASK_HEADING = re.compile(
     r"^###[ \t]+(?P<status>[^·]+?)[ \t]+·[ \t]+(?P<id>[^·\s]+)[ \t]+·[ \t]+(?P<title>.*?\S)[ \t]*$"
