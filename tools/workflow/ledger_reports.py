@@ -8,7 +8,7 @@ from tools.workflow.cli import ExitCode, Reporter, WorkflowError, render_table, 
 from tools.workflow.dependencies import blockers
 from tools.workflow.ledger.lint import lint_ledger
 from tools.workflow.ledger.model import Ledger, LedgerEntry, LedgerProblem
-from tools.workflow.ledger_store import LEDGER_PATH, load_ledger, warn_about_problems
+from tools.workflow.ledger.store import LEDGER_PATH, load_ledger, warn_about_problems
 from tools.workflow.versioning_guide import GUIDE_PATH, read_commit_types
 
 ACTIVE_STATUSES = ("Open", "In progress")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from tools.workflow.branch_tasks import entry_for_branch
 from tools.workflow.check_range import check_commits, report_verdicts
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.git import Git
@@ -21,9 +20,9 @@ from tools.workflow.github import (
     reports_no_pull_request,
     run_command,
 )
+from tools.workflow.ledger.store import entry_for_branch, load_ledger
 from tools.workflow.ledger_commits import bookkeeping_header, commit_ledger_edit
 from tools.workflow.ledger_edit import with_status
-from tools.workflow.ledger_store import load_ledger
 from tools.workflow.main_update import update_main
 from tools.workflow.repo_safety import require_feature_branch, require_safe_state
 from tools.workflow.state import (

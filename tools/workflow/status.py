@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tools.workflow.branch_tasks import entry_for_branch
 from tools.workflow.check_range import CommitVerdict, check_commits
 from tools.workflow.cli import Reporter, WorkflowError, render_table
 from tools.workflow.commit_size import LINE_BUDGET, measure, staged_changes
 from tools.workflow.git import Git
-from tools.workflow.ledger_store import load_ledger
+from tools.workflow.ledger.store import entry_for_branch, load_ledger
 from tools.workflow.repo_safety import changed_files, describe_files, operation_in_progress
 from tools.workflow.state import load_operation
 from tools.workflow.versioning_guide import read_commit_types

@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tools.workflow.branch_tasks import entry_for_branch
 from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.git import Git, GitResult
-from tools.workflow.ledger_store import load_ledger
+from tools.workflow.ledger.store import entry_for_branch, load_ledger
 from tools.workflow.repo_safety import changed_files
 from tools.workflow.state import (
     STATE_DIRECTORY,

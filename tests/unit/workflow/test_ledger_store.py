@@ -9,7 +9,7 @@ import pytest
 
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.ledger.parse import parse_ledger
-from tools.workflow.ledger_store import find_entry, load_ledger, warn_about_problems
+from tools.workflow.ledger.store import find_entry, load_ledger, warn_about_problems
 
 pytestmark = pytest.mark.unit
 

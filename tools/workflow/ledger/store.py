@@ -1,4 +1,5 @@
-"""Load the repository's ledger file and find entries in it again after it changed."""
+"""Load the repository's ledger file and find entries in it again after it changed, or the
+entry a feature branch belongs to."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
+from tools.workflow.git import Git
 from tools.workflow.ledger.model import Ledger, LedgerEntry
 from tools.workflow.ledger.parse import parse_ledger_bytes
+from tools.workflow.state import branch_task
 
 LEDGER_PATH = Path(".ldres") / "tv-tasks.md"
 
@@ -51,3 +54,14 @@ def find_entry(ledger: Ledger, task_id: str | None, title: str) -> LedgerEntry |
     if same_title:
         return same_title[0]
     return None
+
+
+def entry_for_branch(git: Git, ledger: Ledger, branch: str) -> LedgerEntry | None:
+    """The entry remembered by ``start-task`` for ``branch``, else the one planning it."""
+    remembered = branch_task(git, branch)
+    if remembered is not None:
+        found = find_entry(ledger, remembered.task_id, remembered.title)
+        if found is not None:
+            return found
+    planning = [entry for entry in ledger.entries if entry.branch == branch]
+    return planning[0] if len(planning) == 1 else None
