@@ -10,7 +10,7 @@ import pytest
 from tools.workflow.cli import WorkflowError
 from tools.workflow.ledger.model import TaskId
 from tools.workflow.ledger.parse import parse_ledger_bytes
-from tools.workflow.ledger_edit import with_identifier, with_status, write_atomically
+from tools.workflow.ledger.store import with_identifier, with_status, write_atomically
 
 pytestmark = pytest.mark.regression
 

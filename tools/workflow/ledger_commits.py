@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from tools.workflow.commit_message import HEADER_MAX_LENGTH
 from tools.workflow.git import Git
-from tools.workflow.ledger.store import LEDGER_PATH, LoadedLedger
-from tools.workflow.ledger_edit import write_atomically
+from tools.workflow.ledger.store import LEDGER_PATH, LoadedLedger, write_atomically
 
 
 def bookkeeping_header(verb: str, title: str, suffix: str = "") -> str:

@@ -9,9 +9,8 @@ import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.commit_flow import commit_staged
-from tools.workflow.ledger.store import load_ledger
+from tools.workflow.ledger.store import load_ledger, with_status
 from tools.workflow.ledger_commits import commit_ledger_edit
-from tools.workflow.ledger_edit import with_status
 from tools.workflow.start_task import start_task
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from tools.workflow.ledger.model import STATUSES, split_keepends
 from tools.workflow.ledger.parse import parse_ledger_bytes
-from tools.workflow.ledger_edit import with_status
+from tools.workflow.ledger.store import with_status
 
 pytestmark = pytest.mark.property
 

@@ -1,15 +1,27 @@
-"""Load the repository's ledger file and find entries in it again after it changed, or the
-entry a feature branch belongs to."""
+"""Load the repository's ledger file, find entries in it again after it changed (or the entry a
+feature branch belongs to), and edit one entry heading.
+
+An edit changes only the bytes of the heading line between its start and its line ending (the
+status or the id); every other byte of the file, line endings included, stays identical. The
+file is replaced atomically (``ml_playground.core.atomic_files``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from ml_playground.core.atomic_files import atomic_write_bytes
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.git import Git
-from tools.workflow.ledger.model import Ledger, LedgerEntry
-from tools.workflow.ledger.parse import parse_ledger_bytes
+from tools.workflow.ledger.model import (
+    STATUSES,
+    Ledger,
+    LedgerEntry,
+    TaskId,
+    line_ending,
+    split_keepends,
+)
+from tools.workflow.ledger.parse import TASK_HEADING, parse_ledger_bytes
 from tools.workflow.state import branch_task
 
 LEDGER_PATH = Path(".ldres") / "tv-tasks.md"
@@ -65,3 +77,65 @@ def entry_for_branch(git: Git, ledger: Ledger, branch: str) -> LedgerEntry | Non
             return found
     planning = [entry for entry in ledger.entries if entry.branch == branch]
     return planning[0] if len(planning) == 1 else None
+
+
+def _replace_group(data: bytes, entry: LedgerEntry, group: str, value: str) -> bytes:
+    if entry.kind != "task":
+        raise WorkflowError(
+            ExitCode.USAGE,
+            f"line {entry.heading_line}: '{entry.title}' is a free-form section without a "
+            f"status/id heading; edit it by hand",
+        )
+    lines = split_keepends(data)
+    index = entry.heading_line - 1
+    if index >= len(lines):
+        raise WorkflowError(
+            ExitCode.USAGE, f"line {entry.heading_line}: the ledger is shorter than expected"
+        )
+    raw = lines[index]
+    ending = line_ending(raw)
+    body = raw[: len(raw) - len(ending)]
+    bom = b""
+    if index == 0 and body.startswith(b"\xef\xbb\xbf"):
+        bom, body = body[:3], body[3:]
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WorkflowError(
+            ExitCode.USAGE, f"line {entry.heading_line}: the heading is not valid UTF-8"
+        ) from None
+    match = TASK_HEADING.match(text)
+    if text != entry.heading or match is None:
+        raise WorkflowError(
+            ExitCode.USAGE,
+            f"line {entry.heading_line}: expected heading '{entry.heading}' but the file "
+            "changed; re-run the command",
+        )
+    start, end = match.span(group)
+    new_text = text[:start] + value + text[end:]
+    lines[index] = bom + new_text.encode("utf-8") + ending
+    return b"".join(lines)
+
+
+def with_status(data: bytes, entry: LedgerEntry, status: str) -> bytes:
+    """``data`` with ``entry``'s heading carrying ``status`` instead."""
+    if status not in STATUSES:
+        raise WorkflowError(
+            ExitCode.USAGE, f"unknown status '{status}': expected one of {', '.join(STATUSES)}"
+        )
+    return _replace_group(data, entry, "status", status)
+
+
+def with_identifier(data: bytes, entry: LedgerEntry, task_id: TaskId) -> bytes:
+    """``data`` with ``entry``'s heading carrying ``task_id`` instead."""
+    return _replace_group(data, entry, "id", str(task_id))
+
+
+def write_atomically(path: Path, expected: bytes, new: bytes) -> None:
+    """Replace ``path`` by ``new`` atomically, refusing if it no longer holds ``expected``."""
+    current = path.read_bytes()
+    if current != expected:
+        raise WorkflowError(
+            ExitCode.USAGE, f"{path}: changed on disk while being edited; re-run the command"
+        )
+    atomic_write_bytes(path, new)
