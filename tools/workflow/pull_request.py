@@ -21,8 +21,14 @@ from tools.workflow.github import (
     run_command,
 )
 from tools.workflow.ledger.model import LedgerEntry, TaskId
-from tools.workflow.ledger.store import LoadedLedger, entry_for_branch, load_ledger, with_identifier
-from tools.workflow.ledger_commits import bookkeeping_header, commit_ledger_edit
+from tools.workflow.ledger.store import (
+    LoadedLedger,
+    bookkeeping_header,
+    commit_ledger_edit,
+    entry_for_branch,
+    load_ledger,
+    with_identifier,
+)
 from tools.workflow.quality_gate import GATE_PASSED_VARIABLE, run_gate
 from tools.workflow.repo_safety import require_feature_branch, require_safe_state
 from tools.workflow.state import BranchTask, remember_branch_task

@@ -20,8 +20,13 @@ from tools.workflow.github import (
     reports_no_pull_request,
     run_command,
 )
-from tools.workflow.ledger.store import entry_for_branch, load_ledger, with_status
-from tools.workflow.ledger_commits import bookkeeping_header, commit_ledger_edit
+from tools.workflow.ledger.store import (
+    bookkeeping_header,
+    commit_ledger_edit,
+    entry_for_branch,
+    load_ledger,
+    with_status,
+)
 from tools.workflow.main_update import update_main
 from tools.workflow.repo_safety import require_feature_branch, require_safe_state
 from tools.workflow.state import (

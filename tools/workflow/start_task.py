@@ -8,8 +8,14 @@ from tools.workflow.branch_names import branch_problems
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.git import Git
 from tools.workflow.ledger.model import LedgerEntry
-from tools.workflow.ledger.store import find_entry, load_ledger, warn_about_problems, with_status
-from tools.workflow.ledger_commits import bookkeeping_header, commit_ledger_edit
+from tools.workflow.ledger.store import (
+    bookkeeping_header,
+    commit_ledger_edit,
+    find_entry,
+    load_ledger,
+    warn_about_problems,
+    with_status,
+)
 from tools.workflow.main_update import update_main
 from tools.workflow.repo_safety import require_safe_state
 from tools.workflow.state import BranchTask, remember_branch_task

@@ -9,8 +9,7 @@ import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.commit_flow import commit_staged
-from tools.workflow.ledger.store import load_ledger, with_status
-from tools.workflow.ledger_commits import commit_ledger_edit
+from tools.workflow.ledger.store import commit_ledger_edit, load_ledger, with_status
 from tools.workflow.start_task import start_task
 
 if TYPE_CHECKING:

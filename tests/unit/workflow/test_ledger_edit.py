@@ -11,8 +11,12 @@ from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.commit_message import HEADER_MAX_LENGTH
 from tools.workflow.ledger.model import TaskId
 from tools.workflow.ledger.parse import parse_ledger_bytes
-from tools.workflow.ledger.store import with_identifier, with_status, write_atomically
-from tools.workflow.ledger_commits import bookkeeping_header
+from tools.workflow.ledger.store import (
+    bookkeeping_header,
+    with_identifier,
+    with_status,
+    write_atomically,
+)
 
 pytestmark = pytest.mark.unit
 

@@ -3,7 +3,9 @@ feature branch belongs to), and edit one entry heading.
 
 An edit changes only the bytes of the heading line between its start and its line ending (the
 status or the id); every other byte of the file, line endings included, stays identical. The
-file is replaced atomically (``ml_playground.core.atomic_files``)."""
+file is replaced atomically (``ml_playground.core.atomic_files``), then committed alone on the
+feature branch with ``git commit -- <ledger>`` (a bookkeeping commit: In progress, PR number,
+Done)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pathlib import Path
 
 from ml_playground.core.atomic_files import atomic_write_bytes
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
+from tools.workflow.commit_message import HEADER_MAX_LENGTH
 from tools.workflow.git import Git
 from tools.workflow.ledger.model import (
     STATUSES,
@@ -139,3 +142,31 @@ def write_atomically(path: Path, expected: bytes, new: bytes) -> None:
             ExitCode.USAGE, f"{path}: changed on disk while being edited; re-run the command"
         )
     atomic_write_bytes(path, new)
+
+
+def bookkeeping_header(verb: str, title: str, suffix: str = "") -> str:
+    """``chore(ledger): <verb> <title><suffix>``, the title shortened to fit the header limit."""
+    prefix = f"chore(ledger): {verb} "
+    room = HEADER_MAX_LENGTH - len(prefix) - len(suffix)
+    words = title.lower().replace(".", " ").split()
+    kept: list[str] = []
+    for word in words:
+        if len(" ".join([*kept, word])) > room:
+            break
+        kept.append(word)
+    return prefix + " ".join(kept or ["task"]) + suffix
+
+
+def commit_ledger_edit(git: Git, loaded: LoadedLedger, new_data: bytes, header: str) -> str:
+    """Write ``new_data`` to the ledger and commit only that file; returns the commit id."""
+    index_before = git.write_tree()
+    write_atomically(loaded.path, loaded.data, new_data)
+    path = LEDGER_PATH.as_posix()
+    try:
+        git.run("add", "--", path)
+        git.run("commit", "--quiet", "-m", header, "--", path)
+    except BaseException:
+        git.run("read-tree", index_before, check=False)
+        write_atomically(loaded.path, new_data, loaded.data)
+        raise
+    return git.output("rev-parse", "HEAD")
