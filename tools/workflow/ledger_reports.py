@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError, render_table, shorten
-from tools.workflow.dependencies import blockers
 from tools.workflow.ledger.lint import lint_ledger
 from tools.workflow.ledger.model import Ledger, LedgerEntry, LedgerProblem
+from tools.workflow.ledger.select import blockers
 from tools.workflow.ledger.store import LEDGER_PATH, load_ledger, warn_about_problems
 from tools.workflow.versioning_guide import GUIDE_PATH, read_commit_types
 

@@ -8,6 +8,7 @@ from tools.workflow.branch_names import branch_problems
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.git import Git
 from tools.workflow.ledger.model import LedgerEntry
+from tools.workflow.ledger.select import select_entry
 from tools.workflow.ledger.store import (
     bookkeeping_header,
     commit_ledger_edit,
@@ -19,7 +20,6 @@ from tools.workflow.ledger.store import (
 from tools.workflow.main_update import update_main
 from tools.workflow.repo_safety import require_safe_state
 from tools.workflow.state import BranchTask, remember_branch_task
-from tools.workflow.task_selection import select_entry
 from tools.workflow.versioning_guide import read_commit_types
 
 

@@ -8,10 +8,15 @@ from pathlib import Path
 import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.dependencies import blockers, head_phrase, referenced_entries
 from tools.workflow.ledger.model import Ledger, LedgerEntry
 from tools.workflow.ledger.parse import parse_ledger, parse_ledger_bytes
-from tools.workflow.task_selection import matching_entries, select_entry
+from tools.workflow.ledger.select import (
+    blockers,
+    head_phrase,
+    matching_entries,
+    referenced_entries,
+    select_entry,
+)
 
 pytestmark = pytest.mark.unit
 
