@@ -19,12 +19,12 @@ from invoke.tasks import task
 
 if TYPE_CHECKING:
     from tools.workflow.cli import Reporter
-    from tools.workflow.git import Git
+    from tools.workflow.repo.git import Git
 
 
 def _run(action: Callable[[Git, Reporter], object]) -> None:
     from tools.workflow.cli import Reporter, run_reported
-    from tools.workflow.git import Git
+    from tools.workflow.repo.git import Git
 
     reporter = Reporter(sys.stdout, sys.stderr)
     code = run_reported(lambda: action(Git.discover(Path.cwd()), reporter), reporter)

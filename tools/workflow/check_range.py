@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.commit_message import TRAILER_KEY, check_message, trailer_value
 from tools.workflow.commit_size import LINE_BUDGET, commit_changes, measure
-from tools.workflow.git import Git
+from tools.workflow.repo.git import Git
 
 
 @dataclass(frozen=True)

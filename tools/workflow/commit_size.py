@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from tools.workflow.git import Git
+from tools.workflow.repo.git import Git
 
 LINE_BUDGET = 200
 

@@ -18,13 +18,13 @@ from tools.workflow.check_range import CommitVerdict, check_commit
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError, run_reported
 from tools.workflow.commit_message import TRAILER_KEY, check_message, strip_comments, trailer_value
 from tools.workflow.commit_size import LINE_BUDGET, describe_size, measure, staged_changes
-from tools.workflow.git import ZERO_SHA, Git
 from tools.workflow.quality_gate import (
     GATE_PASSED_VARIABLE,
     LARGE_REASON_VARIABLE,
     gate_command,
     run_gate,
 )
+from tools.workflow.repo.git import ZERO_SHA, Git
 from tools.workflow.versioning_guide import read_commit_types
 
 HOOKS_DIRECTORY = ".githooks"

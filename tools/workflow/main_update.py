@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
-from tools.workflow.git import Git
+from tools.workflow.repo.git import Git
 
 
 class MainState(Enum):

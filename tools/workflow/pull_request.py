@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from tools.workflow.check_range import check_commits, report_verdicts
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
-from tools.workflow.git import Git
 from tools.workflow.github import (
     GitHubRepository,
     PullRequestDraft,
@@ -30,8 +29,9 @@ from tools.workflow.ledger.store import (
     with_identifier,
 )
 from tools.workflow.quality_gate import GATE_PASSED_VARIABLE, run_gate
+from tools.workflow.repo.git import Git
+from tools.workflow.repo.state import BranchTask, remember_branch_task
 from tools.workflow.repo_safety import require_feature_branch, require_safe_state
-from tools.workflow.state import BranchTask, remember_branch_task
 from tools.workflow.versioning_guide import read_commit_types
 
 

@@ -8,7 +8,7 @@ git itself refuses to overwrite them.
 from __future__ import annotations
 
 from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.git import Git
+from tools.workflow.repo.git import Git
 
 _OPERATION_MARKERS = (
     ("rebase-merge", "a rebase"),

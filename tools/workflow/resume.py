@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
-from tools.workflow.git import Git
+from tools.workflow.repo.git import Git
+from tools.workflow.repo.state import Operation, load_operation
 from tools.workflow.ship import abort_ship, run_ship_steps
-from tools.workflow.state import Operation, load_operation
 from tools.workflow.sync import abort_sync, continue_sync
 
 

@@ -12,7 +12,6 @@ from dataclasses import replace
 
 from tools.workflow.check_range import check_commits, report_verdicts
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
-from tools.workflow.git import Git
 from tools.workflow.github import (
     gh_checks_command,
     gh_view_command,
@@ -28,13 +27,9 @@ from tools.workflow.ledger.store import (
     with_status,
 )
 from tools.workflow.main_update import update_main
+from tools.workflow.repo.git import Git
+from tools.workflow.repo.state import Operation, clear_operation, forget_branch_task, save_operation
 from tools.workflow.repo_safety import require_feature_branch, require_safe_state
-from tools.workflow.state import (
-    Operation,
-    clear_operation,
-    forget_branch_task,
-    save_operation,
-)
 from tools.workflow.sync import require_no_pending_operation
 from tools.workflow.versioning_guide import read_commit_types
 

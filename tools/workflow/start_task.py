@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from tools.workflow.branch_names import branch_problems
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
-from tools.workflow.git import Git
 from tools.workflow.ledger.model import LedgerEntry
 from tools.workflow.ledger.select import select_entry
 from tools.workflow.ledger.store import (
@@ -18,8 +17,9 @@ from tools.workflow.ledger.store import (
     with_status,
 )
 from tools.workflow.main_update import update_main
+from tools.workflow.repo.git import Git
+from tools.workflow.repo.state import BranchTask, remember_branch_task
 from tools.workflow.repo_safety import require_safe_state
-from tools.workflow.state import BranchTask, remember_branch_task
 from tools.workflow.versioning_guide import read_commit_types
 
 

@@ -7,15 +7,15 @@ it after the conflicts are resolved and ``invoke abort`` returns the branch to w
 from __future__ import annotations
 
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
-from tools.workflow.git import Git
 from tools.workflow.main_update import update_main
+from tools.workflow.repo.git import Git
+from tools.workflow.repo.state import Operation, clear_operation, load_operation, save_operation
 from tools.workflow.repo_safety import (
     describe_files,
     operation_in_progress,
     require_feature_branch,
     require_safe_state,
 )
-from tools.workflow.state import Operation, clear_operation, load_operation, save_operation
 
 _NO_EDITOR = {"GIT_EDITOR": "true"}
 

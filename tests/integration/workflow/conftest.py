@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tools.workflow.cli import Reporter
-from tools.workflow.git import Git
+from tools.workflow.repo.git import Git
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "workflow"

@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.git import Git, GitResult
 from tools.workflow.ledger.store import entry_for_branch, load_ledger
-from tools.workflow.repo_safety import changed_files
-from tools.workflow.state import (
+from tools.workflow.repo.git import Git, GitResult
+from tools.workflow.repo.state import (
     STATE_DIRECTORY,
     BranchTask,
     branch_task,
     forget_branch_task,
     remember_branch_task,
 )
+from tools.workflow.repo_safety import changed_files
 
 if TYPE_CHECKING:
     from tests.integration.workflow.conftest import Scratch

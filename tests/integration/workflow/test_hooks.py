@@ -13,7 +13,6 @@ import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.commit_flow import commit_staged
-from tools.workflow.git import ZERO_SHA, Git
 from tools.workflow.hooks import (
     commit_msg_hook,
     install_hooks,
@@ -22,6 +21,7 @@ from tools.workflow.hooks import (
 )
 from tools.workflow.hooks import main as hooks_main
 from tools.workflow.quality_gate import GATE_PASSED_VARIABLE
+from tools.workflow.repo.git import ZERO_SHA, Git
 
 if TYPE_CHECKING:
     from tests.integration.workflow.conftest import Captured, Scratch

@@ -11,8 +11,8 @@ import pytest
 from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.commit_flow import commit_staged
 from tools.workflow.pull_request import open_pull_request
+from tools.workflow.repo.state import branch_task
 from tools.workflow.start_task import start_task
-from tools.workflow.state import branch_task
 from tools.workflow.sync import sync_branch
 
 if TYPE_CHECKING:

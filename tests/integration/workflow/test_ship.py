@@ -9,10 +9,10 @@ import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.commit_flow import commit_staged
+from tools.workflow.repo.state import Operation, branch_task, load_operation, save_operation
 from tools.workflow.resume import abort_operation, continue_operation
 from tools.workflow.ship import check_ci, mark_done, ship
 from tools.workflow.start_task import start_task
-from tools.workflow.state import Operation, branch_task, load_operation, save_operation
 
 if TYPE_CHECKING:
     from tests.integration.workflow.conftest import Captured, FakeGh, GhAnswer, Scratch

@@ -15,7 +15,6 @@ from pathlib import Path
 from ml_playground.core.atomic_files import atomic_write_bytes
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.commit_message import HEADER_MAX_LENGTH
-from tools.workflow.git import Git
 from tools.workflow.ledger.model import (
     STATUSES,
     Ledger,
@@ -25,7 +24,8 @@ from tools.workflow.ledger.model import (
     split_keepends,
 )
 from tools.workflow.ledger.parse import TASK_HEADING, parse_ledger_bytes
-from tools.workflow.state import branch_task
+from tools.workflow.repo.git import Git
+from tools.workflow.repo.state import branch_task
 
 LEDGER_PATH = Path(".ldres") / "tv-tasks.md"
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast
 
-from tools.workflow.git import Git
+from tools.workflow.repo.git import Git
 
 STATE_DIRECTORY = "ml-playground-workflow"
 OperationKind = Literal["sync", "ship"]
