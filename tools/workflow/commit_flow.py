@@ -13,7 +13,7 @@ from tools.workflow.commit_size import LINE_BUDGET, describe_size, measure, stag
 from tools.workflow.ledger.store import entry_for_branch, load_ledger
 from tools.workflow.quality_gate import GATE_PASSED_VARIABLE, LARGE_REASON_VARIABLE, run_gate
 from tools.workflow.repo.git import Git
-from tools.workflow.repo_safety import (
+from tools.workflow.repo.state import (
     require_attached_branch,
     require_feature_branch,
     require_no_operation,

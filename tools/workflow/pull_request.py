@@ -30,8 +30,12 @@ from tools.workflow.ledger.store import (
 )
 from tools.workflow.quality_gate import GATE_PASSED_VARIABLE, run_gate
 from tools.workflow.repo.git import Git
-from tools.workflow.repo.state import BranchTask, remember_branch_task
-from tools.workflow.repo_safety import require_feature_branch, require_safe_state
+from tools.workflow.repo.state import (
+    BranchTask,
+    remember_branch_task,
+    require_feature_branch,
+    require_safe_state,
+)
 from tools.workflow.versioning_guide import read_commit_types
 
 

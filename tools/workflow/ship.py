@@ -28,8 +28,14 @@ from tools.workflow.ledger.store import (
 )
 from tools.workflow.main_update import update_main
 from tools.workflow.repo.git import Git
-from tools.workflow.repo.state import Operation, clear_operation, forget_branch_task, save_operation
-from tools.workflow.repo_safety import require_feature_branch, require_safe_state
+from tools.workflow.repo.state import (
+    Operation,
+    clear_operation,
+    forget_branch_task,
+    require_feature_branch,
+    require_safe_state,
+    save_operation,
+)
 from tools.workflow.sync import require_no_pending_operation
 from tools.workflow.versioning_guide import read_commit_types
 

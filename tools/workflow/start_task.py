@@ -18,8 +18,7 @@ from tools.workflow.ledger.store import (
 )
 from tools.workflow.main_update import update_main
 from tools.workflow.repo.git import Git
-from tools.workflow.repo.state import BranchTask, remember_branch_task
-from tools.workflow.repo_safety import require_safe_state
+from tools.workflow.repo.state import BranchTask, remember_branch_task, require_safe_state
 from tools.workflow.versioning_guide import read_commit_types
 
 

@@ -9,8 +9,12 @@ from tools.workflow.cli import Reporter, WorkflowError, render_table
 from tools.workflow.commit_size import LINE_BUDGET, measure, staged_changes
 from tools.workflow.ledger.store import entry_for_branch, load_ledger
 from tools.workflow.repo.git import Git
-from tools.workflow.repo.state import load_operation
-from tools.workflow.repo_safety import changed_files, describe_files, operation_in_progress
+from tools.workflow.repo.state import (
+    changed_files,
+    describe_files,
+    load_operation,
+    operation_in_progress,
+)
 from tools.workflow.versioning_guide import read_commit_types
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.main_update import update_main
 from tools.workflow.repo.git import Git
-from tools.workflow.repo.state import Operation, clear_operation, load_operation, save_operation
-from tools.workflow.repo_safety import (
+from tools.workflow.repo.state import (
+    Operation,
+    clear_operation,
     describe_files,
+    load_operation,
     operation_in_progress,
     require_feature_branch,
     require_safe_state,
+    save_operation,
 )
 
 _NO_EDITOR = {"GIT_EDITOR": "true"}

@@ -15,10 +15,10 @@ from tools.workflow.repo.state import (
     STATE_DIRECTORY,
     BranchTask,
     branch_task,
+    changed_files,
     forget_branch_task,
     remember_branch_task,
 )
-from tools.workflow.repo_safety import changed_files
 
 if TYPE_CHECKING:
     from tests.integration.workflow.conftest import Scratch
