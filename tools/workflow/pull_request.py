@@ -8,17 +8,6 @@ from dataclasses import dataclass
 
 from tools.workflow.check_range import check_commits, report_verdicts
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
-from tools.workflow.github import (
-    GitHubRepository,
-    PullRequestDraft,
-    compare_url,
-    gh_create_command,
-    gh_ready_command,
-    gh_view_command,
-    github_repository,
-    pr_number_from_output,
-    run_command,
-)
 from tools.workflow.ledger.model import LedgerEntry, TaskId
 from tools.workflow.ledger.store import (
     LoadedLedger,
@@ -30,6 +19,17 @@ from tools.workflow.ledger.store import (
 )
 from tools.workflow.quality_gate import GATE_PASSED_VARIABLE, run_gate
 from tools.workflow.repo.git import Git
+from tools.workflow.repo.remote import (
+    GitHubRepository,
+    PullRequestDraft,
+    compare_url,
+    gh_create_command,
+    gh_ready_command,
+    gh_view_command,
+    github_repository,
+    pr_number_from_output,
+    run_command,
+)
 from tools.workflow.repo.state import (
     BranchTask,
     remember_branch_task,

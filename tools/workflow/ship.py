@@ -12,13 +12,6 @@ from dataclasses import replace
 
 from tools.workflow.check_range import check_commits, report_verdicts
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
-from tools.workflow.github import (
-    gh_checks_command,
-    gh_view_command,
-    github_repository,
-    reports_no_pull_request,
-    run_command,
-)
 from tools.workflow.ledger.store import (
     bookkeeping_header,
     commit_ledger_edit,
@@ -26,8 +19,15 @@ from tools.workflow.ledger.store import (
     load_ledger,
     with_status,
 )
-from tools.workflow.main_update import update_main
 from tools.workflow.repo.git import Git
+from tools.workflow.repo.remote import (
+    gh_checks_command,
+    gh_view_command,
+    github_repository,
+    reports_no_pull_request,
+    run_command,
+    update_main,
+)
 from tools.workflow.repo.state import (
     Operation,
     clear_operation,

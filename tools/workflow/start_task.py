@@ -16,8 +16,8 @@ from tools.workflow.ledger.store import (
     warn_about_problems,
     with_status,
 )
-from tools.workflow.main_update import update_main
 from tools.workflow.repo.git import Git
+from tools.workflow.repo.remote import update_main
 from tools.workflow.repo.state import BranchTask, remember_branch_task, require_safe_state
 from tools.workflow.versioning_guide import read_commit_types
 

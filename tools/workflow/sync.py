@@ -7,8 +7,8 @@ it after the conflicts are resolved and ``invoke abort`` returns the branch to w
 from __future__ import annotations
 
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
-from tools.workflow.main_update import update_main
 from tools.workflow.repo.git import Git
+from tools.workflow.repo.remote import update_main
 from tools.workflow.repo.state import (
     Operation,
     clear_operation,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.main_update import MainState, update_main
+from tools.workflow.repo.remote import MainState, update_main
 
 if TYPE_CHECKING:
     from tests.integration.workflow.conftest import Captured, Scratch

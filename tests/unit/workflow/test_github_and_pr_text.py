@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.github import (
+from tools.workflow.ledger.parse import parse_ledger
+from tools.workflow.pull_request import pr_body, pr_title
+from tools.workflow.repo.remote import (
     CommandResult,
     GitHubRepository,
     PullRequestDraft,
@@ -23,8 +25,6 @@ from tools.workflow.github import (
     reports_no_pull_request,
     run_command,
 )
-from tools.workflow.ledger.parse import parse_ledger
-from tools.workflow.pull_request import pr_body, pr_title
 
 pytestmark = pytest.mark.unit
 
