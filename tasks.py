@@ -153,7 +153,7 @@ def status(c: Context) -> None:
 def check_range(c: Context, base: str = "") -> None:
     """Check every commit in BASE..HEAD (message, size, no merges); CI runs this on PRs."""
     from tools.workflow.check_range import default_base, run_check_range
-    from tools.workflow.versioning_guide import read_commit_types
+    from tools.workflow.versioning import read_commit_types
 
     _run(
         lambda git, reporter: run_check_range(

@@ -18,7 +18,7 @@ from tools.workflow.repo.state import (
     require_feature_branch,
     require_no_operation,
 )
-from tools.workflow.versioning_guide import read_commit_types
+from tools.workflow.versioning import read_commit_types
 
 
 def next_planned_message(git: Git, branch: str, main_branch: str) -> str | None:

@@ -25,7 +25,7 @@ from tools.workflow.quality_gate import (
     run_gate,
 )
 from tools.workflow.repo.git import ZERO_SHA, Git
-from tools.workflow.versioning_guide import read_commit_types
+from tools.workflow.versioning import read_commit_types
 
 HOOKS_DIRECTORY = ".githooks"
 HOOK_NAMES = ("commit-msg", "pre-commit", "pre-push")

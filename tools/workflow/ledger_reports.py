@@ -9,7 +9,7 @@ from tools.workflow.ledger.lint import lint_ledger
 from tools.workflow.ledger.model import Ledger, LedgerEntry, LedgerProblem
 from tools.workflow.ledger.select import blockers
 from tools.workflow.ledger.store import LEDGER_PATH, load_ledger, warn_about_problems
-from tools.workflow.versioning_guide import GUIDE_PATH, read_commit_types
+from tools.workflow.versioning import GUIDE_PATH, read_commit_types
 
 ACTIVE_STATUSES = ("Open", "In progress")
 TASK_COLUMNS = ("id", "status", "priority", "size", "title", "branch", "blocked-by")

@@ -36,7 +36,7 @@ from tools.workflow.repo.state import (
     require_feature_branch,
     require_safe_state,
 )
-from tools.workflow.versioning_guide import read_commit_types
+from tools.workflow.versioning import read_commit_types
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from tools.workflow.repo.state import (
     save_operation,
 )
 from tools.workflow.sync import require_no_pending_operation
-from tools.workflow.versioning_guide import read_commit_types
+from tools.workflow.versioning import read_commit_types
 
 SHIP_STEPS = ("merge", "push-main", "delete-remote", "delete-local")
 UNDOABLE_STEPS = ("merge", "push-main")

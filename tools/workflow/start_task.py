@@ -19,7 +19,7 @@ from tools.workflow.ledger.store import (
 from tools.workflow.repo.git import Git
 from tools.workflow.repo.remote import update_main
 from tools.workflow.repo.state import BranchTask, remember_branch_task, require_safe_state
-from tools.workflow.versioning_guide import read_commit_types
+from tools.workflow.versioning import read_commit_types
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from tools.workflow.repo.state import (
     load_operation,
     operation_in_progress,
 )
-from tools.workflow.versioning_guide import read_commit_types
+from tools.workflow.versioning import read_commit_types
 
 
 @dataclass(frozen=True)

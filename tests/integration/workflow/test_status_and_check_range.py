@@ -11,7 +11,7 @@ from tools.workflow.check_range import default_base, run_check_range
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.start_task import start_task
 from tools.workflow.status import WorkflowStatus, show_status
-from tools.workflow.versioning_guide import read_commit_types
+from tools.workflow.versioning import read_commit_types
 
 if TYPE_CHECKING:
     from tests.integration.workflow.conftest import Captured, Scratch

@@ -8,7 +8,7 @@ import pytest
 
 from tools.workflow.ledger.lint import lint_ledger
 from tools.workflow.ledger.parse import parse_ledger, parse_ledger_bytes
-from tools.workflow.versioning_guide import read_commit_types
+from tools.workflow.versioning import read_commit_types
 
 pytestmark = pytest.mark.unit
 

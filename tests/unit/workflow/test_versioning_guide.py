@@ -10,7 +10,7 @@ import pytest
 from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.commit_message import check_header
 from tools.workflow.commit_size import LINE_BUDGET
-from tools.workflow.versioning_guide import GUIDE_PATH, parse_commit_types, read_commit_types
+from tools.workflow.versioning import GUIDE_PATH, parse_commit_types, read_commit_types
 
 pytestmark = pytest.mark.unit
 
