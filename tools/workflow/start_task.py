@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tools.workflow.branch_names import branch_problems
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.ledger.model import LedgerEntry
 from tools.workflow.ledger.select import select_entry
@@ -19,7 +18,7 @@ from tools.workflow.ledger.store import (
 from tools.workflow.repo.git import Git
 from tools.workflow.repo.remote import update_main
 from tools.workflow.repo.state import BranchTask, remember_branch_task, require_safe_state
-from tools.workflow.versioning import read_commit_types
+from tools.workflow.versioning import branch_problems, read_commit_types
 
 
 @dataclass(frozen=True)

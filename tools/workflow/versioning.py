@@ -1,4 +1,5 @@
-"""Read the allowed commit types from ``.dev-guidelines/GIT_VERSIONING.md``.
+"""The rules of ``.dev-guidelines/GIT_VERSIONING.md``: the allowed commit types, read from the
+guide itself, and feature branch names (``<type>/<scope>-<desc>`` plus git's ref-name rules).
 
 The guide holds a table between ``<!-- commit-types:start -->`` and ``<!-- commit-types:end -->``
 whose rows start with a backticked type. The checkers use exactly that list, so the document
@@ -8,6 +9,7 @@ and the code cannot drift apart.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 from tools.workflow.cli import ExitCode, WorkflowError
@@ -53,3 +55,90 @@ def read_commit_types(root: Path) -> tuple[str, ...]:
             f"{path}: not found (the commit types are read from {GUIDE_PATH.as_posix()})",
         ) from None
     return parse_commit_types(text, str(path))
+
+
+BRANCH_PATTERN = re.compile(
+    r"^(?P<type>[a-z]+)/(?P<scope>[a-z0-9]+)-(?P<desc>[a-z0-9]+(?:-[a-z0-9]+)*)$"
+)
+"""``<type>/<scope>-<desc>``, all kebab-case."""
+
+_FORBIDDEN_REF_CHARS = frozenset(" ~^:?*[\\\x7f")
+_STOP_WORDS = frozenset(
+    {"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to"}
+)
+_MAX_DESCRIPTION_WORDS = 6
+
+
+def ref_name_problem(name: str) -> str | None:
+    """Why ``refs/heads/<name>`` breaks ``git check-ref-format``; None when it is valid."""
+    if not name:
+        return "the name is empty"
+    if any(ord(char) < 0x20 for char in name) or any(c in _FORBIDDEN_REF_CHARS for c in name):
+        return "contains a space, control character or one of ~ ^ : ? * [ \\"
+    if name.startswith("/") or name.endswith("/") or "//" in name:
+        return "has an empty path component ('/' at an end or '//')"
+    if ".." in name:
+        return "contains '..'"
+    if "@{" in name:
+        return "contains '@{'"
+    if name.endswith("."):
+        return "ends with '.'"
+    for component in name.split("/"):
+        if component.startswith("."):
+            return f"path component '{component}' starts with '.'"
+        if component.endswith(".lock"):
+            return f"path component '{component}' ends with '.lock'"
+    return None
+
+
+def branch_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a branch at all (git's rules plus ``git branch``'s own limits)."""
+    if name.startswith("-"):
+        return "starts with '-'"
+    if name in {"HEAD", "@"}:
+        return f"'{name}' is reserved by git"
+    return ref_name_problem(name)
+
+
+def branch_problems(name: str, allowed_types: Collection[str] | None) -> list[str]:
+    """Problems with a feature branch name; ``allowed_types`` None skips the type check."""
+    problems: list[str] = []
+    git_problem = branch_name_problem(name)
+    if git_problem is not None:
+        problems.append(f"branch '{name}' is not a valid git branch name: {git_problem}")
+    match = BRANCH_PATTERN.match(name)
+    if match is None:
+        problems.append(
+            f"branch '{name}' breaks the grammar <type>/<scope>-<desc> "
+            "(lowercase kebab-case, e.g. docs/import-policy-pep420)"
+        )
+    elif allowed_types is not None and match.group("type") not in allowed_types:
+        problems.append(
+            f"branch '{name}' starts with unknown type '{match.group('type')}': "
+            f"expected one of {', '.join(sorted(allowed_types))}"
+        )
+    return problems
+
+
+def kebab_words(text: str) -> list[str]:
+    """Lowercase ASCII words of ``text``."""
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def derive_branch(commit_type: str, scope: str | None, title: str) -> str | None:
+    """A branch name from a planned commit's type and scope plus the task title.
+
+    ``refactor`` + ``training`` + "Integrate standalone units into canonical packages" gives
+    ``refactor/training-integrate-standalone-units-canonical-packages``. None when the result
+    would still break the grammar.
+    """
+    words = [word for word in kebab_words(title) if word not in _STOP_WORDS]
+    words = words[:_MAX_DESCRIPTION_WORDS]
+    scope_words = kebab_words(scope) if scope else []
+    if scope_words:
+        name = f"{commit_type}/{'-'.join(scope_words)}-{'-'.join(words)}"
+    else:
+        name = f"{commit_type}/{'-'.join(words)}"
+    if not words or BRANCH_PATTERN.match(name) is None:
+        return None
+    return name

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tools.workflow.branch_names import ref_name_problem
+from tools.workflow.versioning import ref_name_problem
 
 pytestmark = pytest.mark.property
 

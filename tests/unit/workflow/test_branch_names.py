@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.workflow.branch_names import (
+from tools.workflow.versioning import (
     branch_name_problem,
     branch_problems,
     derive_branch,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from tools.workflow.branch_names import branch_problems
 from tools.workflow.commit_message import check_header
 from tools.workflow.ledger.model import Ledger, LedgerEntry, LedgerProblem
+from tools.workflow.versioning import branch_problems
 
 
 def duplicate_id_findings(ledger: Ledger) -> list[LedgerProblem]:

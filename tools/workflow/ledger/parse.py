@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tools.workflow.branch_names import derive_branch
 from tools.workflow.commit_message import PLANNED_HEADER_PATTERN, parse_header
 from tools.workflow.ledger.model import (
     EXPECTED_FORM,
@@ -27,6 +26,7 @@ from tools.workflow.ledger.model import (
     split_text_keepends,
     strip_ending,
 )
+from tools.workflow.versioning import derive_branch
 
 TASK_HEADING = re.compile(
     r"^###[ \t]+(?P<status>[^·]+?)[ \t]+·[ \t]+(?P<id>[^·\s]+)[ \t]+·[ \t]+(?P<title>.*?\S)[ \t]*$"
