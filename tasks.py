@@ -152,7 +152,7 @@ def status(c: Context) -> None:
 @task(help={"base": "compare against this commit (default: main, else origin/main)"})
 def check_range(c: Context, base: str = "") -> None:
     """Check every commit in BASE..HEAD (message, size, no merges); CI runs this on PRs."""
-    from tools.workflow.check_range import default_base, run_check_range
+    from tools.workflow.commands.check_range import default_base, run_check_range
     from tools.workflow.versioning import read_commit_types
 
     _run(

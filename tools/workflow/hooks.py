@@ -14,7 +14,6 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from tools.workflow.check_range import CommitVerdict, check_commit
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError, run_reported
 from tools.workflow.commit_message import TRAILER_KEY, check_message, strip_comments, trailer_value
 from tools.workflow.commit_size import LINE_BUDGET, describe_size, measure, staged_changes
@@ -25,7 +24,7 @@ from tools.workflow.quality_gate import (
     run_gate,
 )
 from tools.workflow.repo.git import ZERO_SHA, Git
-from tools.workflow.versioning import read_commit_types
+from tools.workflow.versioning import CommitVerdict, check_commit, read_commit_types
 
 HOOKS_DIRECTORY = ".githooks"
 HOOK_NAMES = ("commit-msg", "pre-commit", "pre-push")

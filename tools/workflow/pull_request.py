@@ -6,7 +6,6 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tools.workflow.check_range import check_commits, report_verdicts
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.ledger.model import LedgerEntry, TaskId
 from tools.workflow.ledger.store import (
@@ -36,7 +35,7 @@ from tools.workflow.repo.state import (
     require_feature_branch,
     require_safe_state,
 )
-from tools.workflow.versioning import read_commit_types
+from tools.workflow.versioning import check_commits, read_commit_types, report_verdicts
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from tools.workflow.check_range import check_commits, report_verdicts
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.ledger.store import (
     bookkeeping_header,
@@ -37,7 +36,7 @@ from tools.workflow.repo.state import (
     save_operation,
 )
 from tools.workflow.sync import require_no_pending_operation
-from tools.workflow.versioning import read_commit_types
+from tools.workflow.versioning import check_commits, read_commit_types, report_verdicts
 
 SHIP_STEPS = ("merge", "push-main", "delete-remote", "delete-local")
 UNDOABLE_STEPS = ("merge", "push-main")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tools.workflow.check_range import CommitVerdict, check_commits
 from tools.workflow.cli import Reporter, WorkflowError, render_table
 from tools.workflow.commit_size import LINE_BUDGET, measure, staged_changes
 from tools.workflow.ledger.store import entry_for_branch, load_ledger
@@ -15,7 +14,7 @@ from tools.workflow.repo.state import (
     load_operation,
     operation_in_progress,
 )
-from tools.workflow.versioning import read_commit_types
+from tools.workflow.versioning import CommitVerdict, check_commits, read_commit_types
 
 
 @dataclass(frozen=True)

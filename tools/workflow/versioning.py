@@ -1,5 +1,6 @@
 """The rules of ``.dev-guidelines/GIT_VERSIONING.md``: the allowed commit types, read from the
-guide itself, and feature branch names (``<type>/<scope>-<desc>`` plus git's ref-name rules).
+guide itself, feature branch names (``<type>/<scope>-<desc>`` plus git's ref-name rules), and
+the verdict on each commit of a range (message, size budget, no merge commits).
 
 The guide holds a table between ``<!-- commit-types:start -->`` and ``<!-- commit-types:end -->``
 whose rows start with a backticked type. The checkers use exactly that list, so the document
@@ -10,9 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 
-from tools.workflow.cli import ExitCode, WorkflowError
+from tools.workflow.cli import ExitCode, Reporter, WorkflowError
+from tools.workflow.commit_message import TRAILER_KEY, check_message, trailer_value
+from tools.workflow.commit_size import LINE_BUDGET, commit_changes, measure
+from tools.workflow.repo.git import Git
 
 GUIDE_PATH = Path(".dev-guidelines") / "GIT_VERSIONING.md"
 START_MARKER = "<!-- commit-types:start -->"
@@ -142,3 +147,51 @@ def derive_branch(commit_type: str, scope: str | None, title: str) -> str | None
     if not words or BRANCH_PATTERN.match(name) is None:
         return None
     return name
+
+
+@dataclass(frozen=True)
+class CommitVerdict:
+    """One commit's touched lines and the problems found with it."""
+
+    sha: str
+    subject: str
+    touched: int
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_commit(git: Git, sha: str, allowed_types: Collection[str]) -> CommitVerdict:
+    parents, _, message = git.output("show", "-s", "--format=%P%x00%B", sha).partition("\0")
+    subject = message.split("\n", 1)[0]
+    problems = check_message(message, allowed_types)
+    if len(parents.split()) > 1:
+        problems.append("merge commit: history must stay linear (rebase instead of merging)")
+    size = measure(commit_changes(git, sha))
+    if size.over_budget() and trailer_value(message, TRAILER_KEY) is None:
+        problems.append(
+            f"touches {size.total} lines, over the {LINE_BUDGET}-line budget "
+            f"(and has no '{TRAILER_KEY}:' trailer)"
+        )
+    return CommitVerdict(sha, subject, size.total, tuple(problems))
+
+
+def check_commits(
+    git: Git, base: str, head: str, allowed_types: Collection[str]
+) -> list[CommitVerdict]:
+    for revision in (base, head):
+        if git.rev(revision) is None:
+            raise WorkflowError(
+                ExitCode.USAGE, f"'{revision}' does not name a commit (expected a branch or sha)"
+            )
+    return [check_commit(git, sha, allowed_types) for sha in git.commits(base, head)]
+
+
+def report_verdicts(verdicts: list[CommitVerdict], reporter: Reporter) -> None:
+    for verdict in verdicts:
+        mark = "ok  " if verdict.ok else "FAIL"
+        reporter.say(f"{mark} {verdict.sha[:10]} {verdict.touched:5d} lines  {verdict.subject}")
+        for problem in verdict.problems:
+            reporter.say(f"       - {problem}")

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tools.workflow.check_range import default_base, run_check_range
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
+from tools.workflow.commands.check_range import default_base, run_check_range
 from tools.workflow.start_task import start_task
 from tools.workflow.status import WorkflowStatus, show_status
 from tools.workflow.versioning import read_commit_types
