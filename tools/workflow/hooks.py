@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError, run_reported
-from tools.workflow.commit_message import TRAILER_KEY, check_message, strip_comments, trailer_value
+from tools.workflow.commit_rules import TRAILER_KEY, check_message, strip_comments, trailer_value
 from tools.workflow.commit_size import LINE_BUDGET, describe_size, measure, staged_changes
 from tools.workflow.quality_gate import (
     GATE_PASSED_VARIABLE,

@@ -1,4 +1,4 @@
-"""Tests that kill surviving mutants of tools/workflow/commit_message.py (see
+"""Tests that kill surviving mutants of tools/workflow/commit_rules.py (see
 docs/testing/mutation.md): the length thresholds of the imperative-mood heuristic, the header
 length limit, one-line messages and trailers."""
 
@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 
-from tools.workflow.commit_message import (
+from tools.workflow.commit_rules import (
     HEADER_MAX_LENGTH,
     check_header,
     check_message,

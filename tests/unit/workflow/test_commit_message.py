@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.workflow.commit_message import (
+from tools.workflow.commit_rules import (
     check_header,
     check_message,
     imperative_problem,

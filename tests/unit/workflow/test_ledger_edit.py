@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.commit_message import HEADER_MAX_LENGTH
+from tools.workflow.commit_rules import HEADER_MAX_LENGTH
 from tools.workflow.ledger.model import TaskId
 from tools.workflow.ledger.parse import parse_ledger_bytes
 from tools.workflow.ledger.store import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from tools.workflow.commit_message import check_header
+from tools.workflow.commit_rules import check_header
 from tools.workflow.ledger.model import Ledger, LedgerEntry, LedgerProblem
 from tools.workflow.versioning import branch_problems
 

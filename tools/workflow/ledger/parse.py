@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tools.workflow.commit_message import PLANNED_HEADER_PATTERN, parse_header
+from tools.workflow.commit_rules import PLANNED_HEADER_PATTERN, parse_header
 from tools.workflow.ledger.model import (
     EXPECTED_FORM,
     STATUSES,

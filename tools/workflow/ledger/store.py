@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ml_playground.core.atomic_files import atomic_write_bytes
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
-from tools.workflow.commit_message import HEADER_MAX_LENGTH
+from tools.workflow.commit_rules import HEADER_MAX_LENGTH
 from tools.workflow.ledger.model import (
     STATUSES,
     Ledger,
