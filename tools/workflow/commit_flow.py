@@ -8,8 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
-from tools.workflow.commit_rules import TRAILER_KEY, check_message
-from tools.workflow.commit_size import LINE_BUDGET, describe_size, measure, staged_changes
+from tools.workflow.commit_rules import (
+    LINE_BUDGET,
+    TRAILER_KEY,
+    check_message,
+    describe_size,
+    measure,
+    staged_changes,
+)
 from tools.workflow.ledger.store import entry_for_branch, load_ledger
 from tools.workflow.quality_gate import GATE_PASSED_VARIABLE, LARGE_REASON_VARIABLE, run_gate
 from tools.workflow.repo.git import Git

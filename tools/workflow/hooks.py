@@ -15,8 +15,16 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError, run_reported
-from tools.workflow.commit_rules import TRAILER_KEY, check_message, strip_comments, trailer_value
-from tools.workflow.commit_size import LINE_BUDGET, describe_size, measure, staged_changes
+from tools.workflow.commit_rules import (
+    LINE_BUDGET,
+    TRAILER_KEY,
+    check_message,
+    describe_size,
+    measure,
+    staged_changes,
+    strip_comments,
+    trailer_value,
+)
 from tools.workflow.quality_gate import (
     GATE_PASSED_VARIABLE,
     LARGE_REASON_VARIABLE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tools.workflow.cli import Reporter, WorkflowError, render_table
-from tools.workflow.commit_size import LINE_BUDGET, measure, staged_changes
+from tools.workflow.commit_rules import LINE_BUDGET, measure, staged_changes
 from tools.workflow.ledger.store import entry_for_branch, load_ledger
 from tools.workflow.repo.git import Git
 from tools.workflow.repo.state import (

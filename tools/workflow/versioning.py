@@ -15,8 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
-from tools.workflow.commit_rules import TRAILER_KEY, check_message, trailer_value
-from tools.workflow.commit_size import LINE_BUDGET, commit_changes, measure
+from tools.workflow.commit_rules import (
+    LINE_BUDGET,
+    TRAILER_KEY,
+    check_message,
+    commit_changes,
+    measure,
+    trailer_value,
+)
 from tools.workflow.repo.git import Git
 
 GUIDE_PATH = Path(".dev-guidelines") / "GIT_VERSIONING.md"

@@ -6,8 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tools.workflow.commit_rules import HEADER_MAX_LENGTH, check_header, check_message
-from tools.workflow.commit_size import FileChange, parse_numstat
+from tools.workflow.commit_rules import (
+    HEADER_MAX_LENGTH,
+    FileChange,
+    check_header,
+    check_message,
+    parse_numstat,
+)
 from tools.workflow.ledger.parse import parse_ledger
 from tools.workflow.versioning import branch_problems, derive_branch
 

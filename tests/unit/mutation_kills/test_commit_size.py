@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 
-from tools.workflow.commit_size import FileChange, SizeReport, describe_size, parse_numstat
+from tools.workflow.commit_rules import FileChange, SizeReport, describe_size, parse_numstat
 
 pytestmark = pytest.mark.unit
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.workflow.commit_size import (
+from tools.workflow.commit_rules import (
     FileChange,
     describe_size,
     exclusion_reason,

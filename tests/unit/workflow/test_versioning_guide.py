@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.commit_rules import check_header
-from tools.workflow.commit_size import LINE_BUDGET
+from tools.workflow.commit_rules import LINE_BUDGET, check_header
 from tools.workflow.versioning import GUIDE_PATH, parse_commit_types, read_commit_types
 
 pytestmark = pytest.mark.unit
