@@ -74,7 +74,7 @@ BATCHES = "ml_playground/data_pipeline/sampling/batches.py"
 MERGE = "ml_playground/configuration/merge.py"
 VALIDATION = "ml_playground/configuration/validation.py"
 LEDGER = "tools/workflow/ledger/parse.py"
-SIZE = "tools/workflow/commit_size.py"
+SIZE = "tools/workflow/commit_rules.py"
 
 _STRICT_ZIP = (
     "strict=True only guards an invariant: both sequences are built with the same length"

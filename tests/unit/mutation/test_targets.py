@@ -46,7 +46,7 @@ test-env = { OMP_NUM_THREADS = "1", CUDA_VISIBLE_DEVICES = "" }
 
 def test_the_project_settings_name_existing_modules_and_tests() -> None:
     settings = load_settings(REPO_ROOT / "pyproject.toml")
-    assert len(settings.targets) == 11
+    assert settings.targets
     for target in settings.targets:
         assert (REPO_ROOT / target.module).is_file(), target.module
         assert all((REPO_ROOT / test).exists() for test in target.tests), target.tests

@@ -1,4 +1,4 @@
-"""Tests that kill surviving mutants of tools/workflow/commit_size.py (see
+"""Tests that kill surviving mutants of the size budget in tools/workflow/commit_rules.py (see
 docs/testing/mutation.md): paths with tabs, a rename followed by another file, the order of
 the size details, and immutable reports."""
 
