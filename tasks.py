@@ -35,7 +35,7 @@ def _run(action: Callable[[Git, Reporter], object]) -> None:
 @task(help={"all": "include Deferred and Done entries"})
 def tasks(c: Context, all_: bool = False) -> None:
     """Show the ledger: id, status, priority, size, title, branch, blocked-by."""
-    from tools.workflow.ledger_reports import list_tasks
+    from tools.workflow.commands.tasks import list_tasks
 
     _run(lambda git, reporter: list_tasks(git.root, reporter, all_))
 
@@ -48,7 +48,7 @@ def tasks(c: Context, all_: bool = False) -> None:
 )
 def start_task(c: Context, task_id: str, pick: int = 0) -> None:
     """Create (or switch to) the entry's branch from an updated main; mark it In progress."""
-    from tools.workflow.start_task import start_task as start_entry
+    from tools.workflow.commands.start_task import start_task as start_entry
 
     _run(lambda git, reporter: start_entry(git, reporter, task_id, pick or None))
 
@@ -63,7 +63,7 @@ def start_task(c: Context, task_id: str, pick: int = 0) -> None:
 def commit(c: Context, message: str = "", allow_large: str = "", fast: bool = False) -> None:
     """Check message and size, run the quality gate, then git commit (hooks enabled)."""
     from tools.workflow.cli import ask_yes_no
-    from tools.workflow.commit_flow import commit_staged
+    from tools.workflow.commands.commit import commit_staged
     from tools.workflow.quality_gate import gate_command
 
     def confirm(planned: str) -> bool:
@@ -93,7 +93,7 @@ def pr(c: Context, ready: bool = False, number: int = 0) -> None:
     import datetime
     import shutil
 
-    from tools.workflow.pull_request import open_pull_request
+    from tools.workflow.commands.pr import open_pull_request
     from tools.workflow.quality_gate import gate_command
 
     gate = gate_command("full", os.environ)
@@ -109,7 +109,7 @@ def pr(c: Context, ready: bool = False, number: int = 0) -> None:
 @task
 def sync(c: Context) -> None:
     """Fetch and rebase the branch onto the updated main."""
-    from tools.workflow.sync import sync_branch
+    from tools.workflow.commands.sync import sync_branch
 
     _run(lambda git, reporter: sync_branch(git, reporter))
 
@@ -117,7 +117,7 @@ def sync(c: Context) -> None:
 @task(name="continue")
 def continue_(c: Context) -> None:
     """Finish an interrupted sync or ship."""
-    from tools.workflow.resume import continue_operation
+    from tools.workflow.commands.resume import continue_operation
 
     _run(lambda git, reporter: continue_operation(git, reporter))
 
@@ -125,7 +125,7 @@ def continue_(c: Context) -> None:
 @task
 def abort(c: Context) -> None:
     """Undo an interrupted sync, or a ship that has not pushed main yet."""
-    from tools.workflow.resume import abort_operation
+    from tools.workflow.commands.resume import abort_operation
 
     _run(lambda git, reporter: abort_operation(git, reporter))
 
@@ -135,7 +135,7 @@ def ship(c: Context) -> None:
     """Mark the entry Done, fast-forward main, push it, delete the branch."""
     import shutil
 
-    from tools.workflow.ship import ship as ship_branch
+    from tools.workflow.commands.ship import ship as ship_branch
 
     gh = shutil.which("gh")
     _run(lambda git, reporter: ship_branch(git, reporter, gh))
@@ -144,7 +144,7 @@ def ship(c: Context) -> None:
 @task
 def status(c: Context) -> None:
     """Active task, branch, and each commit ahead of main with its size and verdict."""
-    from tools.workflow.status import show_status
+    from tools.workflow.commands.status import show_status
 
     _run(lambda git, reporter: show_status(git, reporter))
 
@@ -177,6 +177,6 @@ def hooks(c: Context) -> None:
 @task
 def ledger_lint(c: Context) -> None:
     """Report ledger damage with line numbers; exit 1 on errors."""
-    from tools.workflow.ledger_reports import run_ledger_lint
+    from tools.workflow.commands.tasks import run_ledger_lint
 
     _run(lambda git, reporter: run_ledger_lint(git.root, reporter))

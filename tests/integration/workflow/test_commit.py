@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.commit_flow import commit_staged
+from tools.workflow.commands.commit import commit_staged
+from tools.workflow.commands.start_task import start_task
 from tools.workflow.ledger.store import commit_ledger_edit, load_ledger, with_status
-from tools.workflow.start_task import start_task
 
 if TYPE_CHECKING:
     from tests.integration.workflow.conftest import Captured, Scratch

@@ -12,13 +12,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.commit_flow import commit_staged
-from tools.workflow.hooks import (
-    commit_msg_hook,
-    install_hooks,
-    pre_commit_hook,
-    pre_push_hook,
-)
+from tools.workflow.commands.commit import commit_staged
+from tools.workflow.hooks import commit_msg_hook, install_hooks, pre_commit_hook, pre_push_hook
 from tools.workflow.hooks import main as hooks_main
 from tools.workflow.quality_gate import GATE_PASSED_VARIABLE
 from tools.workflow.repo.git import ZERO_SHA, Git

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.commit_flow import commit_staged
-from tools.workflow.pull_request import open_pull_request
+from tools.workflow.commands.commit import commit_staged
+from tools.workflow.commands.pr import open_pull_request
+from tools.workflow.commands.start_task import start_task
+from tools.workflow.commands.sync import sync_branch
 from tools.workflow.repo.state import branch_task
-from tools.workflow.start_task import start_task
-from tools.workflow.sync import sync_branch
 
 if TYPE_CHECKING:
     from tests.integration.workflow.conftest import Captured, FakeGh, GhAnswer, Scratch

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.commit_flow import commit_staged
+from tools.workflow.commands.commit import commit_staged
+from tools.workflow.commands.resume import abort_operation, continue_operation
+from tools.workflow.commands.ship import check_ci, mark_done, ship
+from tools.workflow.commands.start_task import start_task
 from tools.workflow.repo.state import Operation, branch_task, load_operation, save_operation
-from tools.workflow.resume import abort_operation, continue_operation
-from tools.workflow.ship import check_ci, mark_done, ship
-from tools.workflow.start_task import start_task
 
 if TYPE_CHECKING:
     from tests.integration.workflow.conftest import Captured, FakeGh, GhAnswer, Scratch

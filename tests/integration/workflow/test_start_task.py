@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
+from tools.workflow.commands.start_task import start_task
 from tools.workflow.repo.state import branch_task
-from tools.workflow.start_task import start_task
 
 if TYPE_CHECKING:
     from tests.integration.workflow.conftest import Captured, Scratch

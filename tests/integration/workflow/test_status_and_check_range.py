@@ -9,8 +9,8 @@ import pytest
 
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.commands.check_range import default_base, run_check_range
-from tools.workflow.start_task import start_task
-from tools.workflow.status import WorkflowStatus, show_status
+from tools.workflow.commands.start_task import start_task
+from tools.workflow.commands.status import WorkflowStatus, show_status
 from tools.workflow.versioning import read_commit_types
 
 if TYPE_CHECKING:

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
+from tools.workflow.commands.resume import abort_operation, continue_operation
+from tools.workflow.commands.start_task import start_task
+from tools.workflow.commands.status import show_status
+from tools.workflow.commands.sync import sync_branch
 from tools.workflow.repo.state import Operation, load_operation, save_operation
-from tools.workflow.resume import abort_operation, continue_operation
-from tools.workflow.start_task import start_task
-from tools.workflow.status import show_status
-from tools.workflow.sync import sync_branch
 
 if TYPE_CHECKING:
     from tests.integration.workflow.conftest import Captured, Scratch

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
+from tools.workflow.commands.pr import pr_body, pr_title
 from tools.workflow.ledger.parse import parse_ledger
-from tools.workflow.pull_request import pr_body, pr_title
 from tools.workflow.repo.remote import (
     CommandResult,
     GitHubRepository,

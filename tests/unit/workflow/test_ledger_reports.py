@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
-from tools.workflow.ledger_reports import list_tasks, run_ledger_lint
+from tools.workflow.commands.tasks import list_tasks, run_ledger_lint
 
 pytestmark = pytest.mark.unit
 

@@ -31,7 +31,7 @@ from tools.workflow.versioning import derive_branch
 TASK_HEADING = re.compile(
     r"^###[ \t]+(?P<status>[^·]+?)[ \t]+·[ \t]+(?P<id>[^·\s]+)[ \t]+·[ \t]+(?P<title>.*?\S)[ \t]*$"
 )
-"""An entry heading; the group spans are what ledger_edit.py rewrites."""
+"""An entry heading; the group spans are what ledger/store.py rewrites."""
 
 FREEFORM_HEADING = re.compile(
     r"^##[ \t]+(?P<label>Task\b[^:]*?)[ \t]*:[ \t]*(?P<title>.*?\S)[ \t]*$"

@@ -213,3 +213,13 @@ def require_feature_branch(branch: str, main_branch: str, action: str) -> None:
             f"refusing to {action} on '{main_branch}': work happens on a feature branch "
             "(invoke start-task <id>)",
         )
+
+
+def require_no_pending_operation(git: Git, action: str) -> None:
+    pending = load_operation(git)
+    if pending is not None:
+        raise WorkflowError(
+            ExitCode.REFUSED,
+            f"refusing to {action}: an interrupted {pending.kind} of '{pending.branch}' is "
+            "pending (invoke continue or invoke abort)",
+        )

@@ -13,24 +13,14 @@ from tools.workflow.repo.state import (
     Operation,
     clear_operation,
     describe_files,
-    load_operation,
     operation_in_progress,
     require_feature_branch,
+    require_no_pending_operation,
     require_safe_state,
     save_operation,
 )
 
 _NO_EDITOR = {"GIT_EDITOR": "true"}
-
-
-def require_no_pending_operation(git: Git, action: str) -> None:
-    pending = load_operation(git)
-    if pending is not None:
-        raise WorkflowError(
-            ExitCode.REFUSED,
-            f"refusing to {action}: an interrupted {pending.kind} of '{pending.branch}' is "
-            "pending (invoke continue or invoke abort)",
-        )
 
 
 def unmerged_files(git: Git) -> list[str]:

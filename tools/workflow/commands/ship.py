@@ -32,10 +32,10 @@ from tools.workflow.repo.state import (
     clear_operation,
     forget_branch_task,
     require_feature_branch,
+    require_no_pending_operation,
     require_safe_state,
     save_operation,
 )
-from tools.workflow.sync import require_no_pending_operation
 from tools.workflow.versioning import check_commits, read_commit_types, report_verdicts
 
 SHIP_STEPS = ("merge", "push-main", "delete-remote", "delete-local")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
+from tools.workflow.commands.ship import abort_ship, run_ship_steps
+from tools.workflow.commands.sync import abort_sync, continue_sync
 from tools.workflow.repo.git import Git
 from tools.workflow.repo.state import Operation, load_operation
-from tools.workflow.ship import abort_ship, run_ship_steps
-from tools.workflow.sync import abort_sync, continue_sync
 
 
 def _pending(git: Git, action: str) -> Operation:
