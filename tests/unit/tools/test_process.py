@@ -1,0 +1,112 @@
+"""tools/process.py: the one subprocess runner of tools/ and the failure line it shows."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from tools.process import NOT_STARTED, Completed, failure_line, run
+
+pytestmark = pytest.mark.unit
+
+PYTHON = sys.executable
+
+
+def test_run_captures_both_streams_exactly_and_the_status(tmp_path: Path) -> None:
+    script = (
+        "import sys; sys.stdout.buffer.write(b'a\\r\\nb\\rc\\xff\\n');"
+        " sys.stderr.write('err\\n'); raise SystemExit(6)"
+    )
+
+    result = run([PYTHON, "-c", script], tmp_path)
+
+    assert result == Completed((PYTHON, "-c", script), 6, "a\r\nb\rc\udcff\n", "err\n")
+    assert not result.ok
+    assert result.stdout.encode("utf-8", "surrogateescape") == b"a\r\nb\rc\xff\n"
+
+
+def test_run_passes_input_the_environment_and_the_directory(tmp_path: Path) -> None:
+    script = "import os, sys; print(sys.stdin.read().upper(), os.environ['PROBE'], os.getcwd())"
+
+    result = run([PYTHON, "-c", script], tmp_path, {"PROBE": "seen"}, input_text="héllo\r")
+
+    assert result.ok
+    assert result.stdout == f"HÉLLO\r seen {tmp_path}\n"
+
+
+def test_without_input_the_command_reads_end_of_file(tmp_path: Path) -> None:
+    result = run([PYTHON, "-c", "import sys; print(repr(sys.stdin.read()))"], tmp_path)
+
+    assert result.stdout == "''\n"
+
+
+def test_a_program_that_cannot_start_is_reported_like_a_shell_does(tmp_path: Path) -> None:
+    missing = str(tmp_path / "no-such-program")
+
+    result = run([missing, "pr", "view"], tmp_path)
+
+    assert result.returncode == NOT_STARTED
+    assert not result.started
+    assert result.stderr == f"{missing}: No such file or directory\n"
+    assert failure_line(result) == f"{missing}: No such file or directory"
+
+
+def test_echo_streams_every_line_and_merges_stderr(tmp_path: Path) -> None:
+    script = (
+        "import sys; print('one', flush=True); print('two', file=sys.stderr, flush=True);"
+        " print('three'); raise SystemExit(3)"
+    )
+    echo = io.StringIO()
+
+    result = run([PYTHON, "-c", script], tmp_path, echo=echo)
+
+    assert echo.getvalue() == "one\ntwo\nthree\n"
+    assert result == Completed((PYTHON, "-c", script), 3, "one\ntwo\nthree\n", "")
+
+
+def failed(stderr: str, stdout: str = "", status: int = 1) -> Completed:
+    return Completed(("git",), status, stdout, stderr)
+
+
+@pytest.mark.parametrize(
+    ("stderr", "expected"),
+    [
+        (
+            "remote: origin is read-only today\nTo /tmp/x/origin.git\n"
+            " ! [remote rejected] main -> main (pre-receive hook declined)\n"
+            "error: failed to push some refs to '/tmp/x/origin.git'\n",
+            "remote: origin is read-only today",
+        ),
+        (
+            "To /tmp/x/origin.git\n ! [rejected]        main -> main (fetch first)\n"
+            "error: failed to push some refs to '/tmp/x/origin.git'\n"
+            "hint: Updates were rejected because the remote contains work that you do not\n",
+            "! [rejected] main -> main (fetch first)",
+        ),
+        (
+            "pre-commit: the quality gate already passed on this exact index.\n"
+            "error: gpg failed to sign the data\nfatal: failed to write commit object\n",
+            "error: gpg failed to sign the data",
+        ),
+        (
+            "remote:\nfatal: repository '/gone' does not exist\n",
+            "fatal: repository '/gone' does not exist",
+        ),
+        (
+            "\n  \nTo /tmp/x/origin.git\nhint: try again\nthe hook's own reason\n",
+            "the hook's own reason",
+        ),
+        ("To /tmp/x/origin.git\n", "exit status 1"),
+    ],
+    ids=["remote-hook", "non-fast-forward", "signing", "fatal", "plain-line", "only-noise"],
+)
+def test_failure_line_names_the_cause(stderr: str, expected: str) -> None:
+    assert failure_line(failed(stderr)) == expected
+
+
+def test_failure_line_reads_stdout_after_stderr_and_falls_back_to_the_status() -> None:
+    assert failure_line(failed("  \n\n", "12\n")) == "12"
+    assert failure_line(failed(" \n", "", 128)) == "exit status 128"
