@@ -11,6 +11,7 @@ Standard library only.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,8 @@ _ERRORS = "surrogateescape"
 _CAUSE_PREFIXES = ("remote:", "! [", "error:", "fatal:")
 """Line prefixes that name a cause, most specific first: a remote hook's own reason, git's
 per-ref rejection, then git's (and many tools') error and fatal lines."""
-_NOISE_PREFIXES = ("To ", "hint:")
+_PUSH_DESTINATION = re.compile(r"^To \S+$")
+"""The line git push prints before its per-ref results: where, never why."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,6 @@ def failure_line(result: Completed) -> str:
             if line.startswith(prefix):
                 return " ".join(line.split()) if prefix == "! [" else line
     for line in lines:
-        if not line.startswith(_NOISE_PREFIXES):
+        if not (line.startswith("hint:") or _PUSH_DESTINATION.match(line)):
             return line
     return f"exit status {result.returncode}"

@@ -10,7 +10,7 @@ import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.ledger.store import entry_for_branch, load_ledger
-from tools.workflow.repo.git import Git, GitResult
+from tools.workflow.repo.git import Git
 from tools.workflow.repo.state import (
     STATE_DIRECTORY,
     BranchTask,
@@ -24,14 +24,6 @@ if TYPE_CHECKING:
     from tests.integration.workflow.conftest import Scratch
 
 pytestmark = pytest.mark.integration
-
-
-def test_first_error_line_skips_blank_lines_and_falls_back_to_the_status() -> None:
-    assert GitResult(("push",), 1, "", "\n  \nfatal: no way\nmore\n").first_error_line == (
-        "fatal: no way"
-    )
-    assert GitResult(("push",), 1, "stdout line\n", "").first_error_line == "stdout line"
-    assert GitResult(("push",), 128, " \n", "\n").first_error_line == "exit status 128"
 
 
 def test_discover_finds_the_top_level_from_a_subdirectory(seed_scratch: Scratch) -> None:

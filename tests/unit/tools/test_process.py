@@ -110,3 +110,9 @@ def test_failure_line_names_the_cause(stderr: str, expected: str) -> None:
 def test_failure_line_reads_stdout_after_stderr_and_falls_back_to_the_status() -> None:
     assert failure_line(failed("  \n\n", "12\n")) == "12"
     assert failure_line(failed(" \n", "", 128)) == "exit status 128"
+
+
+def test_a_sentence_starting_with_to_is_not_taken_for_a_push_destination() -> None:
+    message = "To get started with GitHub CLI, please run:  gh auth login"
+
+    assert failure_line(failed(f"{message}\n")) == message

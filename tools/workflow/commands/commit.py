@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from tools.process import failure_line
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.commit_rules import (
     LINE_BUDGET,
@@ -122,9 +123,7 @@ def commit_staged(
             check=False,
         )
         if not result.ok:
-            raise WorkflowError(
-                ExitCode.CHECK_FAILED, f"git commit failed: {result.first_error_line}"
-            )
+            raise WorkflowError(ExitCode.CHECK_FAILED, f"git commit failed: {failure_line(result)}")
         committed = True
     finally:
         if not committed and git.write_tree() != index_before:

@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tools.process import failure_line
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.ledger.model import LedgerEntry, TaskId
 from tools.workflow.ledger.store import (
@@ -94,7 +95,7 @@ def push_branch(git: Git, branch: str, remote: str) -> None:
     )
     if not result.ok:
         raise WorkflowError(
-            ExitCode.EXTERNAL, f"git push {remote} {branch} failed: {result.first_error_line}"
+            ExitCode.EXTERNAL, f"git push {remote} {branch} failed: {failure_line(result)}"
         )
 
 

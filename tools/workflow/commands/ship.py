@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from tools.process import failure_line
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.ledger.store import (
     bookkeeping_header,
@@ -102,8 +103,7 @@ def _merge(
         if not result.ok:
             raise WorkflowError(
                 ExitCode.STOPPED,
-                f"cannot fast-forward {main_branch} to {operation.branch}: "
-                f"{result.first_error_line}",
+                f"cannot fast-forward {main_branch} to {operation.branch}: {failure_line(result)}",
                 ["invoke abort returns to the branch; then invoke sync and invoke ship"],
             )
     reporter.say(f"Fast-forwarded {main_branch} to {operation.branch} ({head[:10]}).")
@@ -119,7 +119,7 @@ def _push_main(
     if not result.ok:
         raise WorkflowError(
             ExitCode.STOPPED,
-            f"pushing {main_branch} to {remote} failed: {result.first_error_line}",
+            f"pushing {main_branch} to {remote} failed: {failure_line(result)}",
             [
                 "a temporary failure: invoke continue",
                 f"{remote}/{main_branch} moved on: invoke abort (local {main_branch} back to "
@@ -139,7 +139,7 @@ def _delete_remote(
     if not listed.ok:
         raise WorkflowError(
             ExitCode.STOPPED,
-            f"cannot reach {remote} to delete {operation.branch}: {listed.first_error_line}",
+            f"cannot reach {remote} to delete {operation.branch}: {failure_line(listed)}",
             ["retry with: invoke continue"],
         )
     if not listed.stdout.strip():
@@ -148,7 +148,7 @@ def _delete_remote(
     if not result.ok:
         raise WorkflowError(
             ExitCode.STOPPED,
-            f"deleting {remote}/{operation.branch} failed: {result.first_error_line}",
+            f"deleting {remote}/{operation.branch} failed: {failure_line(result)}",
             ["retry with: invoke continue"],
         )
     reporter.say(f"Deleted {remote}/{operation.branch}.")
@@ -166,7 +166,7 @@ def _delete_local(
     if not result.ok:
         raise WorkflowError(
             ExitCode.STOPPED,
-            f"git branch -d {operation.branch} refused: {result.first_error_line}",
+            f"git branch -d {operation.branch} refused: {failure_line(result)}",
             ["the branch is kept; check what it holds that main does not"],
         )
     reporter.say(f"Deleted the local branch {operation.branch}.")

@@ -6,6 +6,7 @@ it after the conflicts are resolved and ``invoke abort`` returns the branch to w
 
 from __future__ import annotations
 
+from tools.process import failure_line
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.repo.git import Git
 from tools.workflow.repo.remote import update_main
@@ -67,10 +68,10 @@ def sync_branch(
         _report_rebased(git, reporter, branch, main_branch, remote)
         return True
     if operation_in_progress(git) is not None:
-        raise _conflict(git, operation, result.first_error_line)
+        raise _conflict(git, operation, failure_line(result))
     clear_operation(git)
     raise WorkflowError(
-        ExitCode.EXTERNAL, f"git rebase {main_branch} failed: {result.first_error_line}"
+        ExitCode.EXTERNAL, f"git rebase {main_branch} failed: {failure_line(result)}"
     )
 
 
@@ -101,10 +102,8 @@ def continue_sync(git: Git, reporter: Reporter, operation: Operation) -> None:
         reporter.say(f"Sync of {operation.branch} finished.")
         return
     if operation_in_progress(git) is not None:
-        raise _conflict(git, operation, result.first_error_line)
-    raise WorkflowError(
-        ExitCode.EXTERNAL, f"git rebase --continue failed: {result.first_error_line}"
-    )
+        raise _conflict(git, operation, failure_line(result))
+    raise WorkflowError(ExitCode.EXTERNAL, f"git rebase --continue failed: {failure_line(result)}")
 
 
 def abort_sync(git: Git, reporter: Reporter, operation: Operation) -> None:

@@ -1,37 +1,15 @@
-"""Run git as a subprocess with argument lists (never a shell string) in one repository."""
+"""Run git in one repository, through the one runner of tools/ (tools/process.py)."""
 
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
+from tools.process import Completed, failure_line, run
 from tools.workflow.cli import ExitCode, WorkflowError
 
 ZERO_SHA = "0" * 40
-
-
-@dataclass(frozen=True)
-class GitResult:
-    """What one git invocation returned."""
-
-    args: tuple[str, ...]
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def ok(self) -> bool:
-        return self.returncode == 0
-
-    @property
-    def first_error_line(self) -> str:
-        for line in (self.stderr + "\n" + self.stdout).splitlines():
-            if line.strip():
-                return line.strip()
-        return f"exit status {self.returncode}"
 
 
 class Git:
@@ -61,25 +39,13 @@ class Git:
         check: bool = True,
         input_text: str | None = None,
         extra_env: Mapping[str, str] | None = None,
-    ) -> GitResult:
+    ) -> Completed:
         """Run ``git <args>``; with ``check`` a non-zero exit raises an EXTERNAL error."""
         env = self.env if extra_env is None else {**self.env, **extra_env}
-        completed = subprocess.run(
-            ["git", *args],
-            cwd=self.root,
-            env=env,
-            input=input_text,
-            stdin=None if input_text is not None else subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="surrogateescape",
-            check=False,
-        )
-        result = GitResult(tuple(args), completed.returncode, completed.stdout, completed.stderr)
+        result = run(["git", *args], self.root, env, input_text)
         if check and not result.ok:
             raise WorkflowError(
-                ExitCode.EXTERNAL, f"git {' '.join(args)} failed: {result.first_error_line}"
+                ExitCode.EXTERNAL, f"git {' '.join(args)} failed: {failure_line(result)}"
             )
         return result
 

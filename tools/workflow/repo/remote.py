@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from tools.process import failure_line
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.repo.git import Git
 
@@ -151,7 +152,7 @@ def update_main(git: Git, reporter: Reporter, main_branch: str, remote: str) -> 
     fetched = git.run("fetch", "--prune", remote, check=False)
     if not fetched.ok:
         reporter.warn(
-            f"could not fetch from '{remote}' ({fetched.first_error_line}); "
+            f"could not fetch from '{remote}' ({failure_line(fetched)}); "
             f"continuing from the local {main_branch}"
         )
         return MainState.OFFLINE
