@@ -7,11 +7,11 @@ The default commands can be replaced through the environment with a JSON array o
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal, cast
 
+from tools.process import failure_line, run
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 
 FULL_GATE = ("nox", "-s", "quality")
@@ -52,31 +52,15 @@ def run_gate(command: Sequence[str], cwd: Path, env: Mapping[str, str], reporter
         raise WorkflowError(ExitCode.USAGE, "the quality gate command is empty")
     shown = " ".join(command)
     reporter.say(f"Quality gate: {shown}")
-    try:
-        process = subprocess.Popen(
-            list(command),
-            cwd=cwd,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-        )
-    except FileNotFoundError:
+    result = run(command, cwd, env, echo=reporter.out)
+    if not result.started:
         raise WorkflowError(
             ExitCode.CHECK_FAILED,
-            f"quality gate '{shown}' could not start: '{command[0]}' not found "
+            f"quality gate '{shown}' could not start: {failure_line(result)} "
             "(install the workflow tools: uv sync)",
-        ) from None
-    with process:
-        assert process.stdout is not None  # stdout=PIPE
-        for line in process.stdout:
-            reporter.out.write(line)
-        reporter.out.flush()
-        status = process.wait()
-    if status != 0:
+        )
+    if not result.ok:
         raise WorkflowError(
-            ExitCode.CHECK_FAILED, f"quality gate '{shown}' failed with exit status {status}"
+            ExitCode.CHECK_FAILED,
+            f"quality gate '{shown}' failed with exit status {result.returncode}",
         )

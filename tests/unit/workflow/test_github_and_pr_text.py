@@ -1,18 +1,13 @@
-"""The GitHub boundary: remotes, compare URLs, gh command lines and runner, PR title and body."""
+"""The GitHub boundary: remotes, compare URLs, gh command lines, PR title and body."""
 
 from __future__ import annotations
 
-import os
-import sys
-from pathlib import Path
-
 import pytest
 
-from tools.workflow.cli import ExitCode, WorkflowError
+from tools.process import Completed
 from tools.workflow.commands.pr import pr_body, pr_title
 from tools.workflow.ledger.parse import parse_ledger
 from tools.workflow.repo.remote import (
-    CommandResult,
     GitHubRepository,
     PullRequestDraft,
     compare_url,
@@ -23,7 +18,6 @@ from tools.workflow.repo.remote import (
     github_repository,
     pr_number_from_output,
     reports_no_pull_request,
-    run_command,
 )
 
 pytestmark = pytest.mark.unit
@@ -129,14 +123,13 @@ def test_pr_body_without_entry_lists_the_gate() -> None:
 
 
 def test_only_a_missing_pr_counts_as_no_pr() -> None:
-    missing = CommandResult(1, "", 'no pull requests found for branch "docs/a-b"\n')
-    auth = CommandResult(4, "", "To get started with GitHub CLI, please run:  gh auth login\n")
-    found = CommandResult(0, "12\n", "")
+    missing = Completed(("gh",), 1, "", 'no pull requests found for branch "docs/a-b"\n')
+    auth = Completed(("gh",), 4, "", "To get started with GitHub CLI, please run:  gh auth login\n")
+    found = Completed(("gh",), 0, "12\n", "")
 
     assert reports_no_pull_request(missing) is True
     assert reports_no_pull_request(auth) is False
     assert reports_no_pull_request(found) is False
-    assert auth.first_line == "To get started with GitHub CLI, please run:  gh auth login"
 
 
 def test_pr_title_without_a_suggestion() -> None:
@@ -149,26 +142,3 @@ def test_pr_title_without_a_suggestion() -> None:
     )
     assert pr_title(entry, ["docs(policy): write it"]) == "docs(policy): write it"
     assert pr_title(None, []) == "Untitled change"
-
-
-def test_first_line_skips_blank_lines_and_falls_back_to_the_status() -> None:
-    assert CommandResult(1, "12\n", "  \n\n").first_line == "12"
-    assert CommandResult(4, "", " \n").first_line == "exit status 4"
-
-
-def test_run_command_captures_both_streams_and_the_status(tmp_path: Path) -> None:
-    script = "import sys; print('out'); print('err', file=sys.stderr); sys.exit(6)"
-
-    result = run_command([sys.executable, "-c", script], tmp_path, dict(os.environ))
-
-    assert result == CommandResult(6, "out\n", "err\n")
-
-
-def test_run_command_reports_a_program_that_cannot_start(tmp_path: Path) -> None:
-    missing = str(tmp_path / "no-such-gh")
-
-    with pytest.raises(WorkflowError) as caught:
-        run_command([missing, "pr", "view"], tmp_path, {})
-
-    assert caught.value.code == ExitCode.EXTERNAL
-    assert caught.value.message.startswith(f"could not run {missing}: [Errno 2] ")

@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tools.process import failure_line
+from tools.process import failure_line, run
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.ledger.model import LedgerEntry, TaskId
 from tools.workflow.ledger.store import (
@@ -28,7 +28,6 @@ from tools.workflow.repo.remote import (
     gh_view_command,
     github_repository,
     pr_number_from_output,
-    run_command,
 )
 from tools.workflow.repo.state import (
     BranchTask,
@@ -180,19 +179,21 @@ def open_pull_request(
 
 
 def _open_with_gh(git: Git, reporter: Reporter, gh: str, draft: PullRequestDraft) -> int:
-    existing = run_command(gh_view_command(gh, draft.head), git.root, git.env)
+    existing = run(gh_view_command(gh, draft.head), git.root, git.env)
     if existing.returncode == 0 and existing.stdout.strip().isdigit():
         number = int(existing.stdout.strip())
         reporter.say(f"PR #{number} is already open for {draft.head}.")
         if not draft.draft:
-            marked = run_command(gh_ready_command(gh, number), git.root, git.env)
+            marked = run(gh_ready_command(gh, number), git.root, git.env)
             if marked.returncode != 0:
-                raise WorkflowError(ExitCode.EXTERNAL, f"gh pr ready failed: {marked.first_line}")
+                raise WorkflowError(
+                    ExitCode.EXTERNAL, f"gh pr ready failed: {failure_line(marked)}"
+                )
         return number
-    created = run_command(gh_create_command(gh, draft), git.root, git.env)
+    created = run(gh_create_command(gh, draft), git.root, git.env)
     number = pr_number_from_output(created.stdout)
     if created.returncode != 0 or number is None:
-        raise WorkflowError(ExitCode.EXTERNAL, f"gh pr create failed: {created.first_line}")
+        raise WorkflowError(ExitCode.EXTERNAL, f"gh pr create failed: {failure_line(created)}")
     reporter.say(f"Opened {'draft ' if draft.draft else ''}PR #{number}: {created.stdout.strip()}")
     return number
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from tools.process import failure_line
+from tools.process import failure_line, run
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.ledger.store import (
     bookkeeping_header,
@@ -25,7 +25,6 @@ from tools.workflow.repo.remote import (
     gh_view_command,
     github_repository,
     reports_no_pull_request,
-    run_command,
     update_main,
 )
 from tools.workflow.repo.state import (
@@ -57,19 +56,21 @@ def check_ci(git: Git, reporter: Reporter, gh: str | None, branch: str, remote: 
             f"cannot confirm CI for {branch}: '{remote}' is on GitHub but gh is not installed "
             "(install gh, or land the PR through GitHub with rebase-merge)",
         )
-    view = run_command(gh_view_command(gh, branch), git.root, git.env)
+    view = run(gh_view_command(gh, branch), git.root, git.env)
     if reports_no_pull_request(view):
         reporter.say(f"No pull request for {branch}: no CI status to check.")
         return
     if view.returncode != 0:
         raise WorkflowError(
-            ExitCode.CHECK_FAILED, f"cannot confirm CI for {branch}: gh pr view: {view.first_line}"
+            ExitCode.CHECK_FAILED,
+            f"cannot confirm CI for {branch}: gh pr view: {failure_line(view)}",
         )
-    checks = run_command(gh_checks_command(gh, branch), git.root, git.env)
+    checks = run(gh_checks_command(gh, branch), git.root, git.env)
     if checks.returncode != 0:
         raise WorkflowError(
             ExitCode.CHECK_FAILED,
-            f"CI is not green for PR #{view.stdout.strip()} ({checks.first_line}); wait or fix it",
+            f"CI is not green for PR #{view.stdout.strip()} ({failure_line(checks)}); "
+            "wait or fix it",
         )
     reporter.say(f"CI is green for PR #{view.stdout.strip()}.")
 

@@ -5,13 +5,10 @@ remote and build ``gh`` command lines as plain data (the commands run the lists 
 from __future__ import annotations
 
 import re
-import subprocess
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
 
-from tools.process import failure_line
+from tools.process import Completed, failure_line
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.repo.git import Git
 
@@ -85,7 +82,7 @@ def gh_view_command(gh: str, branch: str) -> list[str]:
     return [gh, "pr", "view", branch, "--json", "number", "--jq", ".number"]
 
 
-def reports_no_pull_request(result: CommandResult) -> bool:
+def reports_no_pull_request(result: Completed) -> bool:
     """Whether a failed ``gh pr view`` means "this branch has no PR" (not an auth error)."""
     return result.returncode != 0 and "no pull requests found" in result.stderr.lower()
 
@@ -97,39 +94,6 @@ def gh_ready_command(gh: str, number: int) -> list[str]:
 def gh_checks_command(gh: str, branch: str) -> list[str]:
     """Exits 0 when every check passed, non-zero when one failed or is still pending."""
     return [gh, "pr", "checks", branch]
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def first_line(self) -> str:
-        for line in (self.stderr + "\n" + self.stdout).splitlines():
-            if line.strip():
-                return line.strip()
-        return f"exit status {self.returncode}"
-
-
-def run_command(command: Sequence[str], cwd: Path, env: Mapping[str, str]) -> CommandResult:
-    """Run an external tool (``gh``) with an argument list; EXTERNAL error if it cannot start."""
-    try:
-        completed = subprocess.run(
-            list(command),
-            cwd=cwd,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            check=False,
-        )
-    except OSError as error:
-        raise WorkflowError(ExitCode.EXTERNAL, f"could not run {command[0]}: {error}") from None
-    return CommandResult(completed.returncode, completed.stdout, completed.stderr)
 
 
 class MainState(Enum):
