@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,10 +16,13 @@ from tools.workflow.repo.git import Git
 from tools.workflow.repo.state import (
     STATE_DIRECTORY,
     BranchTask,
+    Operation,
     branch_task,
     changed_files,
     forget_branch_task,
+    load_operation,
     remember_branch_task,
+    save_operation,
 )
 
 if TYPE_CHECKING:
@@ -94,6 +99,44 @@ def test_damaged_branch_records_read_as_unknown(seed_scratch: Scratch) -> None:
     assert branch_task(seed_scratch.git, "docs/odd-id") == BranchTask(
         "docs/odd-id", None, "Make PEP 420 the import policy"
     )
+
+
+def test_state_records_are_written_like_any_new_file_and_leave_no_temp(
+    seed_scratch: Scratch,
+) -> None:
+    """The records go through ml_playground.core.atomic_files: fsynced, with the permissions
+    open() gives a new file (not mkstemp's 0600), and no temp file left when the rename fails."""
+    state = seed_scratch.root / ".git" / STATE_DIRECTORY
+    operation = Operation("sync", "docs/a-b", "rebase", "1" * 40, "2" * 40)
+    umask = os.umask(0o022)
+    try:
+        save_operation(seed_scratch.git, operation)
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((state / "operation.json").stat().st_mode) == 0o644
+    assert load_operation(seed_scratch.git) == operation
+    (state / "branch-tasks.json").mkdir()
+
+    with pytest.raises(IsADirectoryError):
+        remember_branch_task(seed_scratch.git, BranchTask("docs/a-b", None, "A b"))
+
+    assert sorted(path.name for path in state.iterdir()) == ["branch-tasks.json", "operation.json"]
+
+
+@pytest.mark.parametrize("damage", [b"{not json", b"\xff\xfe"], ids=["json", "utf-8"])
+def test_a_damaged_operation_record_is_one_clear_error(
+    seed_scratch: Scratch, damage: bytes
+) -> None:
+    record = seed_scratch.root / ".git" / STATE_DIRECTORY / "operation.json"
+    record.parent.mkdir()
+    record.write_bytes(damage)
+
+    with pytest.raises(WorkflowError) as caught:
+        load_operation(seed_scratch.git)
+
+    assert caught.value.code == ExitCode.REFUSED
+    assert caught.value.message.startswith(f"{record}: not a JSON record of the workflow (")
+    assert caught.value.message.endswith("); move it aside if no sync or ship is pending")
 
 
 def test_forgetting_an_unknown_branch_writes_nothing(seed_scratch: Scratch) -> None:

@@ -12,12 +12,11 @@ feature branch belongs to; ``operation.json`` records an interrupted sync or shi
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast
 
+from ml_playground.core.atomic_files import atomic_write_bytes
 from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.repo.git import Git
 
@@ -50,19 +49,22 @@ def _directory(git: Git) -> Path:
 
 
 def _write_json(path: Path, payload: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        json.dump(payload, stream, indent=2, sort_keys=True)
-        stream.write("\n")
-    Path(temporary).replace(path)
+    """Crash-safe: a reader (or a process killed mid-write) sees the old record or the new one."""
+    text = json.dumps(payload, indent=2, sort_keys=True) + "\n"
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def _read_json(path: Path) -> dict[str, object]:
     try:
-        loaded: object = json.loads(path.read_text(encoding="utf-8"))
+        loaded: object = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         return {}
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise WorkflowError(
+            ExitCode.REFUSED,
+            f"{path}: not a JSON record of the workflow ({error}); move it aside if no sync or "
+            "ship is pending",
+        ) from None
     return cast("dict[str, object]", loaded) if isinstance(loaded, dict) else {}
 
 
