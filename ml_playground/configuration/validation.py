@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -13,6 +14,9 @@ from ml_playground.configuration.merge import KeyPath, LayeredConfig, dotted
 from ml_playground.core.errors import ConfigError
 
 T = TypeVar("T")
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+"""TOML's integer range; JSON overrides are held to it too, so integers fit torch and numpy."""
 
 
 def build_model(cls: type[T], layered: LayeredConfig, path: KeyPath) -> T:
@@ -84,18 +88,26 @@ def _convert(hint: Any, value: object, layered: LayeredConfig, path: KeyPath) ->
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise _fail(layered, path, "an integer", value)
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise _fail(layered, path, "a 64-bit integer", value)
         return value
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _fail(layered, path, "a number", value)
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond the float range
+            number = math.inf
+        if not math.isfinite(number):
+            raise _fail(layered, path, "a finite number", value)
+        return number
     if hint is str:
         if not isinstance(value, str):
             raise _fail(layered, path, "a string", value)
         return value
     if hint is Path:
-        if not isinstance(value, str) or not value:
-            raise _fail(layered, path, "a non-empty path string", value)
+        if not isinstance(value, str) or not value or "\0" in value:
+            raise _fail(layered, path, "a non-empty path string without NUL characters", value)
         declared = Path(value).expanduser()
         return declared if declared.is_absolute() else layered.source_of(path).base_dir / declared
     raise TypeError(f"unsupported config field type {hint!r} at {dotted(path)}")

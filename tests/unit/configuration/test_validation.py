@@ -71,3 +71,61 @@ def test_an_upper_bound_alone_is_stated_alone() -> None:
 def test_a_field_type_without_a_converter_is_a_programming_error() -> None:
     with pytest.raises(TypeError, match=r"unsupported config field type list\[int\] at top.values"):
         build_model(Unsupported, layered({"top": {"values": [1]}}), ("top",))
+
+
+@dataclass(frozen=True)
+class Numbers:
+    count: int
+    rate: float
+    where: Path
+
+
+def numbers(count: object = 1, rate: object = 0.5, where: object = "a") -> Numbers:
+    table: dict[str, object] = {"top": {"count": count, "rate": rate, "where": where}}
+    return build_model(Numbers, layered(table), ("top",))
+
+
+def numbers_refusal(**values: object) -> tuple[str, str]:
+    with pytest.raises(ConfigError) as raised:
+        numbers(**values)
+    return raised.value.key_path, raised.value.expected
+
+
+@pytest.mark.parametrize("count", [-(2**63), 2**63 - 1])
+def test_integers_at_the_64_bit_limits_are_accepted(count: int) -> None:
+    assert numbers(count=count).count == count
+
+
+@pytest.mark.parametrize("count", [-(2**63) - 1, 2**63])
+def test_integers_beyond_64_bits_are_refused(count: int) -> None:
+    assert numbers_refusal(count=count) == (
+        "top.count",
+        f"expected a 64-bit integer, got {count}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("rate", "shown"),
+    [
+        (float("nan"), "nan"),
+        (float("inf"), "inf"),
+        (float("-inf"), "-inf"),
+        (10**400, "1" + "0" * 400),
+    ],
+)
+def test_a_number_must_be_finite(rate: object, shown: str) -> None:
+    assert numbers_refusal(rate=rate) == ("top.rate", f"expected a finite number, got {shown}")
+
+
+def test_finite_numbers_up_to_the_float_range_are_kept_as_floats() -> None:
+    assert numbers(rate=1e308).rate == 1e308
+    built = numbers(rate=10**300)
+    assert built.rate == 1e300
+    assert isinstance(built.rate, float)
+
+
+def test_a_path_with_a_nul_character_is_refused() -> None:
+    assert numbers_refusal(where="a\0b") == (
+        "top.where",
+        "expected a non-empty path string without NUL characters, got 'a\\x00b'",
+    )
