@@ -46,6 +46,10 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(str(path), "", "file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), "", f"invalid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            str(path), "", f"expected UTF-8 text, got an invalid byte at offset {exc.start}"
+        ) from None
     except OSError as exc:
         raise ConfigError(str(path), "", f"cannot read file ({exc.strerror})") from None
 
@@ -66,11 +70,13 @@ def read_overrides(variable: str, env: Mapping[str, str]) -> dict[str, Any]:
 
 
 def experiment_file(name: str, experiments_dir: Path = EXPERIMENTS_DIR) -> Path:
-    path = experiments_dir / name / "config.toml"
-    if not path.is_file():
-        known = ", ".join(list_experiments(experiments_dir)) or "none"
-        raise UsageError(f"unknown experiment {name!r}; expected one of: {known}")
-    return path
+    """The config.toml of a packaged experiment; a name is never a path (``--exp-config`` is)."""
+    known = list_experiments(experiments_dir)
+    if name not in known:
+        raise UsageError(
+            f"unknown experiment {name!r}; expected one of: {', '.join(known) or 'none'}"
+        )
+    return experiments_dir / name / "config.toml"
 
 
 def load_experiment(
@@ -117,9 +123,8 @@ def validate(layered: LayeredConfig, name: str, source: Path) -> ExperimentConfi
     problems = cross_field_errors(train) + _prepare_errors(prepare)
     if problems:
         conflict = problems[0]
-        culprit = layered.latest_source(
-            tuple(conflict.key_path.split(".")), tuple(conflict.related_key_path.split("."))
-        )
+        keys = (conflict.key_path, conflict.related_key_path, *conflict.also_related)
+        culprit = layered.latest_source(*(tuple(key.split(".")) for key in keys))
         raise ConfigError(culprit.label, conflict.key_path, conflict.expected)
     if sample.start.startswith(START_FILE_PREFIX):
         start_path = Path(sample.start.removeprefix(START_FILE_PREFIX)).expanduser()

@@ -15,6 +15,10 @@ Device = Literal["auto", "cpu", "cuda", "mps"]
 DType = Literal["float32", "bfloat16", "float16"]
 ReadPolicy = Literal["best", "latest"]
 
+MAX_PARAMETERS = 10**10
+"""Beyond this a model's float32 weights and AdamW state need 160 GB: far past what this
+playground trains, and an allocation that would fail or swap for hours instead of an error."""
+
 
 def bounds(
     low: float | None = None,
@@ -135,12 +139,31 @@ class FieldConflict:
     key_path: str
     related_key_path: str
     expected: str
+    also_related: tuple[str, ...] = ()
+    """Further keys the rule reads; the latest source among all of them is blamed."""
+
+
+def approximate_parameters(model: ModelConfig) -> int:
+    """The weights of the blocks and the position embedding; the token embedding is left out
+    because its size comes from the data (at most 65,535 rows of n_embd)."""
+    return model.n_layer * 12 * model.n_embd**2 + model.block_size * model.n_embd
 
 
 def cross_field_errors(train: TrainConfig) -> list[FieldConflict]:
     """Rules spanning several fields; empty when the training configuration is consistent."""
     errors: list[FieldConflict] = []
     model, data, optim, schedule = train.model, train.data, train.optim, train.schedule
+    parameters = approximate_parameters(model)
+    if parameters > MAX_PARAMETERS:
+        errors.append(
+            FieldConflict(
+                "train.model",
+                "train.model.n_embd",
+                f"expected at most {MAX_PARAMETERS:.0e} parameters"
+                f" (12 * n_layer * n_embd**2 + block_size * n_embd), got {parameters:.2e}",
+                ("train.model.n_layer", "train.model.block_size"),
+            )
+        )
     if data.block_size > model.block_size:
         errors.append(
             FieldConflict(

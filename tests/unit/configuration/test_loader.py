@@ -204,3 +204,45 @@ def test_configs_are_frozen(tmp_path: Path) -> None:
 def test_default_config_is_the_packaged_file() -> None:
     assert DEFAULT_CONFIG.name == "default_config.toml"
     assert DEFAULT_CONFIG.is_file()
+
+
+def test_a_file_that_is_not_utf8_names_the_offset_of_the_bad_byte(tmp_path: Path) -> None:
+    exp = tmp_path / "exp.toml"
+    exp.write_bytes(b"[sample]\nstart = '\xff'\n")
+    with pytest.raises(ConfigError) as raised:
+        load_experiment(exp_config=exp, env={}, cwd=tmp_path)
+    assert (raised.value.source, raised.value.key_path) == (str(exp), "")
+    assert raised.value.expected == "expected UTF-8 text, got an invalid byte at offset 18"
+
+
+@pytest.mark.parametrize("name", ["stdlib_char/", "./stdlib_char", "STDLIB_CHAR"])
+def test_an_experiment_name_must_be_exactly_a_packaged_one(tmp_path: Path, name: str) -> None:
+    with pytest.raises(UsageError, match="^unknown experiment "):
+        load_experiment(name, env={}, cwd=tmp_path)
+
+
+def model_sized(tmp_path: Path, block_size: int, source: str = "file") -> Path:
+    """n_layer 833, n_embd 1000: 9,996,000,000 block weights plus block_size * 1000."""
+    text = "[train.model]\nn_layer = 833\nn_embd = 1000\n"
+    if source == "file":
+        text += f"block_size = {block_size}\n"
+    return write(tmp_path / "exp.toml", text)
+
+
+def test_a_model_of_exactly_the_parameter_limit_is_accepted(tmp_path: Path) -> None:
+    config = load_experiment(exp_config=model_sized(tmp_path, 4000), env={}, cwd=tmp_path)
+    assert config.train.model.block_size == 4000
+
+
+def test_a_model_above_the_parameter_limit_blames_the_last_source_of_its_sizes(
+    tmp_path: Path,
+) -> None:
+    exp = model_sized(tmp_path, 4000, source="none")
+    env = {TRAIN_OVERRIDES_ENV: json.dumps({"model": {"block_size": 4001}})}
+    with pytest.raises(ConfigError) as raised:
+        load_experiment(exp_config=exp, env=env, cwd=tmp_path)
+    assert (raised.value.source, raised.value.key_path) == (TRAIN_OVERRIDES_ENV, "train.model")
+    assert raised.value.expected == (
+        "expected at most 1e+10 parameters (12 * n_layer * n_embd**2 + block_size * n_embd),"
+        " got 1.00e+10"
+    )
