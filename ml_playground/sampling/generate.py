@@ -14,6 +14,9 @@ from ml_playground.models.gpt import GPT
 def filter_logits(logits: Tensor, temperature: float, top_k: int, top_p: float) -> Tensor:
     """Scale ``logits`` (..., V) by ``1 / temperature`` and mask the excluded tokens with -inf.
 
+    A row that the scaling would overflow (temperature near 0) becomes greedy: 0 for its largest
+    logits, -inf for the rest.
+
     ``top_k == 0`` and ``top_p == 1.0`` disable their filter. Top-k keeps the ``top_k`` largest
     logits (ties with the k-th are kept too). Top-p then keeps the smallest set of most likely
     tokens whose probabilities sum to at least ``top_p``; the most likely token always survives.
@@ -25,6 +28,10 @@ def filter_logits(logits: Tensor, temperature: float, top_k: int, top_p: float) 
     if not 0.0 < top_p <= 1.0:
         raise ValueError(f"top_p must be in (0, 1], got {top_p}")
     scaled = logits / temperature
+    # A temperature so small that the division overflows: its limit, an equal share for the
+    # most likely tokens (without a sync, so sampling on an accelerator keeps its pace).
+    greedy = torch.where(logits == logits.amax(dim=-1, keepdim=True), 0.0, float("-inf"))
+    scaled = torch.where(scaled.isfinite().all(dim=-1, keepdim=True), scaled, greedy)
     vocab = scaled.size(-1)
     if 0 < top_k < vocab:
         kth = torch.topk(scaled, top_k, dim=-1).values[..., -1:]

@@ -193,3 +193,20 @@ def test_invalid_generation_arguments(model: GPT) -> None:
             top_p=1.0,
             generator=generator,
         )
+
+
+@pytest.mark.parametrize("temperature", [1e-300, 5e-324])
+def test_a_temperature_that_overflows_the_scaling_becomes_greedy(temperature: float) -> None:
+    logits = torch.tensor([[3.0, 1.0, -2.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+    assert torch.equal(
+        filter_logits(logits, temperature, 0, 1.0),
+        torch.tensor([[0.0, NEG_INF, NEG_INF], [0.0, 0.0, NEG_INF], [0.0, 0.0, 0.0]]),
+    )
+
+
+def test_a_tiny_temperature_samples_what_top_k_1_samples(model: GPT) -> None:
+    idx = torch.tensor([[1, 2, 3]])
+    tiny = generate(
+        model, idx, 8, temperature=1e-300, top_k=0, top_p=1.0, generator=torch.Generator()
+    )
+    assert torch.equal(tiny, greedy(model, idx, 8))
