@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -13,13 +15,15 @@ from ml_playground.core.errors import DataError
 from ml_playground.core.tokenizer_protocol import Tokenizer
 from ml_playground.core.tokenizers import tokenizer_from_meta
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2 records the SHA-256 of each token file."""
 META_FILE = "meta.json"
 TOKEN_DTYPE = np.uint16
 MAX_VOCAB_SIZE = 65535
 """Token ids are stored as uint16."""
 
 Split = Literal["train", "val"]
+SPLITS: tuple[Split, ...] = ("train", "val")
 TokenArray = np.memmap[Any, np.dtype[np.uint16]]
 
 _PREPARE_HINT = "run `ml-playground prepare` for this experiment"
@@ -41,6 +45,8 @@ class DatasetMeta:
     val_fraction: float
     fingerprint: str
     """SHA-256 over everything the token files depend on; equal fingerprints mean current files."""
+    sha256: Mapping[Split, str]
+    """The SHA-256 of each token file's content: a changed or damaged file is noticed."""
 
     @property
     def vocab_size(self) -> int:
@@ -62,6 +68,7 @@ class DatasetMeta:
                 "val_tokens": self.val_tokens,
             },
             "tokenizer": self.tokenizer.to_meta(),
+            "sha256": {split: self.sha256[split] for split in SPLITS},
         }
 
 
@@ -88,8 +95,8 @@ def _int(obj: dict[str, object], key: str, path: Path, section: str = "") -> int
     return cast("int", _value(obj, key, path, "an integer", section))
 
 
-def _str(obj: dict[str, object], key: str, path: Path) -> str:
-    return cast("str", _value(obj, key, path, "a string"))
+def _str(obj: dict[str, object], key: str, path: Path, section: str = "") -> str:
+    return cast("str", _value(obj, key, path, "a string", section))
 
 
 def _object(obj: dict[str, object], key: str, path: Path) -> dict[str, object]:
@@ -137,6 +144,8 @@ def read_meta(data_dir: Path) -> DatasetMeta:
             path,
             f"counts.vocab_size: {vocab_size} differs from the tokenizer's {tokenizer.vocab_size}",
         )
+    digests = _object(obj, "sha256", path)
+    sha256: dict[Split, str] = {split: _str(digests, split, path, "sha256.") for split in SPLITS}
     return DatasetMeta(
         format_version=version,
         dataset=_str(obj, "dataset", path),
@@ -145,21 +154,35 @@ def read_meta(data_dir: Path) -> DatasetMeta:
         val_tokens=_count(counts, "val_tokens", path),
         val_fraction=float(cast("float", _value(obj, "val_fraction", path, "a number"))),
         fingerprint=_str(obj, "fingerprint", path),
+        sha256=sha256,
     )
 
 
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def load_tokens(data_dir: Path, split: Split) -> TokenArray:
-    """A read-only memory map of one split, checked against the counts in ``meta.json``."""
+    """A read-only memory map of one split whose size and SHA-256 match ``meta.json``."""
     meta = read_meta(data_dir)
     path = token_file(data_dir, split)
     expected = meta.tokens(split) * np.dtype(TOKEN_DTYPE).itemsize
     try:
         size = path.stat().st_size
+        digest = file_sha256(path) if size == expected else ""
     except FileNotFoundError:
         raise DataError(f"{path} not found: the dataset is incomplete; {_PREPARE_HINT}") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
     if size != expected:
         raise DataError(
             f"{path} has {size} bytes, {META_FILE} expects {expected}: the dataset is incomplete"
             f" or stale; {_PREPARE_HINT}"
+        )
+    if digest != meta.sha256[split]:
+        raise DataError(
+            f"{path} does not match the SHA-256 in {META_FILE}: it was changed or damaged"
+            f" after prepare; {_PREPARE_HINT} again"
         )
     return np.memmap(path, dtype=TOKEN_DTYPE, mode="r")

@@ -20,9 +20,10 @@ from ml_playground.data_pipeline.dataset_files import (
     FORMAT_VERSION,
     MAX_VOCAB_SIZE,
     META_FILE,
+    SPLITS,
     TOKEN_DTYPE,
     DatasetMeta,
-    Split,
+    file_sha256,
     read_meta,
     token_file,
 )
@@ -107,7 +108,7 @@ def split_sizes(n_tokens: int, val_fraction: float) -> tuple[int, int]:
 
 
 def _current(data_dir: Path, fingerprint: str) -> DatasetMeta | None:
-    """The recorded metadata if the files in ``data_dir`` are complete and match ``fingerprint``."""
+    """The recorded metadata if the files in ``data_dir`` match ``fingerprint`` and their hashes."""
     try:
         meta = read_meta(data_dir)
     except DataError:
@@ -115,10 +116,14 @@ def _current(data_dir: Path, fingerprint: str) -> DatasetMeta | None:
     if meta.fingerprint != fingerprint:
         return None
     itemsize = np.dtype(TOKEN_DTYPE).itemsize
-    splits: tuple[Split, ...] = ("train", "val")
-    for split in splits:
+    for split in SPLITS:
         path = token_file(data_dir, split)
         if not path.is_file() or path.stat().st_size != meta.tokens(split) * itemsize:
+            return None
+        try:
+            if file_sha256(path) != meta.sha256[split]:
+                return None
+        except OSError:
             return None
     return meta
 
@@ -173,6 +178,7 @@ def prepare_dataset(
         )
     n_train, n_val = split_sizes(len(corpus), config.val_fraction)
     ids = np.array(tokenizer.encode(corpus), dtype=TOKEN_DTYPE)
+    train, val = ids[:n_train].tobytes(), ids[n_train:].tobytes()
     meta = DatasetMeta(
         format_version=FORMAT_VERSION,
         dataset=config.dataset,
@@ -181,8 +187,9 @@ def prepare_dataset(
         val_tokens=n_val,
         val_fraction=config.val_fraction,
         fingerprint=fingerprint,
+        sha256={"train": hashlib.sha256(train).hexdigest(), "val": hashlib.sha256(val).hexdigest()},
     )
-    _write_dataset(data_dir, meta, ids[:n_train].tobytes(), ids[n_train:].tobytes())
+    _write_dataset(data_dir, meta, train, val)
     log(
         f"prepared {config.dataset} in {data_dir}: vocabulary {tokenizer.vocab_size},"
         f" {n_train} train and {n_val} val tokens"

@@ -51,14 +51,19 @@ def test_text_dataset_is_split_into_token_files_and_meta(
     assert result.data_dir == config.data_dir
     assert sorted(p.name for p in config.data_dir.iterdir()) == sorted(FILES)
     document = json.loads((config.data_dir / "meta.json").read_text(encoding="utf-8"))
+    digests = {
+        split: hashlib.sha256((config.data_dir / f"{split}.bin").read_bytes()).hexdigest()
+        for split in ("train", "val")
+    }
     assert document == {
-        "format_version": 1,
+        "format_version": 2,
         "dataset": "text",
         "fingerprint": dataset_fingerprint("text", TEXT, "char", 0.1),
         "val_fraction": 0.1,
         "dtype": "uint16",
         "counts": {"vocab_size": len(vocab), "train_tokens": 297, "val_tokens": 33},
         "tokenizer": {"kind": "char", "vocab": vocab},
+        "sha256": digests,
     }
     ids = [vocab.index(c) for c in TEXT]
     raw_train = np.fromfile(config.data_dir / "train.bin", dtype=np.uint16)
@@ -144,7 +149,7 @@ def test_a_changed_input_is_prepared_again(
 
 @pytest.mark.parametrize(
     "damage",
-    ["missing val.bin", "short train.bin", "corrupt meta.json"],
+    ["missing val.bin", "short train.bin", "zeroed train.bin", "corrupt meta.json"],
 )
 def test_an_incomplete_dataset_is_prepared_again(
     make_config: MakeConfig, tmp_path: Path, damage: str
@@ -157,6 +162,8 @@ def test_an_incomplete_dataset_is_prepared_again(
         (data_dir / "val.bin").unlink()
     elif damage == "short train.bin":
         (data_dir / "train.bin").write_bytes(intact["train.bin"][:-2])
+    elif damage == "zeroed train.bin":
+        (data_dir / "train.bin").write_bytes(bytes(len(intact["train.bin"])))
     else:
         (data_dir / "meta.json").write_text("{", encoding="utf-8")
 

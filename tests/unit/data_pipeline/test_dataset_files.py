@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -19,6 +20,12 @@ from ml_playground.data_pipeline.dataset_files import (
 pytestmark = pytest.mark.unit
 
 TOKENIZER = CharTokenizer(["\n", "a", "b", "c"])
+TRAIN = np.array([1, 2, 3, 0, 1, 2], dtype=np.uint16)
+VAL = np.array([3, 0], dtype=np.uint16)
+SHA256 = {
+    "train": hashlib.sha256(TRAIN.tobytes()).hexdigest(),
+    "val": hashlib.sha256(VAL.tobytes()).hexdigest(),
+}
 META = DatasetMeta(
     format_version=FORMAT_VERSION,
     dataset="text",
@@ -27,6 +34,7 @@ META = DatasetMeta(
     val_tokens=2,
     val_fraction=0.25,
     fingerprint="f" * 64,
+    sha256=SHA256,
 )
 
 
@@ -35,19 +43,20 @@ def write_dataset(data_dir: Path, document: object = None) -> None:
     (data_dir / "meta.json").write_text(
         json.dumps(META.to_json() if document is None else document)
     )
-    np.array([1, 2, 3, 0, 1, 2], dtype=np.uint16).tofile(token_file(data_dir, "train"))
-    np.array([3, 0], dtype=np.uint16).tofile(token_file(data_dir, "val"))
+    TRAIN.tofile(token_file(data_dir, "train"))
+    VAL.tofile(token_file(data_dir, "val"))
 
 
 def test_meta_json_layout() -> None:
     assert META.to_json() == {
-        "format_version": 1,
+        "format_version": 2,
         "dataset": "text",
         "fingerprint": "f" * 64,
         "val_fraction": 0.25,
         "dtype": "uint16",
         "counts": {"vocab_size": 4, "train_tokens": 6, "val_tokens": 2},
         "tokenizer": {"kind": "char", "vocab": ["\n", "a", "b", "c"]},
+        "sha256": SHA256,
     }
 
 
@@ -150,9 +159,9 @@ def test_read_meta_reports_unparsable_files(tmp_path: Path, content: bytes, mess
 
 
 def test_read_meta_rejects_other_format_versions(tmp_path: Path) -> None:
-    write_dataset(tmp_path, _corrupted("format_version", 2))
+    write_dataset(tmp_path, _corrupted("format_version", 1))
 
-    with pytest.raises(DataError, match=r"format_version 2 is not supported \(expected 1\)"):
+    with pytest.raises(DataError, match=r"format_version 1 is not supported \(expected 2\)"):
         read_meta(tmp_path)
 
 
@@ -193,3 +202,28 @@ def test_load_tokens_requires_metadata(tmp_path: Path) -> None:
 
     with pytest.raises(DataError, match="ml-playground prepare"):
         load_tokens(tmp_path, "train")
+
+
+def test_load_tokens_reports_a_same_size_change_of_the_content(tmp_path: Path) -> None:
+    write_dataset(tmp_path)
+    path = token_file(tmp_path, "train")
+    path.write_bytes(bytes(TRAIN.nbytes))
+
+    with pytest.raises(DataError) as raised:
+        load_tokens(tmp_path, "train")
+    assert str(raised.value) == (
+        f"{path} does not match the SHA-256 in meta.json: it was changed or damaged after"
+        " prepare; run `ml-playground prepare` for this experiment again"
+    )
+    assert load_tokens(tmp_path, "val").tolist() == [3, 0]
+
+
+def test_load_tokens_reports_an_unreadable_file(tmp_path: Path) -> None:
+    write_dataset(tmp_path)
+    path = token_file(tmp_path, "val")
+    path.unlink()
+    path.symlink_to(path)
+
+    with pytest.raises(DataError) as raised:
+        load_tokens(tmp_path, "val")
+    assert str(raised.value) == f"cannot read {path}: Too many levels of symbolic links"
