@@ -1,7 +1,8 @@
 """Checkpoint files: atomic writes, rotation by kind, and loading that can never execute code.
 
 Names are ``last_<iteration>.pt`` and ``best_<iteration>.pt``. A best checkpoint is only written
-when validation loss improved, so the newest best file is always the best one.
+when validation loss improved, so the newest best file is always the best one. A file that
+turns out corrupt is renamed to ``<name>.unreadable`` (never deleted) and the previous one used.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from ml_playground.core.errors import CheckpointError
 Kind = Literal["last", "best"]
 ReadPolicy = Literal["best", "latest"]
 _NAME = re.compile(r"^(last|best)_(\d{8})\.pt$")
+UNREADABLE_SUFFIX = ".unreadable"
+
+
+class CorruptCheckpointError(CheckpointError):
+    """The file was read but is not a checkpoint: truncated, damaged, foreign or unsafe."""
 
 
 @dataclass(frozen=True)
@@ -61,14 +67,21 @@ class CheckpointManager:
 
     def save(self, state: Mapping[str, Any], iteration: int, *, best: bool) -> Path:
         """Write the last checkpoint (and a best one when ``best``), then rotate old files."""
-        self.directory.mkdir(parents=True, exist_ok=True)
         last = self.directory / f"last_{iteration:08d}.pt"
-        atomic_torch_save(state, last)
-        if best:
-            atomic_torch_save(state, self.directory / f"best_{iteration:08d}.pt")
-        for kind in ("last", "best"):
-            for stale in self.files(kind)[self.keep[kind] :]:
-                stale.path.unlink(missing_ok=True)
+        target = self.directory
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            target = last
+            atomic_torch_save(state, last)
+            if best:
+                target = self.directory / f"best_{iteration:08d}.pt"
+                atomic_torch_save(state, target)
+            for kind in ("last", "best"):
+                for stale in self.files(kind)[self.keep[kind] :]:
+                    target = stale.path
+                    stale.path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise CheckpointError(f"cannot write {target}: {exc.strerror or exc}") from None
         return last
 
     def candidates(self, policy: ReadPolicy) -> list[CheckpointFile]:
@@ -78,13 +91,29 @@ class CheckpointManager:
 
     def load(self, policy: ReadPolicy) -> LoadedCheckpoint:
         """The first readable checkpoint per ``policy``; unreadable ones are reported, skipped."""
+        return self._first_readable(self.candidates(policy))
+
+    def latest_for_resume(self) -> LoadedCheckpoint | None:
+        """The newest readable checkpoint of either kind (last before best at one iteration);
+        None when there is none at all, a CheckpointError when none is readable."""
+        newest_first = sorted(
+            self.files("last") + self.files("best"),
+            key=lambda f: (f.iteration, f.kind == "last"),
+            reverse=True,
+        )
+        return self._first_readable(newest_first) if newest_first else None
+
+    def _first_readable(self, files: list[CheckpointFile]) -> LoadedCheckpoint:
         tried: list[str] = []
-        for file in self.candidates(policy):
+        for file in files:
             try:
                 state = read_checkpoint(file.path)
             except CheckpointError as exc:
                 tried.append(file.path.name)
-                self.warn(f"warning: {exc}; trying the previous checkpoint")
+                moved = ""
+                if isinstance(exc, CorruptCheckpointError):
+                    moved = f"; moved aside to {move_aside(file.path).name}"
+                self.warn(f"warning: {exc}{moved}; trying the previous checkpoint")
                 continue
             return LoadedCheckpoint(file, state)
         if tried:
@@ -93,25 +122,34 @@ class CheckpointManager:
             )
         raise CheckpointError(f"no checkpoint in {self.directory}; run `ml-playground train` first")
 
-    def latest_for_resume(self) -> LoadedCheckpoint | None:
-        """The newest readable last checkpoint, or None when training starts from scratch."""
-        if not self.files("last"):
-            return None
-        loaded = self.load("latest")
-        return loaded if loaded.file.kind == "last" else None
+
+def move_aside(path: Path) -> Path:
+    """Rename ``path`` to the first free ``<name>.unreadable[.N]``; where that fails, it stays."""
+    target = path.with_name(path.name + UNREADABLE_SUFFIX)
+    number = 1
+    while target.exists():
+        number += 1
+        target = path.with_name(f"{path.name}{UNREADABLE_SUFFIX}.{number}")
+    try:
+        path.rename(target)
+    except OSError:
+        return path
+    return target
 
 
 def read_checkpoint(path: Path) -> dict[str, Any]:
     """Load with ``weights_only=True``: tensors and plain containers only, never code."""
     try:
         state: object = torch.load(path, map_location="cpu", weights_only=True)
+    except OSError as exc:
+        raise CheckpointError(f"cannot read checkpoint {path} ({exc.strerror or exc})") from None
     except Exception as exc:  # torch raises many types for truncated or foreign files
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise CheckpointError(
+        raise CorruptCheckpointError(
             f"checkpoint {path} is truncated, corrupt or not a checkpoint ({reason})"
         ) from None
     if not isinstance(state, dict) or "model" not in state:
-        raise CheckpointError(f"checkpoint {path} has no model weights")
+        raise CorruptCheckpointError(f"checkpoint {path} has no model weights")
     return state  # pyright: ignore[reportUnknownVariableType]
 
 

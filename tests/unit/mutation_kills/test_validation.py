@@ -58,7 +58,9 @@ def test_a_boolean_is_not_a_number() -> None:
 @pytest.mark.parametrize("where", ["", 5])
 def test_a_path_must_be_a_non_empty_string(where: object) -> None:
     raised = error(Inner, {"top": {"rate": 1.0, "where": where}}, ("top",))
-    assert raised.expected == f"expected a non-empty path string without NUL characters, got {where!r}"
+    assert (
+        raised.expected == f"expected a non-empty path string without NUL characters, got {where!r}"
+    )
 
 
 def test_an_open_lower_bound_refuses_the_bound_itself() -> None:

@@ -10,6 +10,7 @@ from ml_playground.core.errors import CheckpointError
 from ml_playground.training.checkpointing.manager import (
     CheckpointManager,
     atomic_torch_save,
+    move_aside,
     read_checkpoint,
 )
 
@@ -111,3 +112,114 @@ def test_failed_atomic_save_keeps_the_old_file_and_leaves_no_temp(tmp_path: Path
         atomic_torch_save({"model": {}, "bad": lambda: 0}, path)
     assert path.read_bytes() == before
     assert names(tmp_path) == ["last_00000001.pt"]
+
+
+def corrupt(path: Path) -> Path:
+    path.write_bytes(b"garbage")
+    return path
+
+
+def test_a_corrupt_checkpoint_is_moved_aside_never_deleted(tmp_path: Path) -> None:
+    warnings: list[str] = []
+    ckpts = manager(tmp_path, warnings, keep_last=3)
+    ckpts.save(state(1), 1, best=False)
+    bad = corrupt(ckpts.save(state(2), 2, best=False))
+
+    assert ckpts.load("latest").file.iteration == 1
+
+    assert names(tmp_path) == ["last_00000001.pt", "last_00000002.pt.unreadable"]
+    assert (tmp_path / "last_00000002.pt.unreadable").read_bytes() == b"garbage"
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"warning: checkpoint {bad} is truncated, corrupt or not a")
+    assert warnings[0].endswith(
+        "; moved aside to last_00000002.pt.unreadable; trying the previous checkpoint"
+    )
+
+
+def test_moving_aside_never_overwrites_an_earlier_unreadable_file(tmp_path: Path) -> None:
+    path = tmp_path / "last_00000002.pt"
+    moved = []
+    for _ in range(3):
+        path.write_bytes(b"x")
+        moved.append(move_aside(path).name)
+    assert moved == [
+        "last_00000002.pt.unreadable",
+        "last_00000002.pt.unreadable.2",
+        "last_00000002.pt.unreadable.3",
+    ]
+    assert move_aside(tmp_path / "gone.pt") == tmp_path / "gone.pt"
+
+
+def test_a_checkpoint_the_system_cannot_open_is_reported_and_left_in_place(
+    tmp_path: Path,
+) -> None:
+    warnings: list[str] = []
+    ckpts = manager(tmp_path, warnings, keep_last=3)
+    ckpts.save(state(1), 1, best=False)
+    looping = tmp_path / "last_00000002.pt"
+    looping.symlink_to(looping)
+
+    assert ckpts.load("latest").file.iteration == 1
+    assert warnings == [
+        f"warning: cannot read checkpoint {looping} (Too many levels of symbolic links);"
+        " trying the previous checkpoint"
+    ]
+    assert looping.is_symlink()
+
+
+def test_resume_takes_the_newest_readable_checkpoint_of_either_kind(tmp_path: Path) -> None:
+    warnings: list[str] = []
+    ckpts = manager(tmp_path, warnings, keep_last=3, keep_best=3)
+    ckpts.save(state(3), 3, best=True)
+    atomic_torch_save(state(30), tmp_path / "best_00000003.pt")
+    resumed = ckpts.latest_for_resume()
+    assert resumed is not None
+    assert (resumed.file.kind, resumed.file.iteration) == ("last", 3)
+
+    corrupt(ckpts.save(state(6), 6, best=False))
+    resumed = ckpts.latest_for_resume()
+    assert resumed is not None
+    assert (resumed.file.kind, resumed.file.iteration) == ("last", 3)
+
+    corrupt(tmp_path / "last_00000003.pt")
+    resumed = ckpts.latest_for_resume()
+    assert resumed is not None
+    assert (resumed.file.kind, resumed.file.iteration) == ("best", 3)
+    assert torch.equal(resumed.state["model"]["w"], torch.full((2,), 30.0))
+    assert len(warnings) == 2
+
+
+def test_resume_with_only_unreadable_checkpoints_is_an_error(tmp_path: Path) -> None:
+    ckpts = manager(tmp_path, [])
+    assert ckpts.latest_for_resume() is None
+    corrupt(ckpts.save(state(2), 2, best=True))
+    corrupt(tmp_path / "best_00000002.pt")
+    with pytest.raises(CheckpointError) as raised:
+        ckpts.latest_for_resume()
+    assert str(raised.value) == (
+        f"no readable checkpoint in {tmp_path} (unreadable: last_00000002.pt, best_00000002.pt)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("blocked", "best"),
+    [
+        ("checkpoints", False),
+        ("last_00000004.pt", False),
+        ("best_00000004.pt", True),
+        ("last_00000001.pt", False),
+    ],
+)
+def test_a_failed_save_names_the_file_it_could_not_write(
+    tmp_path: Path, blocked: str, best: bool
+) -> None:
+    directory = tmp_path / "checkpoints"
+    ckpts = manager(directory, [], keep_last=1)
+    if blocked == "checkpoints":
+        directory.write_bytes(b"")
+    else:
+        (directory / blocked / "inside").mkdir(parents=True)
+    with pytest.raises(CheckpointError) as raised:
+        ckpts.save(state(4), 4, best=best)
+    target = directory if blocked == "checkpoints" else directory / blocked
+    assert str(raised.value).startswith(f"cannot write {target}: ")
