@@ -38,3 +38,8 @@ class DownloadError(DataError):
 
 class CheckpointError(PlaygroundError):
     """No usable checkpoint could be read or one could not be written."""
+
+
+class RunError(PlaygroundError):
+    """Training cannot go on: its outputs cannot be written, its metrics log is damaged, or its
+    loss stopped being a finite number."""

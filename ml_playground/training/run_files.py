@@ -1,0 +1,129 @@
+"""The files of a training run in ``out_dir``: ``checkpoints/``, ``metrics.jsonl`` and, for runs
+moved aside by ``train --fresh``, ``previous/<UTC time>/``."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from ml_playground.core.atomic_files import atomic_write_bytes
+from ml_playground.core.errors import RunError
+
+PREVIOUS_RUNS = "previous"
+FRESH_HINT = "`ml-playground train --fresh` starts over, moving the old run aside"
+
+
+def checkpoint_dir(out_dir: Path) -> Path:
+    return out_dir / "checkpoints"
+
+
+def metrics_path(out_dir: Path) -> Path:
+    return out_dir / "metrics.jsonl"
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def check_writable(out_dir: Path) -> None:
+    """Fail before any compute is spent when the run's files cannot be written there."""
+    try:
+        checkpoint_dir(out_dir).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=checkpoint_dir(out_dir)):
+            pass
+        with metrics_path(out_dir).open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise RunError(
+            f"cannot write the run's files in {out_dir} (train.runtime.out_dir): {_reason(exc)}"
+        ) from None
+
+
+def _non_empty(path: Path) -> bool:
+    if path.is_dir():
+        return any(path.iterdir())
+    return path.is_file() and path.stat().st_size > 0
+
+
+def has_history(out_dir: Path) -> bool:
+    """Whether an earlier run left metrics behind."""
+    return _non_empty(metrics_path(out_dir))
+
+
+def move_run_aside(out_dir: Path, now: datetime) -> Path | None:
+    """Move the checkpoints and metrics of the previous run into ``previous/<now>``, never
+    deleting anything; None when there was nothing to move."""
+    moving = [p for p in (checkpoint_dir(out_dir), metrics_path(out_dir)) if _non_empty(p)]
+    if not moving:
+        return None
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    target = out_dir / PREVIOUS_RUNS / stamp
+    suffix = 1
+    try:
+        while target.exists():
+            suffix += 1
+            target = out_dir / PREVIOUS_RUNS / f"{stamp}-{suffix}"
+        target.mkdir(parents=True)
+        for path in moving:
+            path.rename(target / path.name)
+    except OSError as exc:
+        raise RunError(f"cannot move the previous run in {out_dir} aside: {_reason(exc)}") from None
+    return target
+
+
+def append_metrics(out_dir: Path, record: dict[str, object]) -> None:
+    path = metrics_path(out_dir)
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+    except OSError as exc:
+        raise RunError(f"cannot append to {path}: {_reason(exc)}") from None
+
+
+def _record_iteration(line: bytes) -> int | None:
+    try:
+        record: object = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    iteration = record.get("iter")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    return iteration if isinstance(iteration, int) and not isinstance(iteration, bool) else None
+
+
+def rewind_metrics(out_dir: Path, iteration: int, warn: Callable[[str], None]) -> None:
+    """Drop the records past the checkpoint a run resumes from, so the file holds one curve.
+
+    A last line without its newline is what a crash during an append leaves: it is dropped
+    with a warning. Any other line that is not a record stops the run, since guessing would
+    lose history.
+    """
+    path = metrics_path(out_dir)
+    try:
+        if path.exists():
+            _rewind(path, iteration, warn)
+    except OSError as exc:
+        raise RunError(f"cannot rewind {path}: {_reason(exc)}") from None
+
+
+def _rewind(path: Path, iteration: int, warn: Callable[[str], None]) -> None:
+    *lines, partial = path.read_bytes().split(b"\n")
+    if partial:
+        warn(
+            f"warning: {path}: dropping an incomplete last line ({len(partial)} bytes), as a"
+            " crash during a write leaves it"
+        )
+    kept: list[bytes] = []
+    for number, line in enumerate(lines, start=1):
+        recorded = _record_iteration(line)
+        if recorded is None:
+            raise RunError(
+                f"{path}: line {number} is not a metrics record; repair the file, or {FRESH_HINT}"
+            )
+        if recorded <= iteration:
+            kept.append(line + b"\n")
+    if partial or len(kept) != len(lines):
+        atomic_write_bytes(path, b"".join(kept))
