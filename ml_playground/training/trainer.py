@@ -8,32 +8,47 @@ follows the uninterrupted run's loss curve bit for bit on the same machine.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from ml_playground.configuration.models import ExperimentConfig, ModelConfig
-from ml_playground.core.atomic_files import atomic_write_bytes
+from ml_playground.configuration.models import ExperimentConfig
 from ml_playground.core.devices import autocast_for, resolve_device
-from ml_playground.core.errors import CheckpointError
+from ml_playground.core.errors import CheckpointError, RunError
 from ml_playground.data_pipeline.dataset_files import load_tokens, read_meta
 from ml_playground.data_pipeline.sampling.batches import sample_batch
 from ml_playground.models.gpt import GPT
 from ml_playground.models.utils.estimator import estimate_loss
-from ml_playground.training.checkpointing.manager import CheckpointManager
+from ml_playground.training.checkpointing.contents import (
+    check_resumable,
+    describe,
+    restore,
+    self_description,
+)
+from ml_playground.training.checkpointing.manager import CheckpointManager, LoadedCheckpoint
 from ml_playground.training.distributed import SINGLE_PROCESS, ProcessGroup, join, leave
 from ml_playground.training.ema import ExponentialMovingAverage
 from ml_playground.training.optim.lr_scheduler import learning_rate_at
 from ml_playground.training.optim.optimizer import build_optimizer
 from ml_playground.training.progress import ProgressReporter
+from ml_playground.training.run_files import (
+    FRESH_HINT,
+    append_metrics,
+    check_writable,
+    checkpoint_dir,
+    has_history,
+    metrics_path,
+    move_run_aside,
+    rewind_metrics,
+)
 
-CHECKPOINT_FORMAT = 1
+__all__ = ["TrainingOutcome", "checkpoint_dir", "metrics_path", "step_seed", "train"]
 
 
 @dataclass(frozen=True)
@@ -43,14 +58,6 @@ class TrainingOutcome:
     last_val_loss: float | None
     interrupted: bool
     checkpoint: Path | None
-
-
-def checkpoint_dir(out_dir: Path) -> Path:
-    return out_dir / "checkpoints"
-
-
-def metrics_path(out_dir: Path) -> Path:
-    return out_dir / "metrics.jsonl"
 
 
 def step_seed(seed: int, iteration: int, rank: int) -> int:
@@ -64,12 +71,24 @@ def train(
     warn: Callable[[str], None],
     should_stop: Callable[[], bool] = lambda: False,
     group: ProcessGroup = SINGLE_PROCESS,
+    fresh: bool = False,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> TrainingOutcome:
-    """Train (or resume) the experiment's model; returns when done or when asked to stop."""
+    """Train (or resume) the experiment's model; returns when done or when asked to stop.
+
+    ``fresh`` starts over, moving the previous run's checkpoints and metrics aside (``clock``
+    names the folder they go to).
+    """
+    out_dir = config.train.runtime.out_dir
+    if group.is_main:
+        if fresh and (moved := move_run_aside(out_dir, clock())) is not None:
+            reporter.message(f"starting over; the previous run was moved to {moved}")
+        check_writable(out_dir)
     device = join(group, resolve_device(config.train.runtime.device))
     try:
-        return _train(config, reporter, warn, should_stop, group, device)
+        return _train(config, reporter, warn, should_stop, group, device, fresh)
     finally:
+        reporter.close()
         leave(group)
 
 
@@ -80,6 +99,7 @@ def _train(
     should_stop: Callable[[], bool],
     group: ProcessGroup,
     device: torch.device,
+    fresh: bool,
 ) -> TrainingOutcome:
     train_cfg = config.train
     runtime, data_cfg, schedule = train_cfg.runtime, train_cfg.data, train_cfg.schedule
@@ -103,21 +123,22 @@ def _train(
     )
 
     start_iter, best_val_loss = 0, math.inf
-    resumed = manager.latest_for_resume()
+    resumed = None if fresh else _resume_point(manager, runtime.out_dir)
     if resumed is not None:
-        state = resumed.state
-        _check_compatible(state, train_cfg.model, meta.vocab_size, resumed.file.path)
-        raw_model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
+        state, path = resumed.state, resumed.file.path
+        info = describe(state, path)
+        check_resumable(info, path, train_cfg.model, meta, data_dir, warn)
+        restore(raw_model, state, "model", path)
+        restore(optimizer, state, "optimizer", path)
         if ema is not None and state.get("ema"):
-            ema.load_state_dict(state["ema"])
+            restore(ema, state, "ema", path)
         if state.get("scaler"):
-            scaler.load_state_dict(state["scaler"])
-        start_iter, best_val_loss = int(state["iteration"]), float(state["best_val_loss"])
+            restore(scaler, state, "scaler", path)
+        start_iter, best_val_loss = info.iteration, info.best_val_loss
         if group.is_main:
-            reporter.message(f"resuming from {resumed.file.path} at iteration {start_iter}")
+            reporter.message(f"resuming from {path} at iteration {start_iter}")
     if group.is_main:
-        _rewind_metrics(metrics_path(runtime.out_dir), start_iter)
+        rewind_metrics(runtime.out_dir, start_iter, warn)
 
     model: torch.nn.Module = raw_model
     if runtime.compile:
@@ -141,17 +162,17 @@ def _train(
         with applied:
             return estimate_loss(raw_model, eval_batch, runtime.eval_iters, autocast=autocast)
 
+    description = self_description(train_cfg.model, meta.tokenizer, meta.fingerprint)
+
     def checkpoint_state(iteration: int) -> dict[str, Any]:
         return {
-            "format_version": CHECKPOINT_FORMAT,
+            **description,
             "iteration": iteration,
             "best_val_loss": best_val_loss,
             "model": raw_model.state_dict(),
             "optimizer": optimizer.state_dict(),
             "ema": ema.state_dict() if ema is not None else {},
             "scaler": scaler.state_dict() if scaler.is_enabled() else {},
-            "model_config": asdict(train_cfg.model),
-            "vocab_size": meta.vocab_size,
         }
 
     tokens_per_iter = (
@@ -160,13 +181,14 @@ def _train(
     micro_steps = data_cfg.grad_accum_steps
     last_val_loss: float | None = None
     last_checkpoint: Path | None = None
+    last_good = resumed.file.path if resumed is not None else None
     interrupted = False
     iteration = start_iter
     reporter.begin(start_iter)
     window_start, window_iter = reporter.clock(), start_iter
     model.train()
     while iteration < runtime.max_iters:
-        if _stop_requested(should_stop, group):
+        if _any_rank(should_stop(), group):
             interrupted = True
             break
         lr = learning_rate_at(iteration, train_cfg.optim.learning_rate, schedule)
@@ -201,27 +223,34 @@ def _train(
             ema.update(raw_model)
         iteration += 1
 
+        finished = iteration == runtime.max_iters
+        log_now = iteration % runtime.log_interval == 0 or finished
+        eval_now = iteration % runtime.eval_interval == 0 or finished
+        if (log_now or eval_now) and _any_rank(
+            not _finite(loss, raw_model if eval_now else None), group
+        ):
+            raise _diverged(iteration, loss.item() * micro_steps, last_good)
         if not group.is_main:
             continue
-        finished = iteration == runtime.max_iters
-        if iteration % runtime.log_interval == 0 or finished:
+        if log_now:
             now = reporter.clock()
             elapsed = max(now - window_start, 1e-9)
             tokens_per_s = tokens_per_iter * (iteration - window_iter) / elapsed
             window_start, window_iter = now, iteration
             train_loss = loss.item() * micro_steps
             reporter.step(iteration, train_loss, lr, tokens_per_s)
-            _append_metrics(
-                metrics_path(runtime.out_dir),
-                {"kind": "train", "iter": iteration, "loss": train_loss, "lr": lr},
+            append_metrics(
+                runtime.out_dir, {"kind": "train", "iter": iteration, "loss": train_loss, "lr": lr}
             )
-        if iteration % runtime.eval_interval == 0 or finished:
+        if eval_now:
             losses = evaluate()
+            if not all(math.isfinite(value) for value in losses.values()):
+                raise _diverged(iteration, losses["val"], last_good)
             last_val_loss = losses["val"]
             improved = last_val_loss < best_val_loss
             best_val_loss = min(best_val_loss, last_val_loss)
-            _append_metrics(
-                metrics_path(runtime.out_dir),
+            append_metrics(
+                runtime.out_dir,
                 {
                     "kind": "eval",
                     "iter": iteration,
@@ -234,50 +263,48 @@ def _train(
                 f"iter {iteration}: train loss {losses['train']:.4f}, val loss {last_val_loss:.4f}"
             )
             last_checkpoint = manager.save(checkpoint_state(iteration), iteration, best=improved)
+            last_good = last_checkpoint
             window_start = reporter.clock()
     if interrupted and group.is_main and iteration > start_iter:
+        if not _finite(torch.zeros(()), raw_model):
+            raise _diverged(iteration, math.nan, last_good)
         last_checkpoint = manager.save(checkpoint_state(iteration), iteration, best=False)
-    reporter.close()
     return TrainingOutcome(iteration, best_val_loss, last_val_loss, interrupted, last_checkpoint)
 
 
-def _stop_requested(should_stop: Callable[[], bool], group: ProcessGroup) -> bool:
-    """Any rank's stop request stops every rank at the same iteration."""
-    stop = should_stop()
+def _any_rank(flag: bool, group: ProcessGroup) -> bool:
+    """True on every rank when true on any, so that all ranks act at the same iteration."""
     if group.world_size == 1:
-        return stop
-    flag = torch.tensor([1.0 if stop else 0.0])
-    torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
-    return bool(flag.item())
+        return flag
+    tensor = torch.tensor([1.0 if flag else 0.0])
+    torch.distributed.all_reduce(tensor, op=torch.distributed.ReduceOp.MAX)
+    return bool(tensor.item())
 
 
-def _check_compatible(
-    state: dict[str, Any], model_cfg: ModelConfig, vocab_size: int, path: Path
-) -> None:
-    saved = state.get("model_config", {})
-    current = asdict(model_cfg)
-    differing = [key for key in current if key != "dropout" and saved.get(key) != current[key]]
-    if differing or state.get("vocab_size") != vocab_size:
-        detail = ", ".join(f"{k} {saved.get(k)!r} != {current[k]!r}" for k in differing) or (
-            f"vocab_size {state.get('vocab_size')!r} != {vocab_size!r}"
+def _finite(loss: torch.Tensor, model: torch.nn.Module | None) -> bool:
+    """Whether the loss (and, when given, every weight of ``model``) is a finite number."""
+    if not bool(torch.isfinite(loss)):
+        return False
+    return model is None or all(bool(p.isfinite().all()) for p in model.parameters())
+
+
+def _diverged(iteration: int, loss: float, last_good: Path | None) -> RunError:
+    kept = f"the last good checkpoint is {last_good}" if last_good else "no checkpoint was saved"
+    return RunError(
+        f"training diverged at iteration {iteration} (loss {loss}): stopped without saving;"
+        f" {kept}. A lower train.optim.learning_rate may help"
+    )
+
+
+def _resume_point(manager: CheckpointManager, out_dir: Path) -> LoadedCheckpoint | None:
+    """The newest readable checkpoint; an earlier run is never silently started over."""
+    try:
+        resumed = manager.latest_for_resume()
+    except CheckpointError as exc:
+        raise CheckpointError(f"{exc}; {FRESH_HINT}") from None
+    if resumed is None and has_history(out_dir):
+        raise RunError(
+            f"{metrics_path(out_dir)} records an earlier run, but no checkpoint is left to"
+            f" resume it from; {FRESH_HINT}"
         )
-        raise CheckpointError(
-            f"checkpoint {path} belongs to a different model ({detail});"
-            " choose another train.runtime.out_dir or delete that directory"
-        )
-
-
-def _append_metrics(path: Path, record: dict[str, object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record) + "\n")
-
-
-def _rewind_metrics(path: Path, iteration: int) -> None:
-    """Drop records past the checkpoint a run resumes from, so the file holds one curve."""
-    if not path.exists():
-        return
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    kept = [line for line in lines if json.loads(line)["iter"] <= iteration]
-    if len(kept) != len(lines):
-        atomic_write_bytes(path, "".join(kept).encode("utf-8"))
+    return resumed

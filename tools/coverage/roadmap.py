@@ -67,7 +67,7 @@ class StochasticGap:
 STOCHASTIC_GAPS: tuple[StochasticGap, ...] = (
     StochasticGap(
         "ml_playground/training/trainer.py",
-        'scaler.load_state_dict(state["scaler"])',
+        'restore(scaler, state, "scaler", path)',
         "a GradScaler only has state in float16 training on a CUDA device (everywhere else it"
         " is disabled and saves an empty state), so only a GPU machine resumes one",
     ),
