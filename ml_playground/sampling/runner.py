@@ -10,15 +10,17 @@ from typing import cast
 import torch
 
 from ml_playground.configuration.loader import START_FILE_PREFIX
-from ml_playground.configuration.models import ExperimentConfig, ModelConfig
+from ml_playground.configuration.models import ExperimentConfig
 from ml_playground.core.devices import resolve_device
-from ml_playground.core.errors import UsageError
+from ml_playground.core.errors import CheckpointError, UsageError
+from ml_playground.core.tokenizer_protocol import Tokenizer
 from ml_playground.data_pipeline.dataset_files import read_meta
 from ml_playground.models.gpt import GPT
 from ml_playground.sampling.generate import generate
+from ml_playground.training.checkpointing.contents import CheckpointInfo, describe, restore
 from ml_playground.training.checkpointing.manager import CheckpointManager
 from ml_playground.training.ema import ExponentialMovingAverage
-from ml_playground.training.trainer import checkpoint_dir
+from ml_playground.training.run_files import checkpoint_dir
 
 SEPARATOR = "-" * 40
 
@@ -37,14 +39,16 @@ def start_text(start: str) -> str:
 def sample(
     config: ExperimentConfig, *, warn: Callable[[str], None], write: Callable[[str], None]
 ) -> list[str]:
-    """Generate ``num_samples`` texts, writing each (and a separator) as it is done."""
+    """Generate ``num_samples`` texts, writing each (and a separator) as it is done.
+
+    Everything comes from the checkpoint; only one written before checkpoints carried their
+    tokenizer falls back to the prepared data's ``meta.json``.
+    """
     runtime, settings = config.train.runtime, config.sample
     device = resolve_device(runtime.device)
-    tokenizer = read_meta(config.prepare.data_dir).tokenizer
     prompt = start_text(settings.start)
     if not prompt:
         raise UsageError("sample.start: expected a non-empty start text")
-    prompt_ids = tokenizer.encode(prompt)
 
     manager = CheckpointManager(
         checkpoint_dir(runtime.out_dir),
@@ -52,14 +56,18 @@ def sample(
         keep_best=runtime.keep_best,
         warn=warn,
     )
-    state = manager.load(runtime.read_policy).state
-    model = GPT(ModelConfig(**state["model_config"]), int(state["vocab_size"]))
-    model.load_state_dict(state["model"])
+    loaded = manager.load(runtime.read_policy)
+    state, path = loaded.state, loaded.file.path
+    info = describe(state, path)
+    tokenizer = info.tokenizer or _tokenizer_of_the_data(config, info, path, warn)
+    prompt_ids = tokenizer.encode(prompt)
+    model = GPT(info.model_config, info.vocab_size)
+    restore(model, state, "model", path)
     model.to(device)
     weights = contextlib.nullcontext()
     if state.get("ema"):
         ema = ExponentialMovingAverage(model, runtime.ema_decay or 0.999)
-        ema.load_state_dict(state["ema"])
+        restore(ema, state, "ema", path)
         weights = ema.applied_to(model)
 
     generator = torch.Generator(device=device).manual_seed(settings.seed)
@@ -82,3 +90,20 @@ def sample(
             write(text)
             write(SEPARATOR)
     return texts
+
+
+def _tokenizer_of_the_data(
+    config: ExperimentConfig, info: CheckpointInfo, path: Path, warn: Callable[[str], None]
+) -> Tokenizer:
+    data_dir = config.prepare.data_dir
+    warn(
+        f"warning: checkpoint {path} predates checkpoints that carry their tokenizer; using the"
+        f" one of the prepared data in {data_dir}"
+    )
+    tokenizer = read_meta(data_dir).tokenizer
+    if tokenizer.vocab_size != info.vocab_size:
+        raise CheckpointError(
+            f"checkpoint {path} has a vocabulary of {info.vocab_size} tokens, the prepared data"
+            f" in {data_dir} one of {tokenizer.vocab_size}: it was trained on other data"
+        )
+    return tokenizer
