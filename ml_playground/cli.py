@@ -1,6 +1,7 @@
 """The ``ml-playground`` command: prepare, train, sample, loop, experiments.
 
-Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error, 130 interrupted.
+Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error, 130 interrupted
+(SIGINT, Ctrl-C), 143 terminated (SIGTERM, as a scheduler preempts a job).
 Torch is imported only by the commands that need it, so ``--help`` and ``--version`` stay fast.
 """
 
@@ -20,7 +21,8 @@ from ml_playground.configuration.loader import DEFAULT_EXPERIMENT, list_experime
 from ml_playground.configuration.models import ExperimentConfig
 from ml_playground.core.errors import PlaygroundError, UsageError
 
-EXIT_OK, EXIT_INTERRUPTED = 0, 130  # failures take the exit_code of their PlaygroundError
+EXIT_OK = 0  # failures take the exit_code of their PlaygroundError, signals 128 + their number
+EXIT_INTERRUPTED = 128 + signal.SIGINT
 PROG = "ml-playground"
 
 
@@ -36,13 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Train and sample small GPT models; offline by default.",
         epilog="Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error, "
-        "130 interrupted.",
+        "130 interrupted (SIGINT), 143 terminated (SIGTERM).",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     helps = {
         "prepare": "build train.bin, val.bin and meta.json (skipped when current)",
-        "train": "train or resume the model; Ctrl-C saves a checkpoint and exits 130",
+        "train": "train or resume the model; Ctrl-C (SIGTERM) saves a checkpoint, exits 130 (143)",
         "sample": "generate text from the best or latest checkpoint",
         "loop": "prepare, train, then sample",
     }
@@ -60,25 +62,48 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="PATH",
             help="experiment TOML that replaces the packaged experiment's config.toml",
         )
+        if name in ("train", "loop"):
+            command.add_argument(
+                "--fresh",
+                action="store_true",
+                help="start over: the previous run's checkpoints and metrics are moved to"
+                " OUT_DIR/previous/<UTC time>, never deleted",
+            )
     commands.add_parser("experiments", help="list the packaged experiments")
     return parser
 
 
+class Interrupted(KeyboardInterrupt):
+    """A second signal during training: abort at once with that signal's exit code."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.exit_code = 128 + signum
+
+
 class StopRequest:
-    """First Ctrl-C asks training to stop after the current step; the second aborts."""
+    """The first Ctrl-C or SIGTERM asks training to stop after the current step; the second
+    aborts."""
 
     def __init__(self, notify: Callable[[str], None]) -> None:
-        self.requested = False
+        self.signum: int | None = None
         self.notify = notify
 
     def __call__(self) -> bool:
-        return self.requested
+        return self.signum is not None
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + (self.signum or signal.SIGINT)
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-        self.notify("stopping after this iteration; a last checkpoint will be saved")
+        if self.signum is not None:
+            raise Interrupted(signum)
+        self.signum = signum
+        self.notify(
+            f"{signal.Signals(signum).name}: stopping after this iteration;"
+            " a last checkpoint will be saved"
+        )
 
 
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -94,8 +119,10 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     config = load_experiment(args.experiment, args.exp_config, env=os.environ, cwd=Path.cwd())
     if args.command in ("prepare", "loop"):
         _prepare(config, stderr)
-    if args.command in ("train", "loop") and not _train(config, stderr):
-        return EXIT_INTERRUPTED
+    if args.command in ("train", "loop"):
+        stopped = _train(config, stderr, fresh=args.fresh)
+        if stopped is not None:
+            return stopped
     if args.command in ("sample", "loop"):
         _sample(config, stdout, stderr)
     return EXIT_OK
@@ -107,8 +134,8 @@ def _prepare(config: ExperimentConfig, stderr: TextIO) -> None:
     prepare_dataset(config.prepare, log=_line_writer(stderr))
 
 
-def _train(config: ExperimentConfig, stderr: TextIO) -> bool:
-    """Returns False when training was interrupted."""
+def _train(config: ExperimentConfig, stderr: TextIO, *, fresh: bool) -> int | None:
+    """The exit code of a signal that stopped training, or None when it ran to the end."""
     from ml_playground.training.distributed import process_group_from_env
     from ml_playground.training.progress import ProgressReporter
     from ml_playground.training.trainer import train
@@ -117,13 +144,19 @@ def _train(config: ExperimentConfig, stderr: TextIO) -> bool:
     stream: TextIO = stderr if group.is_main else Path(os.devnull).open("w")  # noqa: SIM115
     reporter = ProgressReporter(stream, config.train.runtime.max_iters, interactive=stream.isatty())
     stop = StopRequest(reporter.message)
-    previous = signal.signal(signal.SIGINT, stop.handle)
+    previous = {sig: signal.signal(sig, stop.handle) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         outcome = train(
-            config, reporter=reporter, warn=reporter.message, should_stop=stop, group=group
+            config,
+            reporter=reporter,
+            warn=reporter.message,
+            should_stop=stop,
+            group=group,
+            fresh=fresh,
         )
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if stream is not stderr:
             stream.close()
     if group.is_main:
@@ -135,7 +168,7 @@ def _train(config: ExperimentConfig, stderr: TextIO) -> bool:
             f"{verb} iteration {outcome.iterations}, best val loss {outcome.best_val_loss:.4f}"
             + where
         )
-    return not outcome.interrupted
+    return stop.exit_code if outcome.interrupted else None
 
 
 def _sample(config: ExperimentConfig, stdout: TextIO, stderr: TextIO) -> None:
@@ -161,6 +194,9 @@ def main(
         return run(args, out, err)
     except PlaygroundError as exc:
         err.write(f"{PROG}: error: {exc}\n")
+        return exc.exit_code
+    except Interrupted as exc:
+        err.write(f"{PROG}: {signal.Signals(exc.exit_code - 128).name}: aborted\n")
         return exc.exit_code
     except KeyboardInterrupt:
         err.write(f"{PROG}: interrupted\n")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ml_playground.cli import StopRequest, main, package_version
+from ml_playground.cli import Interrupted, StopRequest, main, package_version
 
 pytestmark = pytest.mark.unit
 
@@ -105,17 +105,45 @@ def test_a_source_tree_without_installed_metadata_reports_an_unknown_version() -
     assert package_version("ml-playground-not-installed") == "0+unknown"
 
 
-def test_the_first_ctrl_c_asks_to_stop_and_the_second_aborts() -> None:
+@pytest.mark.parametrize(
+    ("first", "second", "code"),
+    [
+        (signal.SIGINT, signal.SIGINT, 130),
+        (signal.SIGTERM, signal.SIGTERM, 143),
+        (signal.SIGTERM, signal.SIGINT, 130),
+    ],
+)
+def test_the_first_signal_asks_to_stop_and_the_second_aborts(
+    first: signal.Signals, second: signal.Signals, code: int
+) -> None:
     notes: list[str] = []
     stop = StopRequest(notes.append)
     assert not stop()
+    assert stop.exit_code == 130
 
-    stop.handle(signal.SIGINT, None)
+    stop.handle(first, None)
     assert stop()
-    assert notes == ["stopping after this iteration; a last checkpoint will be saved"]
-    with pytest.raises(KeyboardInterrupt):
-        stop.handle(signal.SIGINT, None)
+    assert stop.exit_code == 128 + first
+    assert notes == [
+        f"{first.name}: stopping after this iteration; a last checkpoint will be saved"
+    ]
+    with pytest.raises(Interrupted) as aborted:
+        stop.handle(second, None)
+    assert aborted.value.exit_code == code
     assert len(notes) == 1
+
+
+class AbortingStream(io.StringIO):
+    """An output stream whose writer is aborted by a second SIGTERM."""
+
+    def write(self, s: str) -> int:
+        raise Interrupted(signal.SIGTERM)
+
+
+def test_an_aborting_second_signal_exits_with_its_code_and_one_line() -> None:
+    err = io.StringIO()
+    assert main(["experiments"], stdout=AbortingStream(), stderr=err) == 143
+    assert err.getvalue() == "ml-playground: SIGTERM: aborted\n"
 
 
 @pytest.mark.parametrize("command", ["prepare", "sample", "loop"])
