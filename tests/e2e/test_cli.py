@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import torch
 
+from ml_playground.training.checkpointing.manager import read_checkpoint
 from tests.e2e.conftest import CLI, RunCli, cli_env
 
 pytestmark = pytest.mark.e2e
@@ -161,3 +164,84 @@ def test_torchrun_trains_with_two_cpu_processes(tmp_path: Path, tiny_experiment:
     assert resumed.stderr.count("at iteration 6") == 1
     assert resumed.stderr.count("trained to iteration 9") == 1
     assert (tiny_experiment.parent / "run" / "checkpoints" / "last_00000009.pt").is_file()
+
+
+def weights(checkpoint: Path) -> dict[str, torch.Tensor]:
+    return read_checkpoint(checkpoint)["model"]
+
+
+def test_sigterm_then_train_ends_bit_identical_to_an_uninterrupted_run(
+    tmp_path: Path, tiny_experiment: Path
+) -> None:
+    """A scheduler preempts the job with SIGTERM; the resubmitted ``train`` finishes the run
+    exactly as if it had never stopped."""
+    run_dir = tiny_experiment.parent / "run"
+
+    def train(max_iters: int, out_dir: Path) -> subprocess.Popen[str]:
+        overrides = {"runtime": {"max_iters": max_iters, "out_dir": str(out_dir)}}
+        return subprocess.Popen(
+            [*CLI, "train", "--exp-config", str(tiny_experiment)],
+            cwd=tmp_path,
+            env=cli_env(ML_PLAYGROUND_TRAIN_OVERRIDES=json.dumps(overrides)),
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    prepare = subprocess.run(
+        [*CLI, "prepare", "--exp-config", str(tiny_experiment)],
+        cwd=tmp_path,
+        env=cli_env(),
+        check=False,
+    )
+    assert prepare.returncode == 0
+    with train(100000, run_dir) as process:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if line.startswith("iter 5/"):
+                process.send_signal(signal.SIGTERM)
+                break
+        rest = process.stderr.read()
+        assert process.wait(timeout=120) == 143
+    assert "SIGTERM: stopping after this iteration" in rest
+    stopped_at = int(max(run_dir.glob("checkpoints/last_*.pt")).stem.split("_")[1])
+    assert stopped_at >= 5
+    target = stopped_at + 4
+
+    for out_dir in (run_dir, tmp_path / "straight"):
+        with train(target, out_dir) as process:
+            assert process.stderr is not None
+            assert process.wait(timeout=120) == 0, process.stderr.read()
+
+    final = f"checkpoints/last_{target:08d}.pt"
+    resumed, straight = weights(run_dir / final), weights(tmp_path / "straight" / final)
+    assert resumed.keys() == straight.keys()
+    for name, tensor in straight.items():
+        assert torch.equal(resumed[name], tensor), name
+    metrics = (run_dir / "metrics.jsonl").read_bytes()
+    assert metrics == (tmp_path / "straight" / "metrics.jsonl").read_bytes()
+
+
+def test_sample_stdlib_char_prints_text_with_the_data_folder_deleted(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    tiny = {
+        "model": {"n_layer": 1, "n_head": 2, "n_embd": 16, "block_size": 16},
+        "data": {"block_size": 16, "batch_size": 2},
+        "runtime": {"max_iters": 2, "eval_interval": 2, "eval_iters": 1, "device": "cpu"},
+        "schedule": {"warmup_iters": 1, "lr_decay_iters": 2},
+    }
+    env = cli_env(
+        ML_PLAYGROUND_TRAIN_OVERRIDES=json.dumps(tiny),
+        ML_PLAYGROUND_SAMPLE_OVERRIDES=json.dumps({"max_new_tokens": 20, "num_samples": 1}),
+    )
+    assert run_cli("prepare", "stdlib_char", env=env).returncode == 0
+    trained = run_cli("train", "stdlib_char", env=env)
+    assert trained.returncode == 0, trained.stderr
+    shutil.rmtree(tmp_path / "out" / "stdlib_char" / "data")
+
+    sampled = run_cli("sample", "stdlib_char", env=env)
+
+    assert (sampled.returncode, sampled.stderr) == (0, "")
+    text = sampled.stdout.removesuffix("\n" + "-" * 40 + "\n")
+    assert text.startswith("def ")
+    assert len(text) == len("def ") + 20
