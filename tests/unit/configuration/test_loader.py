@@ -217,7 +217,7 @@ def test_a_file_that_is_not_utf8_names_the_offset_of_the_bad_byte(tmp_path: Path
 
 @pytest.mark.parametrize("name", ["stdlib_char/", "./stdlib_char", "STDLIB_CHAR"])
 def test_an_experiment_name_must_be_exactly_a_packaged_one(tmp_path: Path, name: str) -> None:
-    with pytest.raises(UsageError, match="^unknown experiment "):
+    with pytest.raises(UsageError, match=r"^unknown experiment "):
         load_experiment(name, env={}, cwd=tmp_path)
 
 

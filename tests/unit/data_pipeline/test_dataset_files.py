@@ -12,6 +12,7 @@ from ml_playground.core.tokenizers import CharTokenizer
 from ml_playground.data_pipeline.dataset_files import (
     FORMAT_VERSION,
     DatasetMeta,
+    Split,
     load_tokens,
     read_meta,
     token_file,
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.unit
 TOKENIZER = CharTokenizer(["\n", "a", "b", "c"])
 TRAIN = np.array([1, 2, 3, 0, 1, 2], dtype=np.uint16)
 VAL = np.array([3, 0], dtype=np.uint16)
-SHA256 = {
+SHA256: dict[Split, str] = {
     "train": hashlib.sha256(TRAIN.tobytes()).hexdigest(),
     "val": hashlib.sha256(VAL.tobytes()).hexdigest(),
 }
