@@ -2,50 +2,36 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 
-from ml_playground.cli import main
-from ml_playground.configuration.loader import SAMPLE_OVERRIDES_ENV, TRAIN_OVERRIDES_ENV
+from tests.regression.conftest import RunCli
 
 pytestmark = pytest.mark.regression
 
 
-@pytest.fixture(autouse=True)
-def no_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(TRAIN_OVERRIDES_ENV, raising=False)
-    monkeypatch.delenv(SAMPLE_OVERRIDES_ENV, raising=False)
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 @pytest.mark.parametrize("fill", [b"\x00", b"\xff"])
 def test_a_token_file_overwritten_with_the_same_size_is_noticed(
-    tiny_experiment: Path, fill: bytes
+    cli: RunCli, tiny_experiment: Path, fill: bytes
 ) -> None:
     """What broke (issue 13): only the size of ``train.bin`` was checked. Overwritten with
     zeros, ``prepare`` said "current; skipping" and ``train`` trained on zeros with exit 0;
     with 0xff bytes (token ids beyond the vocabulary) ``train`` died with an ``IndexError``
     traceback."""
-    assert run_cli("prepare", "--exp-config", str(tiny_experiment))[0] == 0
+    assert cli("prepare", "--exp-config", str(tiny_experiment))[0] == 0
     train_bin = tiny_experiment.parent / "data" / "train.bin"
     intact = train_bin.read_bytes()
     train_bin.write_bytes(fill * len(intact))
 
-    assert run_cli("train", "--exp-config", str(tiny_experiment)) == (
+    assert cli("train", "--exp-config", str(tiny_experiment)) == (
         1,
         "",
         f"ml-playground: error: {train_bin} does not match the SHA-256 in meta.json: it was"
         " changed or damaged after prepare; run `ml-playground prepare` for this experiment"
         " again\n",
     )
-    code, _, err = run_cli("prepare", "--exp-config", str(tiny_experiment))
+    code, _, err = cli("prepare", "--exp-config", str(tiny_experiment))
     assert code == 0
     assert "skipping" not in err
     assert train_bin.read_bytes() == intact

@@ -2,35 +2,22 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from pathlib import Path
 
 import pytest
 
-from ml_playground.cli import main
-from ml_playground.configuration.loader import (
-    EXPERIMENTS_DIR,
-    SAMPLE_OVERRIDES_ENV,
-    TRAIN_OVERRIDES_ENV,
-)
+from ml_playground.configuration.loader import EXPERIMENTS_DIR, SAMPLE_OVERRIDES_ENV
+from tests.regression.conftest import RunCli, run_cli
 
 pytestmark = pytest.mark.regression
 
 
 @pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No caller's overrides; the packaged defaults' relative paths land in the temp dir."""
+def isolated(cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No caller's overrides (``cli``); the packaged defaults' relative paths land in tmp."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(TRAIN_OVERRIDES_ENV, raising=False)
-    monkeypatch.delenv(SAMPLE_OVERRIDES_ENV, raising=False)
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.mark.parametrize(
