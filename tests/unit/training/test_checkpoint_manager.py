@@ -223,3 +223,5 @@ def test_a_failed_save_names_the_file_it_could_not_write(
         ckpts.save(state(4), 4, best=best)
     target = directory if blocked == "checkpoints" else directory / blocked
     assert str(raised.value).startswith(f"cannot write {target}: ")
+    if blocked == "checkpoints":
+        assert str(raised.value) == f"cannot write {target}: File exists"
