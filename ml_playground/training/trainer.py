@@ -266,7 +266,7 @@ def _train(
             last_good = last_checkpoint
             window_start = reporter.clock()
     if interrupted and group.is_main and iteration > start_iter:
-        if not _finite(torch.zeros(()), raw_model):
+        if not _finite(None, raw_model):
             raise _diverged(iteration, math.nan, last_good)
         last_checkpoint = manager.save(checkpoint_state(iteration), iteration, best=False)
     return TrainingOutcome(iteration, best_val_loss, last_val_loss, interrupted, last_checkpoint)
@@ -281,9 +281,9 @@ def _any_rank(flag: bool, group: ProcessGroup) -> bool:
     return bool(tensor.item())
 
 
-def _finite(loss: torch.Tensor, model: torch.nn.Module | None) -> bool:
-    """Whether the loss (and, when given, every weight of ``model``) is a finite number."""
-    if not bool(torch.isfinite(loss)):
+def _finite(loss: torch.Tensor | None, model: torch.nn.Module | None) -> bool:
+    """Whether the loss and every weight of ``model`` (each when given) are finite numbers."""
+    if loss is not None and not bool(torch.isfinite(loss)):
         return False
     return model is None or all(bool(p.isfinite().all()) for p in model.parameters())
 

@@ -11,7 +11,7 @@ import torch
 
 from ml_playground.configuration.loader import TRAIN_OVERRIDES_ENV, load_experiment
 from ml_playground.configuration.models import ExperimentConfig
-from ml_playground.core.errors import CheckpointError
+from ml_playground.core.errors import CheckpointError, RunError
 from ml_playground.data_pipeline.prepare import prepare_dataset
 from ml_playground.sampling.runner import SEPARATOR, sample
 from ml_playground.training.checkpointing.manager import read_checkpoint
@@ -156,3 +156,21 @@ def test_a_crash_before_the_checkpoint_rewinds_the_metrics_and_replays_the_lost_
     assert final["ema"].keys() == final_replayed["ema"].keys()
     for name, tensor in final["ema"].items():
         assert torch.equal(tensor, final_replayed["ema"][name]), name
+
+
+def test_a_run_stopped_with_diverged_weights_saves_nothing(prepared: Path, tmp_path: Path) -> None:
+    config = experiment(
+        prepared,
+        tmp_path / "run",
+        optim={"learning_rate": 1e300},
+        max_iters=8,
+        eval_interval=8,
+        log_interval=8,
+    )
+    with pytest.raises(RunError) as raised:
+        run_training(config, stop_after_checks=3)
+    assert str(raised.value) == (
+        "training diverged at iteration 3 (loss nan): stopped without saving; no checkpoint was"
+        " saved. A lower train.optim.learning_rate may help"
+    )
+    assert list(checkpoint_dir(tmp_path / "run").iterdir()) == []
