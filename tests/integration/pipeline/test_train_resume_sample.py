@@ -174,3 +174,32 @@ def test_a_run_stopped_with_diverged_weights_saves_nothing(prepared: Path, tmp_p
         " saved. A lower train.optim.learning_rate may help"
     )
     assert list(checkpoint_dir(tmp_path / "run").iterdir()) == []
+
+
+def test_a_checkpoint_without_a_tokenizer_samples_with_the_prepared_one(
+    prepared: Path, tmp_path: Path
+) -> None:
+    """Checkpoints written before they carried their tokenizer (format 1) fall back to the
+    data folder's meta.json, with a warning, as long as the vocabulary size agrees."""
+    config = experiment(prepared, tmp_path / "old", max_iters=2)
+    run_training(config)
+    current = sample(config, warn=lambda _: None, write=lambda _: None)
+    for path in checkpoint_dir(tmp_path / "old").glob("*.pt"):
+        state = read_checkpoint(path)
+        del state["tokenizer"], state["data_fingerprint"]
+        state["format_version"] = 1
+        torch.save(state, path)
+    warnings: list[str] = []
+
+    assert sample(config, warn=warnings.append, write=lambda _: None) == current
+    best = checkpoint_dir(tmp_path / "old") / "best_00000002.pt"
+    assert warnings == [
+        f"warning: checkpoint {best} predates checkpoints that carry their tokenizer; using the"
+        f" one of the prepared data in {config.prepare.data_dir}"
+    ]
+    state = read_checkpoint(best)
+    state["vocab_size"] += 1
+    state["model"]["wte.weight"] = torch.zeros(state["vocab_size"], 16)
+    torch.save(state, best)
+    with pytest.raises(CheckpointError, match=r"has a vocabulary of \d+ tokens, the prepared"):
+        sample(config, warn=lambda _: None, write=lambda _: None)
