@@ -23,7 +23,7 @@ from ml_playground.data_pipeline.dataset_files import (
     SPLITS,
     TOKEN_DTYPE,
     DatasetMeta,
-    file_sha256,
+    load_tokens,
     read_meta,
     token_file,
 )
@@ -111,20 +111,12 @@ def _current(data_dir: Path, fingerprint: str) -> DatasetMeta | None:
     """The recorded metadata if the files in ``data_dir`` match ``fingerprint`` and their hashes."""
     try:
         meta = read_meta(data_dir)
+        if meta.fingerprint != fingerprint:
+            return None
+        for split in SPLITS:
+            load_tokens(data_dir, split)
     except DataError:
         return None
-    if meta.fingerprint != fingerprint:
-        return None
-    itemsize = np.dtype(TOKEN_DTYPE).itemsize
-    for split in SPLITS:
-        path = token_file(data_dir, split)
-        if not path.is_file() or path.stat().st_size != meta.tokens(split) * itemsize:
-            return None
-        try:
-            if file_sha256(path) != meta.sha256[split]:
-                return None
-        except OSError:
-            return None
     return meta
 
 
