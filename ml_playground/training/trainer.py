@@ -48,7 +48,14 @@ from ml_playground.training.run_files import (
     rewind_metrics,
 )
 
-__all__ = ["TrainingOutcome", "checkpoint_dir", "metrics_path", "step_seed", "train"]
+__all__ = [
+    "TrainingOutcome",
+    "check_finite_losses",
+    "checkpoint_dir",
+    "metrics_path",
+    "step_seed",
+    "train",
+]
 
 
 @dataclass(frozen=True)
@@ -244,8 +251,7 @@ def _train(
             )
         if eval_now:
             losses = evaluate()
-            if not all(math.isfinite(value) for value in losses.values()):
-                raise _diverged(iteration, losses["val"], last_good)
+            check_finite_losses(losses, iteration, last_good)
             last_val_loss = losses["val"]
             improved = last_val_loss < best_val_loss
             best_val_loss = min(best_val_loss, last_val_loss)
@@ -286,6 +292,12 @@ def _finite(loss: torch.Tensor | None, model: torch.nn.Module | None) -> bool:
     if loss is not None and not bool(torch.isfinite(loss)):
         return False
     return model is None or all(bool(p.isfinite().all()) for p in model.parameters())
+
+
+def check_finite_losses(losses: dict[str, float], iteration: int, last_good: Path | None) -> None:
+    """Evaluated losses must be finite before their checkpoint is saved."""
+    if not all(math.isfinite(value) for value in losses.values()):
+        raise _diverged(iteration, losses["val"], last_good)
 
 
 def _diverged(iteration: int, loss: float, last_good: Path | None) -> RunError:
