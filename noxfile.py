@@ -48,8 +48,10 @@ def install(session: nox.Session, *groups: str, project: bool = True) -> None:
     """Check ``uv.lock``, then sync the session's environment to it: the project (unless
     ``project`` is false) and exactly ``groups``. Skipped by ``nox -R``.
 
-    With neither (a standard-library tool) only the lockfile is checked."""
-    session.run_install("python", "-m", "tools.nox_support.lock_check")
+    With neither (a standard-library tool) only the lockfile is checked: ``uv lock --check``
+    fails in one line (missing, or out of date with ``pyproject.toml``: run ``uv lock``) and
+    never rewrites it."""
+    session.run_install("uv", "lock", "--check", "--quiet")
     if not groups and not project:
         return
     flag = "--group" if project else "--only-group"

@@ -198,11 +198,8 @@ def test_ci_runs_the_readme_gate_command() -> None:
 
 @pytest.fixture
 def tiny_project(tmp_path: Path) -> Path:
-    """This noxfile and its lock check, over a dependency-free project."""
+    """This noxfile over a dependency-free project."""
     shutil.copy(REPO_ROOT / "noxfile.py", tmp_path / "noxfile.py")
-    support = tmp_path / "tools" / "nox_support"
-    support.mkdir(parents=True)
-    shutil.copy(REPO_ROOT / "tools" / "nox_support" / "lock_check.py", support)
     write_pyproject(tmp_path, "1.0.0")
     return tmp_path
 
@@ -219,8 +216,9 @@ def test_a_missing_lockfile_stops_the_session_with_one_clear_line(tiny_project: 
     completed = nox("--sessions", "lint", cwd=tiny_project)
     output = completed.stdout + completed.stderr
     assert completed.returncode != 0
-    assert "error: uv.lock is missing: run `uv lock` to create it, then commit it." in output
-    assert "uv sync" not in output
+    assert "error: Unable to find lockfile at `uv.lock`" in output
+    assert "To create a lockfile, run `uv lock`" in output
+    assert "uv sync --locked" not in output
     assert not (tiny_project / "uv.lock").exists()
 
 
@@ -231,8 +229,9 @@ def test_a_stale_lockfile_stops_the_session_with_one_clear_line(tiny_project: Pa
     completed = nox("--sessions", "lint", cwd=tiny_project)
     output = completed.stdout + completed.stderr
     assert completed.returncode != 0
-    assert "error: uv.lock is out of date with pyproject.toml: run `uv lock`" in output
-    assert "uv sync" not in output
+    assert "error: The lockfile at `uv.lock` needs to be updated" in output
+    assert "To update the lockfile, run `uv lock`" in output
+    assert "uv sync --locked" not in output
 
 
 # --- the build session's wheel check, end to end on a small project ---------------------------
