@@ -1,7 +1,7 @@
 """The quality workflow's matrix holds every ci-tagged nox session and nothing else.
 
 Both sides come from real subprocesses: ``nox -l --json -t ci`` and the command the workflow's
-matrix job runs, ``python -m tools.ci.matrix``. The sessions kept out of the matrix must be
+matrix job feeds it to, ``python -m tools.ci.matrix``. The sessions kept out of the matrix must be
 exactly the dedicated jobs, and the workflow file named for each must run it."""
 
 from __future__ import annotations
@@ -21,21 +21,27 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 QUALITY = REPO_ROOT / ".github" / "workflows" / "quality.yml"
 
 
-def run_python(*args: str) -> str:
+def run_python(*args: str, stdin: str = "") -> str:
     completed = subprocess.run(
-        [sys.executable, *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        [sys.executable, *args],
+        cwd=REPO_ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return completed.stdout
 
 
 def test_the_matrix_is_every_ci_session_on_every_os_and_nothing_else() -> None:
-    listed = json.loads(run_python("-m", "nox", "-l", "--json", "-t", "ci"))
+    nox_json = run_python("-m", "nox", "-l", "--json", "-t", "ci")
+    listed = json.loads(nox_json)
     ci_sessions = {(entry["session"], entry["python"]) for entry in listed}
     names = {entry["session"]: entry["name"] for entry in listed}
     assert all("ci" in entry["tags"] for entry in listed)
     assert {"quality-3.11", "quality-3.13", "lint", "coverage-3.12"} <= set(names)
 
-    matrix = json.loads(run_python("-m", "tools.ci.matrix"))
+    matrix = json.loads(run_python("-m", "tools.ci.matrix", stdin=nox_json))
     entries = matrix["include"]
     in_matrix = {(entry["session"], entry["python"]) for entry in entries}
     dedicated = {pair for pair in ci_sessions if names[pair[0]] in DEDICATED_JOBS}
@@ -50,7 +56,8 @@ def test_the_matrix_is_every_ci_session_on_every_os_and_nothing_else() -> None:
 
 def test_the_quality_workflow_runs_the_matrix_it_is_given() -> None:
     text = QUALITY.read_text(encoding="utf-8")
-    assert "python -m tools.ci.matrix)" in text
+    assert 'nox -l --json -t ci > "$RUNNER_TEMP/sessions.json"' in text
+    assert 'python -m tools.ci.matrix < "$RUNNER_TEMP/sessions.json")' in text
     assert 'echo "matrix=${matrix}" >> "$GITHUB_OUTPUT"' in text
     assert "matrix: ${{ fromJSON(needs.matrix.outputs.matrix) }}" in text
     assert "runs-on: ${{ matrix.os }}" in text
