@@ -226,7 +226,23 @@ def mutation(session: nox.Session) -> None:
 
 @nox.session(python=TOOL_PYTHON, tags=CI)
 def build(session: nox.Session) -> None:
-    """uv build (sdist + wheel into dist/), then install the wheel fresh and check it."""
-    install(session, project=False)
+    """uv build into dist/ and check-wheel-contents; then, with the wheel and the locked
+    dependencies in a fresh environment, every module imports and --version is pyproject's."""
+    install(session, "checks", project=False)
     session.run("uv", "build", "--quiet", "--clear", "--out-dir", "dist", *session.posargs)
-    session.run("python", "-m", "tools.nox_support.build_check", "--dist", "dist")
+    project = nox.project.load_toml("pyproject.toml")["project"]
+    package = project["name"].replace("-", "_")
+    wheels = [str(path) for path in Path("dist").glob("*.whl")]
+    session.run("check-wheel-contents", "--package", package, "--toplevel", package, *wheels)
+    fresh = Path(session.create_tmp()) / "wheel-env"
+    python, constraints = str(fresh / "bin" / "python"), str(fresh.with_name("locked.txt"))
+    session.run("uv", "venv", "--quiet", "--clear", "--python", session.bin + "/python", fresh)
+    locked = ("--quiet", "--locked", "--no-default-groups", "--no-emit-project", "--no-hashes")
+    session.run("uv", "export", *locked, "--output-file", constraints)
+    session.run("uv", "pip", "install", "--quiet", "--python", python, "-c", constraints, *wheels)
+    # Isolated mode (-I): neither the checkout nor PYTHONPATH is on sys.path, only the wheel.
+    modules = sorted(".".join(path.with_suffix("").parts) for path in Path(package).rglob("*.py"))
+    session.run(python, "-I", "-c", f"import {', '.join(modules)}", external=True)
+    shown = session.run(fresh / "bin" / project["name"], "--version", silent=True, external=True)
+    if str(shown).split()[-1:] != [project["version"]]:
+        session.error(f"`{project['name']} --version` printed {shown!r}, not {project['version']}")

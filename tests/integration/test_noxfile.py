@@ -1,9 +1,10 @@
 """The noxfile as its users see it: ``nox -l --json``, the README's tables, a stale lockfile, and
-the build session's wheel check run end to end on a small real project."""
+the build session run end to end on a small real project."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -11,9 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tools.nox_support.build_check import main as build_check_main
-from tools.nox_support.build_check import uv_env
 
 pytestmark = pytest.mark.integration
 
@@ -56,6 +54,13 @@ OLD_MAKEFILE_TARGETS = [
     "gguf-help",
     "venv312-lit-*",
 ]
+
+
+def uv_env() -> dict[str, str]:
+    """This environment without the virtual environment the tests run in."""
+    hidden = {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON", "CONDA_PREFIX"}
+    env = {key: value for key, value in os.environ.items() if key not in hidden}
+    return {**env, "UV_PYTHON_DOWNLOADS": "never"}
 
 
 def nox(
@@ -234,24 +239,21 @@ def test_a_stale_lockfile_stops_the_session_with_one_clear_line(tiny_project: Pa
     assert "uv sync --locked" not in output
 
 
-# --- the build session's wheel check, end to end on a small project ---------------------------
+# --- the build session, end to end on a small project -----------------------------------------
 
 
-def small_package(root: Path, wheel_config: str) -> Path:
-    """A project shaped like this one: namespace packages, an experiment TOML, a CLI."""
+def small_package(root: Path, *, wheel: str, cli: str) -> Path:
+    """A project shaped like this one (namespace packages, an experiment TOML, a CLI, tests/ and
+    tools/ beside the package) with this noxfile; ``wheel`` and ``cli`` break it on purpose."""
     files = {
         "pyproject.toml": (
             '[project]\nname = "ml-playground"\nversion = "9.8.7"\nrequires-python = ">=3.11"\n'
-            "dependencies = []\n\n"
+            'dependencies = []\n\n[project.scripts]\nml-playground = "ml_playground.cli:main"\n\n'
+            '[dependency-groups]\nchecks = ["check-wheel-contents"]\n\n'
             '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
-            f"[tool.hatch.build.targets.wheel]\n{wheel_config}\n"
+            f"[tool.hatch.build.targets.wheel]\n{wheel}\n"
         ),
-        "ml_playground/cli.py": (
-            "from importlib import metadata\n"
-            "import sys\n"
-            "if sys.argv[1:] == ['--version']:\n"
-            "    print('ml-playground', metadata.version('ml-playground'))\n"
-        ),
+        "ml_playground/cli.py": f"def main() -> None:\n    {cli}\n",
         "ml_playground/core/errors.py": "",
         "ml_playground/experiments/demo/config.toml": "[train]\n",
         "tests/test_nothing.py": "",
@@ -261,46 +263,47 @@ def small_package(root: Path, wheel_config: str) -> Path:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    env = uv_env()
+    shutil.copy(REPO_ROOT / "noxfile.py", root / "noxfile.py")
+    env = {**uv_env(), "UV_OFFLINE": "1"}
     subprocess.run(["uv", "lock", "--quiet"], cwd=root, env=env, check=True)
-    dist = root / "dist"
-    subprocess.run(
-        ["uv", "build", "--quiet", "--wheel", "--clear", "--out-dir", str(dist)],
-        cwd=root,
-        env=env,
-        check=True,
-    )
-    return dist
+    return root
 
 
-def test_the_build_check_passes_a_complete_wheel(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+COMPLETE = 'packages = ["ml_playground"]'
+PRINT_VERSION = "print('ml-playground 9.8.7')"
+
+
+def test_the_build_session_passes_a_complete_wheel(tmp_path: Path) -> None:
+    project = small_package(tmp_path, wheel=COMPLETE, cli=PRINT_VERSION)
+    completed = nox("--sessions", "build", cwd=project)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output
+    assert "ml_playground-9.8.7-py3-none-any.whl: OK" in output
+    assert "-I -c 'import ml_playground.cli, ml_playground.core.errors'" in output
+
+
+def test_the_build_session_names_missing_and_foreign_files(tmp_path: Path) -> None:
+    wheel = 'packages = ["ml_playground", "tools"]\nexclude = ["ml_playground/experiments"]'
+    project = small_package(tmp_path, wheel=wheel, cli=PRINT_VERSION)
+    completed = nox("--sessions", "build", cwd=project)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode != 0
+    assert "W101: Wheel library is missing files in package tree:" in output
+    assert "ml_playground/experiments/demo/config.toml" in output
+    assert "W202: Wheel library has undeclared toplevel entry:" in output
+
+
+@pytest.mark.parametrize(
+    ("cli", "cause"),
+    [
+        ("print('ml-playground 1.0')", "`ml-playground --version` printed 'ml-playground 1.0\\n',"),
+        ("pass\nimport no_such_dependency", "ModuleNotFoundError: No module named 'no_such_"),
+    ],
+)
+def test_the_build_session_fails_when_the_installed_wheel_misbehaves(
+    tmp_path: Path, cli: str, cause: str
 ) -> None:
-    dist = small_package(tmp_path, 'packages = ["ml_playground"]')
-    assert build_check_main(["--project", str(tmp_path), "--dist", str(dist)]) == 0
-    assert capsys.readouterr().out == (
-        "build check passed: ml_playground-9.8.7-py3-none-any.whl: 4 packages import from the"
-        " wheel, 1 experiment files present, --version 9.8.7, no tests/ or tools/\n"
-    )
-
-
-def test_the_build_check_names_everything_wrong_with_a_wheel(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    dist = small_package(
-        tmp_path,
-        'packages = ["ml_playground", "tools"]\nexclude = ["ml_playground/experiments"]',
-    )
-    assert build_check_main(["--project", str(tmp_path), "--dist", str(dist)]) == 1
-    first, *lines = capsys.readouterr().err.splitlines()
-    assert first == "error: ml_playground-9.8.7-py3-none-any.whl failed the build check:"
-    assert all(line.startswith("  - ") for line in lines)
-    findings = [line.removeprefix("  - ") for line in lines]
-    assert "experiment file ml_playground/experiments/demo/config.toml is not in the wheel" in (
-        findings
-    )
-    assert "tools/ is in the wheel: the wheel must not ship tools" in findings
-    assert any(
-        f.startswith("package ml_playground.experiments.demo does not import from the wheel")
-        for f in findings
-    )
+    project = small_package(tmp_path, wheel=COMPLETE, cli=cli)
+    completed = nox("--sessions", "build", cwd=project)
+    assert completed.returncode != 0
+    assert cause in completed.stdout + completed.stderr
