@@ -6,32 +6,19 @@ tests/integration/test_noxfile.py and in ``nox -s build`` itself.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 import tomllib
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from tools.nox_support.build_check import (
     CheckError,
-    ImportResult,
     ProjectInfo,
-    cli_version,
-    import_findings,
-    main,
     package_files,
     package_modules,
-    parse_probe,
-    probe_imports,
     project_info,
     select_wheel,
-    source_files,
-    version_findings,
     wheel_findings,
-    wheel_members,
     wheel_prefix,
 )
 
@@ -160,187 +147,3 @@ def test_wheel_data_directories_are_allowed() -> None:
     assert wheel_findings(members, SOURCE) == []
 
 
-# --- findings from the fresh environment -------------------------------------------------------
-
-
-def test_imports_from_inside_the_environment_pass(tmp_path: Path) -> None:
-    inside = tmp_path / "venv" / "lib" / "ml_playground"
-    inside.mkdir(parents=True)
-    results = {"ml_playground": ImportResult(error="", paths=(str(inside),))}
-    assert import_findings(results, ["ml_playground"], tmp_path / "venv") == []
-
-
-def test_failed_foreign_and_unprobed_imports_are_findings(tmp_path: Path) -> None:
-    env_root = tmp_path / "venv"
-    env_root.mkdir()
-    results = {
-        "a": ImportResult(error="ModuleNotFoundError: No module named 'a'", paths=()),
-        "b": ImportResult(error="", paths=(str(tmp_path / "checkout" / "b"),)),
-    }
-    assert import_findings(results, ["a", "b", "c"], env_root) == [
-        "package a does not import from the wheel: ModuleNotFoundError: No module named 'a'",
-        f"package b was imported from outside the wheel: {tmp_path / 'checkout' / 'b'}",
-        "package c was not probed",
-    ]
-
-
-@pytest.mark.parametrize("output", ["ml-playground 0.1.0\n", "0.1.0"])
-def test_the_cli_version_matches(output: str) -> None:
-    assert version_findings(output, "0.1.0") == []
-
-
-@pytest.mark.parametrize("output", ["ml-playground 0+unknown\n", ""])
-def test_a_wrong_cli_version_is_a_finding(output: str) -> None:
-    (finding,) = version_findings(output, "0.1.0")
-    assert "expected version 0.1.0" in finding
-
-
-def test_parse_probe_reads_errors_and_paths() -> None:
-    output = '{"a": {"error": "", "paths": ["/x/a"]}, "b": {"error": "E: no", "paths": []}}'
-    assert parse_probe(output) == {
-        "a": ImportResult(error="", paths=("/x/a",)),
-        "b": ImportResult(error="E: no", paths=()),
-    }
-
-
-@pytest.mark.parametrize("output", ["Traceback ...", "[1, 2]", '{"a": 1}', '{"a": {"paths": 3}}'])
-def test_parse_probe_rejects_malformed_output(output: str) -> None:
-    with pytest.raises(CheckError):
-        parse_probe(output)
-
-
-# --- I/O edges against real files, archives and interpreters -----------------------------------
-
-
-def write(root: Path, relative: str, text: str = "") -> None:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
-def test_source_files_walk_a_directory_without_git(tmp_path: Path) -> None:
-    for name in [*SOURCE, "ml_playground/core/__pycache__/errors.cpython-311.pyc"]:
-        write(tmp_path, name)
-    assert source_files(tmp_path) == sorted(SOURCE)
-
-
-def test_source_files_follow_git_ignore_rules(tmp_path: Path) -> None:
-    def git(*args: str) -> None:
-        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
-
-    git("init", "--quiet")
-    write(tmp_path, ".gitignore", "ml_playground/experiments/*/data/\n")
-    write(tmp_path, "ml_playground/cli.py")
-    git("add", "ml_playground/cli.py")
-    write(tmp_path, "ml_playground/core/errors.py")  # untracked: a build still includes it
-    write(tmp_path, "ml_playground/experiments/demo/data/train.bin")  # ignored: it does not
-    write(tmp_path, "ml_playground/gone.py")
-    git("add", "ml_playground/gone.py")
-    (tmp_path / "ml_playground" / "gone.py").unlink()  # deleted in the work tree
-    assert source_files(tmp_path) == ["ml_playground/cli.py", "ml_playground/core/errors.py"]
-
-
-def test_wheel_members_lists_the_archive(tmp_path: Path) -> None:
-    wheel = tmp_path / "ml_playground-0.1.0-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as archive:
-        for name in COMPLETE_WHEEL:
-            archive.writestr(name, "")
-    assert wheel_members(wheel) == COMPLETE_WHEEL
-
-
-def test_the_probe_imports_with_a_real_interpreter(tmp_path: Path) -> None:
-    results = probe_imports(Path(sys.executable), ["json", "no_such_module_xyz"], tmp_path)
-    assert results["json"].error == ""
-    assert Path(results["json"].paths[0]).name == "json"
-    assert results["no_such_module_xyz"].error.startswith("ModuleNotFoundError")
-
-
-def test_cli_version_of_the_installed_project_matches_pyproject(tmp_path: Path) -> None:
-    expected = project_info((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8")).version
-    assert version_findings(cli_version(Path(sys.executable), tmp_path), expected) == []
-
-
-def test_source_files_walk_the_directory_when_git_cannot_list_it(tmp_path: Path) -> None:
-    (tmp_path / ".git").mkdir()  # not a repository git can read
-    for name in SOURCE:
-        write(tmp_path, name)
-    assert source_files(tmp_path) == sorted(SOURCE)
-
-
-# --- the command line: what stops the check before it can judge the wheel ---------------------
-
-
-def small_project(root: Path, *, with_wheel: bool = True, with_sources: bool = True) -> Path:
-    """A project directory with this project's name and version, its wheel (a plain archive of
-    the sources) in ``root/dist``; returns the dist directory."""
-    write(root, "pyproject.toml", '[project]\nname = "ml-playground"\nversion = "0.1.0"\n')
-    if with_sources:
-        for name in SOURCE:
-            write(root, name)
-    dist = root / "dist"
-    dist.mkdir()
-    if with_wheel:
-        with zipfile.ZipFile(dist / "ml_playground-0.1.0-py3-none-any.whl", "w") as archive:
-            for name in COMPLETE_WHEEL:
-                archive.writestr(name, "")
-    return dist
-
-
-def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    status = main(list(args))
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    return status, captured.err
-
-
-def test_without_a_wheel_the_check_cannot_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    dist = small_project(tmp_path, with_wheel=False)
-    status, err = run_main(capsys, "--project", str(tmp_path), "--dist", str(dist))
-    assert status == 2
-    assert err == (
-        "error: build check could not run: no wheel ml_playground-0.1.0-*.whl in"
-        f" {dist}: run `uv build` first\n"
-    )
-
-
-def test_without_the_package_sources_the_check_cannot_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    dist = small_project(tmp_path, with_sources=False)
-    status, err = run_main(capsys, "--project", str(tmp_path), "--dist", str(dist))
-    assert status == 2
-    assert err == (
-        f"error: build check could not run: no files of ml_playground found under {tmp_path}\n"
-    )
-
-
-def test_a_uv_that_cannot_start_is_named(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    dist = small_project(tmp_path)
-    uv = tmp_path / "bin" / "uv"
-    status, err = run_main(capsys, "--project", str(tmp_path), "--dist", str(dist), "--uv", str(uv))
-    assert status == 2
-    assert err == (
-        f"error: build check could not run: `{uv}` could not start:"
-        f" [Errno 2] No such file or directory: '{uv}'\n"
-    )
-
-
-@pytest.mark.skipif(shutil.which("uv") is None, reason="uv is not on PATH")
-def test_a_failing_uv_step_is_named_with_its_last_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The fresh environment is created; exporting the locked versions fails: no uv.lock.
-    monkeypatch.setenv("COLUMNS", "1000")  # uv wraps its message at the terminal width
-    dist = small_project(tmp_path)
-    status, err = run_main(capsys, "--project", str(tmp_path), "--dist", str(dist))
-    assert status == 2
-    assert err.startswith("error: build check could not run: `uv export --quiet --locked ")
-    command, _, last_line = err.partition("` failed (1): ")
-    assert command.endswith("/locked-constraints.txt")
-    assert last_line.startswith("error: ")  # uv's own words (they differ between versions)
-    assert "uv.lock" in last_line
-    assert err.count("\n") == 1
