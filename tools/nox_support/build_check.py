@@ -19,12 +19,11 @@ Exit codes: 0 the wheel passed, 1 it did not (every finding is printed), 2 the c
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import cast
 
 PACKAGE = "ml_playground"
@@ -135,82 +134,3 @@ def package_modules(files: Iterable[str], package: str = PACKAGE) -> list[str]:
             modules.add(".".join(directory.parts))
             directory = directory.parent
     return sorted(modules)
-
-
-def wheel_findings(
-    members: Iterable[str], files: Sequence[str], package: str = PACKAGE
-) -> list[str]:
-    """What is missing from, or does not belong in, a wheel with these member names."""
-    names = set(members)
-    findings: list[str] = []
-    for module in package_modules(files, package):
-        directory = module.replace(".", "/") + "/"
-        if not any(name.startswith(directory) for name in names):
-            findings.append(f"package {module} ({directory}) is not in the wheel")
-    for file in package_files(files, package):
-        if PurePosixPath(file).suffix not in CHECKED_SUFFIXES or file in names:
-            continue
-        kind = "experiment file" if file.endswith(".toml") else "module"
-        findings.append(f"{kind} {file} is not in the wheel")
-    tops = sorted({name.split("/", 1)[0] for name in names})
-    for top in tops:
-        if top == package or top.endswith((".dist-info", ".data")):
-            continue
-        if top in NEVER_IN_WHEEL:
-            findings.append(f"{top}/ is in the wheel: the wheel must not ship {top}")
-        else:
-            findings.append(f"unexpected top-level entry {top!r} in the wheel")
-    return findings
-
-
-def import_findings(
-    results: Mapping[str, ImportResult], modules: Sequence[str], env_root: Path
-) -> list[str]:
-    """Modules that failed to import in the fresh environment, or came from outside it."""
-    root = env_root.resolve()
-    findings: list[str] = []
-    for module in modules:
-        result = results.get(module)
-        if result is None:
-            findings.append(f"package {module} was not probed")
-        elif result.error:
-            findings.append(f"package {module} does not import from the wheel: {result.error}")
-        else:
-            outside = [
-                p for p in result.paths if not p or not Path(p).resolve().is_relative_to(root)
-            ]
-            if outside:
-                shown = ", ".join(p or "<unknown>" for p in outside)
-                findings.append(f"package {module} was imported from outside the wheel: {shown}")
-    return findings
-
-
-def version_findings(cli_output: str, expected: str) -> list[str]:
-    """The CLI's ``--version`` line must end with the pyproject version."""
-    words = cli_output.split()
-    if words and words[-1] == expected:
-        return []
-    shown = cli_output.strip() or "<nothing>"
-    return [f"`python -m {CLI_MODULE} --version` printed {shown!r}, expected version {expected}"]
-
-
-def parse_probe(output: str) -> dict[str, ImportResult]:
-    """The probe's JSON line as results; malformed output is a :class:`CheckError`."""
-    try:
-        raw: object = json.loads(output)
-    except json.JSONDecodeError as error:
-        raise CheckError(f"the import probe printed no JSON: {output.strip()!r}") from error
-    if not isinstance(raw, dict):
-        raise CheckError("the import probe printed JSON that is not an object")
-    results: dict[str, ImportResult] = {}
-    for name, entry in cast("dict[str, object]", raw).items():
-        if not isinstance(entry, dict):
-            raise CheckError(f"the import probe entry for {name} is not an object")
-        fields = cast("dict[str, object]", entry)
-        error, paths = fields.get("error", ""), fields.get("paths", [])
-        if not isinstance(error, str) or not isinstance(paths, list):
-            raise CheckError(f"the import probe entry for {name} is malformed")
-        results[name] = ImportResult(
-            error=error, paths=tuple(str(p) for p in cast("list[object]", paths))
-        )
-    return results
