@@ -1,32 +1,8 @@
-"""The coverage roadmap: ``docs/coverage/roadmap.md`` generated from the real coverage data.
-
-Usage: ``python -m tools.coverage.roadmap [--check] [--data PATH] [--output PATH]``.
-
-The page lists the totals, per-module line and branch percentages, every gap (missing lines
-as ranges, missing branches as ``from->to``), whether each gap is deterministic or stochastic,
-and milestones whose acceptance criteria are computed from the current totals. The output is
-a pure function of the JSON report: sorted, no timestamps, no tool versions, so two runs of the
-same code give the same bytes.
-
-Deterministic or stochastic (the declared rule)
-    A missing line is *stochastic* when its source text (stripped) is declared in
-    :data:`STOCHASTIC_GAPS` for its module, with the reason: reaching it depends on timing,
-    signals, hardware or the network, which a repeatable test cannot pin. A missing branch is
-    stochastic when its source or target line is. Every other gap is *deterministic*: a
-    repeatable test can reach it, so it is the next thing to cover. Lines are named by their
-    text rather than their number so that the table survives edits above them; an entry whose
-    text is not found in the module is an error, so the table cannot go stale silently.
-
-Exit codes: 0 written or up to date; 1 ``--check`` found the committed page stale or
-missing; 2 the coverage data is missing or unreadable, or the table names a line that does
-not exist.
-"""
+"""The hand-made coverage roadmap, being replaced by coverage.py's Markdown report."""
 
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,12 +10,9 @@ from pathlib import Path
 from tools.coverage.coverage_data import (
     DEFAULT_DATA,
     Arc,
-    CoverageDataError,
     CoverageReport,
     ModuleCoverage,
-    load_report,
 )
-from tools.coverage.generated_files import committed_text, update
 
 DEFAULT_OUTPUT = Path("docs/coverage/roadmap.md")
 UPDATE_HINT = "run `python -m tools.coverage.roadmap` (after `nox -s coverage`) and commit it"
@@ -172,17 +145,9 @@ def _percent(value: float) -> str:
     return f"{value:.2f}%"
 
 
-def _ratio(covered: int, total: int) -> float:
-    return 100.0 if total == 0 else 100 * covered / total
-
-
 def needed(percent: int, total: int) -> int:
     """How many of ``total`` items make at least ``percent`` percent (rounded up)."""
     return math.ceil(percent * total / 100)
-
-
-def _status(done: bool) -> str:
-    return "met" if done else "open"
 
 
 def _gap_text(gap: Gap) -> str:
@@ -220,50 +185,6 @@ def _module_row(module: ModuleCoverage, gaps: Sequence[Gap]) -> str:
     )
 
 
-def _milestones(report: CoverageReport, gaps: Sequence[Gap]) -> list[str]:
-    totals = report.totals
-    line_target = needed(GOAL_LINE_PERCENT, totals.statements)
-    branch_target = needed(GOAL_BRANCH_PERCENT, totals.branches)
-    goal_met = totals.covered_lines >= line_target and totals.covered_branches >= branch_target
-    items = totals.statements + totals.branches
-    covered = totals.covered_lines + totals.covered_branches
-    next_step = min(100, math.floor(totals.total_percent) + 1)
-    step_target = needed(next_step, items)
-    deterministic = [gap for gap in gaps if gap.reason is None]
-    det_lines = sum(len(gap.lines) for gap in deterministic)
-    det_branches = sum(len(gap.branches) for gap in deterministic)
-    weak = [
-        module.path
-        for module in report.modules
-        if module.counts.line_percent < MODULE_LINE_PERCENT
-        or module.counts.branch_percent < MODULE_BRANCH_PERCENT
-    ]
-    closed_lines = _percent(_ratio(totals.covered_lines + det_lines, totals.statements))
-    closed_branches = _percent(_ratio(totals.covered_branches + det_branches, totals.branches))
-    return [
-        f"1. **Goal of the coverage issue: lines >= {GOAL_LINE_PERCENT}% and branches >="
-        f" {GOAL_BRANCH_PERCENT}%** ({_status(goal_met)}). Acceptance: covered lines >="
-        f" {line_target} of {totals.statements} (now {totals.covered_lines}) and covered"
-        f" branches >= {branch_target} of {totals.branches} (now {totals.covered_branches}).",
-        f"2. **Next ratchet step: total >= {next_step}%** ({_status(covered >= step_target)})."
-        f" Acceptance: covered lines and branches >= {step_target} of {items} (now {covered},"
-        f" {max(0, step_target - covered)} to go), then `fail_under = {next_step}` in"
-        " `[tool.coverage.report]` (`python -m tools.coverage.ratchet --update`).",
-        f"3. **No module below {MODULE_LINE_PERCENT}% lines or {MODULE_BRANCH_PERCENT}%"
-        f" branches** ({_status(not weak)}). Acceptance: the module table has no such row"
-        f" (now {len(weak)}"
-        + (f": {', '.join(f'`{path}`' for path in weak)}" if weak else "")
-        + ").",
-        f"4. **Every deterministic gap closed** ({_status(not deterministic)}). Acceptance: the"
-        f" deterministic list below is empty (now {det_lines} lines and {det_branches} branches"
-        f" in {len(deterministic)} functions); lines would then be at {closed_lines} and"
-        f" branches at {closed_branches}.",
-        f"5. **100%** ({_status(covered == items)}). Acceptance: every stochastic gap is"
-        " either reached by a repeatable test (then removed from `STOCHASTIC_GAPS`) or"
-        " excluded by a rule declared in `[tool.coverage.report]`.",
-    ]
-
-
 def render_roadmap(
     report: CoverageReport, declared: Sequence[StochasticGap], sources: Mapping[str, str]
 ) -> str:
@@ -292,10 +213,6 @@ def render_roadmap(
         f"| Lines and branches (the `fail_under` figure)"
         f" | {totals.covered_lines + totals.covered_branches}"
         f" | {totals.statements + totals.branches} | {_percent(totals.total_percent)} |",
-        "",
-        "## Milestones",
-        "",
-        *_milestones(report, gaps),
         "",
         "## Modules",
         "",
@@ -331,62 +248,3 @@ def render_roadmap(
     if not stochastic:
         out.append("None.")
     return "\n".join(out) + "\n"
-
-
-def first_difference(old: str, new: str) -> int:
-    """The 1-based number of the first line where ``old`` and ``new`` differ."""
-    old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
-    for number, (a, b) in enumerate(zip(old_lines, new_lines, strict=False), start=1):
-        if a != b:
-            return number
-    return min(len(old_lines), len(new_lines)) + 1
-
-
-def check(output: Path, expected: str) -> str | None:
-    """None when ``output`` holds exactly ``expected``, else the one line that says why not."""
-    current = committed_text(output)
-    if current is None:
-        return f"{output.as_posix()} is missing; {UPDATE_HINT}"
-    if current == expected:
-        return None
-    line = first_difference(current, expected)
-    return f"{output.as_posix()} is stale (first difference at line {line}); {UPDATE_HINT}"
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.coverage.roadmap",
-        description="Write the coverage roadmap from the coverage JSON report.",
-    )
-    parser.add_argument(
-        "--check", action="store_true", help="fail if the committed page is stale; write nothing"
-    )
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="coverage JSON report")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="the Markdown page")
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    data_path: Path = args.data
-    output: Path = args.output
-    try:
-        sources = read_sources(STOCHASTIC_GAPS, Path.cwd())
-        page = render_roadmap(load_report(data_path), STOCHASTIC_GAPS, sources)
-    except (CoverageDataError, RoadmapError) as exc:
-        print(f"roadmap: {exc}", file=sys.stderr)
-        return 2
-    if args.check:
-        problem = check(output, page)
-        if problem is not None:
-            print(f"roadmap: {problem}", file=sys.stderr)
-            return 1
-        print(f"roadmap: {output.as_posix()} is up to date")
-        return 0
-    state = "wrote" if update(output, page) else "unchanged:"
-    print(f"roadmap: {state} {output.as_posix()}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
