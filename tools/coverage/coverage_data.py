@@ -20,6 +20,10 @@ DEFAULT_DATA = Path(".cache/coverage/coverage.json")
 MAKE_DATA = "run `nox -s coverage` first"
 
 
+class CoverageError(Exception):
+    """The coverage data or the coverage settings are missing or unusable; one line."""
+
+
 class CoverageDataError(Exception):
     """The JSON report is missing or is not what coverage.py writes; the message is one line."""
 
