@@ -212,7 +212,7 @@ def coverage(session: nox.Session) -> None:
 @nox.session(python=TOOL_PYTHON, tags=CI)
 def badge(session: nox.Session) -> None:
     """Write the coverage badge and roadmap from .cache/coverage/ (`-- --check` verifies both)."""
-    install(session, project=False)
+    install(session, "test", project=False)
     session.run("python", "-m", "tools.coverage.badge", *session.posargs)
     session.run("python", "-m", "tools.coverage.roadmap", *session.posargs)
 
