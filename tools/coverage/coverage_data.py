@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 DEFAULT_DATA = Path(".cache/coverage/coverage.json")
 """Where the ``coverage`` nox session writes the JSON report."""
@@ -202,3 +202,24 @@ def load_json(path: Path) -> object:
 
 def load_report(path: Path) -> CoverageReport:
     return parse_report(load_json(path))
+
+
+def total_percent(path: Path) -> float:
+    """``totals.percent_covered`` of the JSON report at ``path``: lines and branches together,
+    the figure ``coverage report`` compares with ``fail_under``."""
+    name = path.as_posix()
+    try:
+        document: Any = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise CoverageError(f"{name} not found: {MAKE_DATA}") from None
+    except OSError as exc:
+        raise CoverageError(f"{name}: cannot read ({exc.strerror})") from None
+    except ValueError as exc:
+        raise CoverageError(f"{name}: not valid JSON ({exc}); {MAKE_DATA}") from None
+    try:
+        total: Any = document["totals"]["percent_covered"]
+    except (TypeError, KeyError):
+        total = None
+    if not isinstance(total, int | float) or isinstance(total, bool) or not 0 <= total <= 100:
+        raise CoverageError(f"{name}: no totals.percent_covered from 0 to 100; {MAKE_DATA}")
+    return float(total)

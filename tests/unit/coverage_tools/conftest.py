@@ -98,13 +98,27 @@ def document_with_totals() -> Callable[[int, int, int, int], Document]:
     return build
 
 
+TOTAL = 100 * 123 / 132
+"""The measured total of the sample report (93.18%)."""
+
+
+def report(total: float) -> dict[str, object]:
+    """A report whose ``totals`` say ``total`` percent of lines and branches are covered."""
+    return {
+        "meta": {"format": 3, "version": "7.17.5"},
+        "files": {},
+        "totals": {"covered_lines": 94, "num_statements": 100, "percent_covered": total},
+    }
+
+
 @pytest.fixture
 def write_data(tmp_path: Path) -> Callable[[object], Path]:
-    """Write a decoded report to ``tmp_path/coverage.json`` and return its path."""
+    """Write a report (a number: :func:`report` of it) to ``tmp_path/coverage.json``."""
 
     def write(document: object) -> Path:
         path = tmp_path / "coverage.json"
-        path.write_text(json.dumps(document), encoding="utf-8")
+        data = report(document) if isinstance(document, float | int) else document
+        path.write_text(json.dumps(data), encoding="utf-8")
         return path
 
     return write
