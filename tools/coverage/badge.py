@@ -5,10 +5,9 @@ Usage: ``python -m tools.coverage.badge [--check] [--data PATH] [--output PATH]`
 
 What the badge shows
     The total of ``coverage report`` (lines and branches together, the figure ``fail_under``
-    is compared with), recomputed from the integer counts in the JSON report and **rounded
-    down to a whole percent**: the badge never claims more than was measured, and it says 100%
-    only when nothing is missed. Whole percents also keep the badge still while the exact
-    figure moves by a few hundredths.
+    is compared with), read from the JSON report and **rounded down to a whole percent**: the
+    badge never claims more than was measured, and it says 100% only when nothing is missed.
+    Whole percents also keep the badge still while the exact figure moves by a few hundredths.
 
 Colour scale (fixed, on the shown whole percent)
     >= 95 brightgreen ``#4c1``, >= 90 green ``#97ca00``, >= 75 yellowgreen ``#a4a61d``,
@@ -30,12 +29,11 @@ import argparse
 import math
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import cast
 
-from tools.coverage.coverage_data import DEFAULT_DATA, CoverageDataError, load_json, parse_counts
-from tools.coverage.generated_files import committed_text, update
+from tools.coverage.coverage_data import DEFAULT_DATA, CoverageError, total_percent
+from tools.coverage.generated_files import write_or_check
 
 DEFAULT_OUTPUT = Path("docs/assets/coverage.svg")
 UPDATE_HINT = "run `nox -s badge` and commit the result"
@@ -72,8 +70,6 @@ _SHOWN = re.compile(r'aria-label="coverage: (?P<value>[^"]*)"')
 
 def shown_percent(percent: float) -> int:
     """The whole percent a badge shows for ``percent`` (rounded down, clamped to 0-100)."""
-    if math.isnan(percent):
-        raise ValueError("coverage percentage is NaN")
     return min(100, max(0, math.floor(percent)))
 
 
@@ -125,40 +121,23 @@ def render_badge(percent: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-def percent_from_coverage_json(data: object) -> float:
-    """The measured total (lines and branches) of a decoded ``coverage json`` report."""
-    if not isinstance(data, dict):
-        raise CoverageDataError("coverage JSON: expected a JSON object")
-    document = cast("dict[str, object]", data)
-    if "totals" not in document:
-        raise CoverageDataError("coverage JSON: missing 'totals'")
-    return parse_counts(document["totals"], "totals").total_percent
-
-
 def badge_value(svg: str) -> str | None:
     """What a badge file says (``"93%"``), or None when it is not one of ours."""
     match = _SHOWN.search(svg)
     return match.group("value") if match else None
 
 
-def check(output: Path, expected: str) -> str | None:
-    """None when ``output`` holds exactly ``expected``, else the one line that says why not."""
-    current = committed_text(output)
+def stale_reason(expected: str) -> Callable[[str], str]:
+    """Why a committed badge differs from ``expected``: another percentage, or other bytes."""
     wanted = badge_value(expected)
-    if current is None:
-        return f"{output.as_posix()} is missing: the coverage data gives {wanted}; {UPDATE_HINT}"
-    if current == expected:
-        return None
-    shown = badge_value(current)
-    if shown != wanted:
-        return (
-            f"{output.as_posix()} is stale: it shows {shown or 'no percentage'} but the coverage"
-            f" data gives {wanted}; {UPDATE_HINT}"
-        )
-    return (
-        f"{output.as_posix()} is stale: it shows {wanted} but its bytes differ from what the"
-        f" badge renderer writes; {UPDATE_HINT}"
-    )
+
+    def reason(current: str) -> str:
+        shown = badge_value(current)
+        if shown != wanted:
+            return f"it shows {shown or 'no percentage'} but the coverage data gives {wanted}"
+        return f"it shows {wanted} but its bytes differ from what the badge renderer writes"
+
+    return reason
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -176,25 +155,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    data_path: Path = args.data
-    output: Path = args.output
     try:
-        percent = percent_from_coverage_json(load_json(data_path))
-    except CoverageDataError as exc:
+        percent = total_percent(args.data)
+    except CoverageError as exc:
         print(f"badge: {exc}", file=sys.stderr)
         return 2
     svg = render_badge(percent)
-    if args.check:
-        problem = check(output, svg)
-        if problem is not None:
-            print(f"badge: {problem}", file=sys.stderr)
-            return 1
-        print(f"badge: {output.as_posix()} is up to date ({badge_value(svg)})")
-        return 0
-    written = update(output, svg)
-    state = "wrote" if written else "unchanged:"
-    print(f"badge: {state} {output.as_posix()} ({badge_value(svg)}, measured {percent:.2f}%)")
-    return 0
+    print(f"badge: {badge_value(svg)} (measured {percent:.2f}%)")
+    return write_or_check(
+        "badge", args.output, svg, check=args.check, hint=UPDATE_HINT, stale=stale_reason(svg)
+    )
 
 
 if __name__ == "__main__":

@@ -58,11 +58,3 @@ def write_or_check(
         problem = f"is stale (first difference at line {first_difference(current, text)})"
     print(f"{tool}: {name} {problem}; {hint}", file=sys.stderr)
     return 1
-
-
-def update(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` unless it already holds exactly that; True when written."""
-    if committed_text(path) == text:
-        return False
-    atomic_write_bytes(path, text.encode("utf-8"))
-    return True
