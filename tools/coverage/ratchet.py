@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import cast
 
 from ml_playground.core.atomic_files import atomic_write_bytes
-from tools.coverage.coverage_data import DEFAULT_DATA, CoverageDataError, load_report
+from tools.coverage.coverage_data import DEFAULT_DATA, CoverageError, total_percent
 
 DEFAULT_PYPROJECT = Path("pyproject.toml")
 MAX_GAP = 1.0
@@ -42,10 +42,6 @@ ratchet insists that the floor be raised."""
 _SECTION = re.compile(r"^\[tool\.coverage\.report\][ \t]*\r?$", re.MULTILINE)
 _NEXT_SECTION = re.compile(r"^\[", re.MULTILINE)
 _FAIL_UNDER = re.compile(r"^(?P<key>fail_under[ \t]*=[ \t]*)(?P<value>[0-9.]+)", re.MULTILINE)
-
-
-class RatchetError(Exception):
-    """``pyproject.toml`` has no usable floor; the message is one line."""
 
 
 @dataclass(frozen=True)
@@ -59,12 +55,12 @@ def read_floor(pyproject_text: str) -> float:
     try:
         document = tomllib.loads(pyproject_text)
     except tomllib.TOMLDecodeError as exc:
-        raise RatchetError(f"pyproject.toml is not valid TOML ({exc})") from None
+        raise CoverageError(f"pyproject.toml is not valid TOML ({exc})") from None
     value: object = document
     for key in ("tool", "coverage", "report", "fail_under"):
         value = cast("dict[str, object]", value).get(key) if isinstance(value, dict) else None
     if not isinstance(value, int | float) or isinstance(value, bool):
-        raise RatchetError("pyproject.toml: [tool.coverage.report] fail_under is not set")
+        raise CoverageError("pyproject.toml: [tool.coverage.report] fail_under is not set")
     return float(value)
 
 
@@ -96,12 +92,12 @@ def with_floor(pyproject_text: str, floor: int) -> str:
     changed to ``floor``; every other byte stays as it was."""
     section = _SECTION.search(pyproject_text)
     if section is None:
-        raise RatchetError("pyproject.toml has no [tool.coverage.report] section")
+        raise CoverageError("pyproject.toml has no [tool.coverage.report] section")
     following = _NEXT_SECTION.search(pyproject_text, section.end())
     end = following.start() if following else len(pyproject_text)
     line = _FAIL_UNDER.search(pyproject_text, section.end(), end)
     if line is None:
-        raise RatchetError("pyproject.toml: [tool.coverage.report] has no fail_under line")
+        raise CoverageError("pyproject.toml: [tool.coverage.report] has no fail_under line")
     return pyproject_text[: line.start("value")] + str(floor) + pyproject_text[line.end("value") :]
 
 
@@ -126,24 +122,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     pyproject: Path = args.pyproject
     try:
-        total = load_report(args.data).totals.total_percent
-        raw = pyproject.read_bytes()
-        text = raw.decode("utf-8")
+        total = total_percent(args.data)
+        text = pyproject.read_bytes().decode("utf-8")
         floor = read_floor(text)
-    except (CoverageDataError, RatchetError) as exc:
+        if args.update and raised_floor(total) > floor:
+            atomic_write_bytes(pyproject, with_floor(text, raised_floor(total)).encode("utf-8"))
+            print(f"ratchet: raised fail_under from {floor:g} to {raised_floor(total)}")
+            floor = float(raised_floor(total))
+    except CoverageError as exc:
         print(f"ratchet: {exc}", file=sys.stderr)
         return 2
     except (OSError, UnicodeDecodeError) as exc:
         print(f"ratchet: {pyproject.as_posix()}: cannot read ({exc})", file=sys.stderr)
         return 2
-    if args.update and raised_floor(total) > floor:
-        try:
-            atomic_write_bytes(pyproject, with_floor(text, raised_floor(total)).encode("utf-8"))
-        except RatchetError as exc:
-            print(f"ratchet: {exc}", file=sys.stderr)
-            return 2
-        print(f"ratchet: raised fail_under from {floor:g} to {raised_floor(total)}")
-        floor = float(raised_floor(total))
     verdict = judge(total, floor)
     print(f"ratchet: {verdict.message}", file=sys.stdout if verdict.ok else sys.stderr)
     return 0 if verdict.ok else 1

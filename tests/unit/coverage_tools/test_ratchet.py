@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tools.coverage.coverage_data import CoverageError
 from tools.coverage.ratchet import (
-    RatchetError,
     judge,
     main,
     raised_floor,
@@ -64,7 +64,7 @@ def test_read_floor() -> None:
     ],
 )
 def test_unusable_floors_are_refused(text: str, message: str) -> None:
-    with pytest.raises(RatchetError, match=message):
+    with pytest.raises(CoverageError, match=message):
         read_floor(text)
 
 
@@ -107,24 +107,22 @@ def test_with_floor_keeps_crlf_line_endings() -> None:
 
 
 def test_with_floor_needs_the_section_and_the_line() -> None:
-    with pytest.raises(RatchetError, match=r"no \[tool.coverage.report\] section"):
+    with pytest.raises(CoverageError, match=r"no \[tool.coverage.report\] section"):
         with_floor("[tool.other]\nfail_under = 5\n", 94)
-    with pytest.raises(RatchetError, match="has no fail_under line"):
+    with pytest.raises(CoverageError, match="has no fail_under line"):
         with_floor("[tool.coverage.report]\nprecision = 2\n[tool.other]\nfail_under = 5\n", 94)
 
 
 @pytest.fixture
 def project(
-    tmp_path: Path,
-    write_data: Callable[[object], Path],
-    document_with_totals: Callable[[int, int, int, int], dict[str, object]],
+    tmp_path: Path, write_data: Callable[[object], Path]
 ) -> Callable[[int, int], tuple[Path, Path]]:
     """A pyproject.toml with ``fail_under = 91`` and a report with the given line counts."""
 
     def build(covered: int, statements: int) -> tuple[Path, Path]:
         pyproject = tmp_path / "pyproject.toml"
         pyproject.write_text(PYPROJECT, encoding="utf-8")
-        return write_data(document_with_totals(covered, statements, 0, 0)), pyproject
+        return write_data(100 * covered / statements), pyproject
 
     return build
 
