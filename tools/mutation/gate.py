@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import cast
 
 from tools.mutation.equivalents import changed_text
+from tools.mutation.errors import MutationError
 from tools.mutation.summary import ModuleSummary, Survivor, format_score
-from tools.mutation.targets import ConfigError, Target, load_settings
+from tools.mutation.targets import Target, load_settings
 
 DEFAULT_SUMMARY = Path(".cache/mutation/summary.json")
 
@@ -146,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.pyproject)
         summaries = load_summaries(summary_path.read_text(encoding="utf-8"))
-    except (ConfigError, ValueError, OSError) as exc:
+    except (MutationError, ValueError, OSError) as exc:
         print(f"mutation gate: {exc}", file=sys.stderr)
         return 2
     ok, text = report(with_minimums(summaries, settings.targets))

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from tools.mutation.errors import MutationError
+
 TIMEOUT_OUTPUT = "timeout"
 """What cosmic-ray records as the output of a test run that it stopped at the timeout."""
 
@@ -35,10 +37,6 @@ class Outcome(StrEnum):
     """Not run on purpose (``--since``, an operator filter, an annotation)."""
     PENDING = "pending"
     """Not run yet: the run stopped before it got there."""
-
-
-class SessionError(Exception):
-    """The session file is missing or not laid out as cosmic-ray 8 writes it (one line)."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +105,7 @@ def check_schema(connection: sqlite3.Connection) -> None:
         rows = connection.execute(f"PRAGMA table_info({table})").fetchall()
         present = {str(row[1]) for row in rows}
         if not needed <= present:
-            raise SessionError(
+            raise MutationError(
                 f"not a cosmic-ray 8 session: table {table} lacks {sorted(needed - present)}"
             )
 
@@ -122,14 +120,14 @@ FROM mutation_specs AS s LEFT JOIN work_results AS r ON r.job_id = s.job_id
 def read_session(session: Path) -> list[Mutant]:
     """Every mutant of a session file, sorted by module, position, operator and occurrence."""
     if not session.is_file():
-        raise SessionError(f"no session file {session.as_posix()}")
+        raise MutationError(f"no session file {session.as_posix()}")
     uri = f"{session.resolve().as_uri()}?mode=ro"
     try:
         with closing(sqlite3.connect(uri, uri=True)) as connection:
             check_schema(connection)
             rows = connection.execute(_QUERY).fetchall()
     except sqlite3.DatabaseError as exc:
-        raise SessionError(f"{session.as_posix()}: not readable as a session ({exc})") from None
+        raise MutationError(f"{session.as_posix()}: not readable as a session ({exc})") from None
     mutants: list[Mutant] = []
     for (
         job,

@@ -61,11 +61,12 @@ from pathlib import Path
 
 from tools.mutation.annotations import SKIP_NOTE, in_any, unevaluated_annotation_spans
 from tools.mutation.equivalents import EQUIVALENT_MUTANTS
+from tools.mutation.errors import MutationError
 from tools.mutation.gate import report
 from tools.mutation.pytest_client import SOCKET_NAME
-from tools.mutation.results import Mutant, Outcome, SessionError, mark_skipped, read_session
-from tools.mutation.since import SinceError, diff_since, git_config_env, git_filter_command
-from tools.mutation.snapshot import SnapshotError, copy_files, repository_files
+from tools.mutation.results import Mutant, Outcome, mark_skipped, read_session
+from tools.mutation.since import diff_since, git_config_env, git_filter_command
+from tools.mutation.snapshot import copy_files, repository_files
 from tools.mutation.summary import (
     ModuleSummary,
     RunInfo,
@@ -75,7 +76,6 @@ from tools.mutation.summary import (
     unused_equivalents,
 )
 from tools.mutation.targets import (
-    ConfigError,
     Settings,
     Target,
     cosmic_ray_config,
@@ -91,10 +91,6 @@ OPERATOR_NOTE = "Filtered operator"
 BASELINE_TIMEOUT_FACTOR = 10.0
 """The baseline's own timeout is this many times ``timeout``: it is not a mutant."""
 WORKER_STOP_SECONDS = 10.0
-
-
-class RunError(Exception):
-    """A step of the run failed in a way that says nothing about the tests (one line)."""
 
 
 @dataclass
@@ -118,13 +114,15 @@ class Prepared:
 
 
 def run_tool(command: Sequence[str], *, cwd: Path, env: dict[str, str]) -> str:
-    """Run a tool; its stdout, or :class:`RunError` with the end of its output."""
+    """Run a tool; its stdout, or :class:`MutationError` with the end of its output."""
     completed = subprocess.run(
         list(command), cwd=cwd, env=env, capture_output=True, text=True, check=False
     )
     if completed.returncode != 0:
         tail = (completed.stderr.strip() or completed.stdout.strip())[-2000:]
-        raise RunError(f"{' '.join(command[1:4])} ... failed ({completed.returncode}):\n{tail}")
+        raise MutationError(
+            f"{' '.join(command[1:4])} ... failed ({completed.returncode}):\n{tail}"
+        )
     return completed.stdout
 
 
@@ -141,11 +139,11 @@ def tool_env(pycache: Path) -> dict[str, str]:
 
 
 def _started(process: subprocess.Popen[str], expected: str, log: Path, what: str) -> str:
-    """The first line ``process`` prints, once it is up; :class:`RunError` when it died."""
+    """The first line ``process`` prints, once it is up; :class:`MutationError` when it died."""
     assert process.stdout is not None
     line = process.stdout.readline().strip()
     if not line or (expected and line != expected):
-        raise RunError(f"{what} did not start:\n{log.read_text(encoding='utf-8')[-2000:]}")
+        raise MutationError(f"{what} did not start:\n{log.read_text(encoding='utf-8')[-2000:]}")
     return line
 
 
@@ -223,7 +221,7 @@ def start_workers(
             for index, worker in enumerate(workers):
                 port = _started(worker.process, "", logs / f"worker-{index}.log", "worker")
                 if not port.isdigit():
-                    raise RunError(f"worker {index} printed {port!r} instead of its port")
+                    raise MutationError(f"worker {index} printed {port!r} instead of its port")
                 worker.url = f"http://127.0.0.1:{port}"
             yield workers
         finally:
@@ -471,7 +469,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return run(args)
-    except (ConfigError, SinceError, SnapshotError, SessionError, RunError) as exc:
+    except MutationError as exc:
         print(f"mutation: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

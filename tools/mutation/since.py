@@ -22,6 +22,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from tools.mutation.errors import MutationError
+
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(?P<start>\d+)(?:,(?P<count>\d+))? @@")
 
 GIT_DIFF_CONFIG = {
@@ -30,10 +32,6 @@ GIT_DIFF_CONFIG = {
     "diff.mnemonicPrefix": "false",
     "color.ui": "false",
 }
-
-
-class SinceError(Exception):
-    """The revision is unknown, or git failed (one line)."""
 
 
 def git_config_env(base: dict[str, str]) -> dict[str, str]:
@@ -78,21 +76,23 @@ def _git(repo: Path, *args: str) -> str:
             env=git_config_env(dict(os.environ)),
         )
     except OSError as exc:
-        raise SinceError(f"cannot run git ({exc})") from None
+        raise MutationError(f"cannot run git ({exc})") from None
     if completed.returncode != 0:
         first = (completed.stderr.strip().splitlines() or ["(no message)"])[0]
-        raise SinceError(f"git {' '.join(args)} failed: {first}")
+        raise MutationError(f"git {' '.join(args)} failed: {first}")
     return completed.stdout
 
 
 def resolve(repo: Path, rev: str) -> str:
-    """The commit id of ``rev``; :class:`SinceError` when git does not know it."""
+    """The commit id of ``rev``; :class:`MutationError` when git does not know it."""
     try:
         commit = _git(
             repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
         )
-    except SinceError:
-        raise SinceError(f"unknown revision {rev!r} (not a commit in {repo.as_posix()})") from None
+    except MutationError:
+        raise MutationError(
+            f"unknown revision {rev!r} (not a commit in {repo.as_posix()})"
+        ) from None
     return commit.strip()
 
 

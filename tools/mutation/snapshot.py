@@ -15,9 +15,7 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-
-class SnapshotError(Exception):
-    """The repository's files could not be listed or copied (one line)."""
+from tools.mutation.errors import MutationError
 
 
 def repository_files(repo: Path) -> list[str]:
@@ -31,10 +29,10 @@ def repository_files(repo: Path) -> list[str]:
             check=False,
         )
     except OSError as exc:
-        raise SnapshotError(f"cannot run git ({exc})") from None
+        raise MutationError(f"cannot run git ({exc})") from None
     if completed.returncode != 0:
         message = completed.stderr.decode("utf-8", errors="replace").strip()
-        raise SnapshotError(f"{repo.as_posix()} is not a git working tree ({message})")
+        raise MutationError(f"{repo.as_posix()} is not a git working tree ({message})")
     names = {name for name in completed.stdout.decode("utf-8").split("\0") if name}
     return sorted(name for name in names if (repo / name).is_file() or (repo / name).is_symlink())
 
@@ -47,4 +45,4 @@ def copy_files(repo: Path, files: Iterable[str], destination: Path) -> None:
         try:
             shutil.copy2(repo / name, target, follow_symlinks=False)
         except OSError as exc:
-            raise SnapshotError(f"cannot copy {name} ({exc})") from None
+            raise MutationError(f"cannot copy {name} ({exc})") from None

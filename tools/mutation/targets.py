@@ -22,12 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import cast
 
+from tools.mutation.errors import MutationError
+
 TESTS_PLACEHOLDER = "{tests}"
 """Where ``test-command`` takes the target's test files."""
-
-
-class ConfigError(Exception):
-    """The mutation settings in ``pyproject.toml`` are missing or inconsistent (one line)."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,7 @@ class Settings:
         if len(matches) != 1:
             known = ", ".join(t.module for t in self.targets)
             what = "no" if not matches else "more than one"
-            raise ConfigError(f"{what} mutation target matches {name!r}; targets: {known}")
+            raise MutationError(f"{what} mutation target matches {name!r}; targets: {known}")
         return matches[0]
 
 
@@ -92,7 +90,7 @@ def _table(document: object, *keys: str) -> dict[str, object]:
             break
         value = cast("dict[str, object]", value).get(key)
     if not isinstance(value, dict):
-        raise ConfigError(f"pyproject.toml has no [{'.'.join(keys)}] table")
+        raise MutationError(f"pyproject.toml has no [{'.'.join(keys)}] table")
     return cast("dict[str, object]", value)
 
 
@@ -102,23 +100,23 @@ def _strings(value: object, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(
         isinstance(item, str) for item in cast("list[object]", value)
     ):
-        raise ConfigError(f"{where} must be a string or a list of strings")
+        raise MutationError(f"{where} must be a string or a list of strings")
     return tuple(cast("list[str]", value))
 
 
 def _number(table: Mapping[str, object], key: str, where: str) -> float:
     value = table.get(key)
     if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-        raise ConfigError(f"{where}.{key} must be a positive number")
+        raise MutationError(f"{where}.{key} must be a positive number")
     return float(value)
 
 
 def parse_settings(pyproject_text: str) -> Settings:
-    """The settings in the text of a ``pyproject.toml``; :class:`ConfigError` when unusable."""
+    """The settings in the text of a ``pyproject.toml``; :class:`MutationError` when unusable."""
     try:
         document = tomllib.loads(pyproject_text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"pyproject.toml is not valid TOML ({exc})") from None
+        raise MutationError(f"pyproject.toml is not valid TOML ({exc})") from None
     cosmic_ray = _table(document, "tool", "cosmic-ray")
     ours = _table(document, "tool", "ml_playground", "mutation")
     tests = _table(document, "tool", "ml_playground", "mutation", "tests")
@@ -128,7 +126,7 @@ def parse_settings(pyproject_text: str) -> Settings:
         if set(table) != set(modules):
             extra = sorted(set(table) - set(modules))
             missing = sorted(set(modules) - set(table))
-            raise ConfigError(
+            raise MutationError(
                 f"[tool.ml_playground.mutation.{name}] must have one entry per module-path"
                 f" entry (missing: {missing}, not a target: {extra})"
             )
@@ -136,25 +134,25 @@ def parse_settings(pyproject_text: str) -> Settings:
     for module in modules:
         score = scores[module]
         if not isinstance(score, int | float) or isinstance(score, bool) or not 0 <= score <= 100:
-            raise ConfigError(f"min-scores[{module!r}] must be a number from 0 to 100")
+            raise MutationError(f"min-scores[{module!r}] must be a number from 0 to 100")
         module_tests = _strings(tests[module], f"tests[{module!r}]")
         if not module_tests:
-            raise ConfigError(f"tests[{module!r}] lists no tests")
+            raise MutationError(f"tests[{module!r}] lists no tests")
         targets.append(Target(module, module_tests, float(score)))
     distributor = cast("dict[str, object]", cosmic_ray.get("distributor", {})).get("name", "http")
     if distributor != "http":
-        raise ConfigError(
+        raise MutationError(
             f'[tool.cosmic-ray.distributor] name must be "http" (the run starts its own http'
             f" workers), got {distributor!r}"
         )
     command = cosmic_ray.get("test-command")
     if not isinstance(command, str) or TESTS_PLACEHOLDER not in command:
-        raise ConfigError(f"[tool.cosmic-ray] test-command must contain {TESTS_PLACEHOLDER}")
+        raise MutationError(f"[tool.cosmic-ray] test-command must contain {TESTS_PLACEHOLDER}")
     env = ours.get("test-env", {})
     if not isinstance(env, dict) or not all(
         isinstance(v, str) for v in cast("dict[str, object]", env).values()
     ):
-        raise ConfigError("[tool.ml_playground.mutation] test-env must map names to strings")
+        raise MutationError("[tool.ml_playground.mutation] test-env must map names to strings")
     operators_filter = cast("dict[str, object]", cosmic_ray.get("filters", {})).get(
         "operators-filter", {}
     )
@@ -175,7 +173,7 @@ def load_settings(pyproject: Path) -> Settings:
     try:
         text = pyproject.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{pyproject.as_posix()}: cannot read ({exc})") from None
+        raise MutationError(f"{pyproject.as_posix()}: cannot read ({exc})") from None
     return parse_settings(text)
 
 

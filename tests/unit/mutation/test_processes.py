@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tools.mutation.errors import MutationError
 from tools.mutation.pytest_client import SOCKET_NAME, request_bytes, run_on_server
 from tools.mutation.pytest_server import repository_modules
 from tools.mutation.run import tool_env
-from tools.mutation.snapshot import SnapshotError, copy_files, repository_files
+from tools.mutation.snapshot import copy_files, repository_files
 from tools.mutation.worker import bind_loopback, child_pids, process_table
 
 pytestmark = pytest.mark.unit
@@ -54,7 +55,7 @@ def test_the_copy_holds_tracked_and_new_files_but_not_ignored_or_deleted(tmp_pat
     assert (tmp_path / "copy" / "pkg" / "a.py").read_text() == "a = 2\n"
     assert (tmp_path / "copy" / "pkg" / "a.py").stat().st_mtime == 1_000_000_000
     assert not (tmp_path / "copy" / ".cache").exists()
-    with pytest.raises(SnapshotError, match="is not a git working tree"):
+    with pytest.raises(MutationError, match="is not a git working tree"):
         repository_files(tmp_path / "copy")
 
 
@@ -62,7 +63,7 @@ def test_without_git_the_files_cannot_be_listed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
-    with pytest.raises(SnapshotError) as failed:
+    with pytest.raises(MutationError) as failed:
         repository_files(tmp_path)
     assert str(failed.value) == "cannot run git ([Errno 2] No such file or directory: 'git')"
 
@@ -70,7 +71,7 @@ def test_without_git_the_files_cannot_be_listed(
 def test_a_file_that_cannot_be_copied_is_named(tmp_path: Path) -> None:
     (tmp_path / "repo").mkdir()
     (tmp_path / "repo" / "kept.py").write_text("x = 1\n")
-    with pytest.raises(SnapshotError) as failed:
+    with pytest.raises(MutationError) as failed:
         copy_files(tmp_path / "repo", ["kept.py", "gone.py"], tmp_path / "copy")
     assert str(failed.value) == (
         "cannot copy gone.py ([Errno 2] No such file or directory:"

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.mutation.results import Outcome, SessionError, mutation_diff, read_session
+from tools.mutation.errors import MutationError
+from tools.mutation.results import Outcome, mutation_diff, read_session
 
 pytestmark = pytest.mark.unit
 
@@ -80,7 +81,7 @@ def test_a_diff_without_the_banner_is_kept_whole() -> None:
 
 
 def test_a_missing_file_is_a_session_error(tmp_path: Path) -> None:
-    with pytest.raises(SessionError) as missing:
+    with pytest.raises(MutationError) as missing:
         read_session(tmp_path / "none.sqlite")
     assert str(missing.value) == f"no session file {(tmp_path / 'none.sqlite').as_posix()}"
 
@@ -88,7 +89,7 @@ def test_a_missing_file_is_a_session_error(tmp_path: Path) -> None:
 def test_a_file_that_is_no_database_is_a_session_error(tmp_path: Path) -> None:
     session = tmp_path / "text.sqlite"
     session.write_text("not a database at all, but long enough to have a header page\n" * 20)
-    with pytest.raises(SessionError) as unreadable:
+    with pytest.raises(MutationError) as unreadable:
         read_session(session)
     assert str(unreadable.value) == (
         f"{session.as_posix()}: not readable as a session (file is not a database)"
@@ -100,7 +101,7 @@ def test_a_session_of_another_layout_is_refused(tmp_path: Path) -> None:
     with closing(sqlite3.connect(session)) as connection, connection:
         connection.execute(SPECS)
         connection.execute("CREATE TABLE work_results (job_id TEXT, outcome TEXT)")
-    with pytest.raises(SessionError) as refused:
+    with pytest.raises(MutationError) as refused:
         read_session(session)
     assert str(refused.value) == (
         "not a cosmic-ray 8 session: table work_results lacks"

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from tools.mutation.errors import MutationError
 from tools.mutation.pytest_client import SOCKET_NAME
-from tools.mutation.run import RunError, run_tool, select_targets, start_workers, stop_processes
-from tools.mutation.targets import ConfigError, Settings, Target
+from tools.mutation.run import run_tool, select_targets, start_workers, stop_processes
+from tools.mutation.targets import Settings, Target
 
 pytestmark = pytest.mark.unit
 
@@ -48,12 +49,12 @@ def settings(*preload: str) -> Settings:
 
 def test_a_tool_that_fails_is_named_with_the_end_of_its_output(tmp_path: Path) -> None:
     shout = "import sys; print('out'); sys.exit(sys.argv[1] * 1500)"
-    with pytest.raises(RunError) as failed:
+    with pytest.raises(MutationError) as failed:
         run_tool([sys.executable, "-c", shout, "ab", "unused"], cwd=tmp_path, env=dict(os.environ))
     assert str(failed.value) == f"-c {shout} ab ... failed (1):\n{'ab' * 1000}"
 
     quiet = "import sys; print('only on stdout'); sys.exit(3)"
-    with pytest.raises(RunError, match=r"\.\.\. failed \(3\):\nonly on stdout$"):
+    with pytest.raises(MutationError, match=r"\.\.\. failed \(3\):\nonly on stdout$"):
         run_tool([sys.executable, "-c", quiet], cwd=tmp_path, env=dict(os.environ))
 
     ok = "import os; print(os.getcwd())"
@@ -108,7 +109,7 @@ def test_targets_are_chosen_by_any_of_their_names_in_settings_order() -> None:
     assert select_targets(chosen, []) == list(TARGETS)
     assert select_targets(chosen, ["pkg/other/files.py", "calc"]) == [TARGETS[0], TARGETS[2]]
     assert select_targets(chosen, ["pkg.io.files", "pkg/io/files.py"]) == [TARGETS[1]]
-    with pytest.raises(ConfigError, match="more than one mutation target matches 'files'"):
+    with pytest.raises(MutationError, match="more than one mutation target matches 'files'"):
         select_targets(chosen, ["files"])
 
 
@@ -145,7 +146,7 @@ def test_a_pytest_server_that_cannot_start_stops_the_run_with_its_log(tmp_path: 
     directory = tmp_path / "worker-0"
     directory.mkdir()
     with (
-        pytest.raises(RunError, match=r"^pytest server did not start:\n") as failed,
+        pytest.raises(MutationError, match=r"^pytest server did not start:\n") as failed,
         start_workers([directory], settings("no_such_module_here"), dict(os.environ), tmp_path),
     ):
         pass
@@ -163,7 +164,7 @@ def test_a_worker_that_prints_something_else_than_its_port_stops_the_run(
     directory.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site)}
     with (
-        pytest.raises(RunError) as failed,
+        pytest.raises(MutationError) as failed,
         start_workers([directory], settings(), env, tmp_path),
     ):
         pass

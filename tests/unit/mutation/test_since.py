@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tools.mutation.errors import MutationError
 from tools.mutation.since import (
-    SinceError,
     changed_lines,
     diff_since,
     git_config_env,
@@ -67,7 +67,7 @@ def test_changed_lines_parses_counts_and_ignores_deleted_files() -> None:
 
 def test_an_unknown_revision_is_named(repo: Path) -> None:
     assert len(resolve(repo, "HEAD")) == 40
-    with pytest.raises(SinceError, match="unknown revision 'nope'"):
+    with pytest.raises(MutationError, match="unknown revision 'nope'"):
         resolve(repo, "nope")
 
 
@@ -86,7 +86,7 @@ def test_without_git_on_the_path_the_revision_cannot_be_resolved(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
-    with pytest.raises(SinceError) as failed:
+    with pytest.raises(MutationError) as failed:
         resolve(repo, "HEAD")
     assert str(failed.value) == (f"unknown revision 'HEAD' (not a commit in {repo.as_posix()})")
 

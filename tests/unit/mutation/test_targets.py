@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tools.mutation.errors import MutationError
 from tools.mutation.targets import (
-    ConfigError,
     cosmic_ray_config,
     load_settings,
     parse_settings,
@@ -73,7 +73,7 @@ def test_targets_are_found_by_path_dotted_name_or_last_component() -> None:
     assert settings.target("pkg/sub/b.py").module == "pkg/sub/b.py"
     assert settings.target("pkg.sub.b").module == "pkg/sub/b.py"
     assert settings.target("a").module == "pkg/a.py"
-    with pytest.raises(ConfigError, match="no mutation target matches 'c'"):
+    with pytest.raises(MutationError, match="no mutation target matches 'c'"):
         settings.target("c")
 
 
@@ -141,18 +141,18 @@ def test_the_cosmic_ray_config_is_valid_toml_for_one_target() -> None:
 def test_unusable_settings_are_reported_in_one_line(edit: tuple[str, str], message: str) -> None:
     text = MINIMAL.replace(*edit)
     assert text != MINIMAL
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(MutationError, match=message):
         parse_settings(text)
 
 
 def test_a_table_under_a_value_that_is_no_table_is_missing() -> None:
-    with pytest.raises(ConfigError) as missing:
+    with pytest.raises(MutationError) as missing:
         parse_settings('tool = { cosmic-ray = {}, ml_playground = "not a table" }')
     assert str(missing.value) == "pyproject.toml has no [tool.ml_playground.mutation] table"
 
 
 def test_invalid_toml_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="not valid TOML"):
+    with pytest.raises(MutationError, match="not valid TOML"):
         parse_settings("[tool\n")
-    with pytest.raises(ConfigError, match="cannot read"):
+    with pytest.raises(MutationError, match="cannot read"):
         load_settings(tmp_path / "missing.toml")
