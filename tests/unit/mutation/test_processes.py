@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from tools.mutation.errors import MutationError
+from tools.mutation.processes import tool_env
 from tools.mutation.pytest_client import SOCKET_NAME, request_bytes, run_on_server
 from tools.mutation.pytest_server import repository_modules
-from tools.mutation.run import tool_env
 from tools.mutation.snapshot import copy_files, repository_files
 from tools.mutation.worker import bind_loopback, child_pids, process_table
 
