@@ -47,15 +47,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,7 +61,7 @@ from tools.mutation.annotations import SKIP_NOTE, in_any, unevaluated_annotation
 from tools.mutation.equivalents import EQUIVALENT_MUTANTS
 from tools.mutation.errors import MutationError
 from tools.mutation.gate import report
-from tools.mutation.pytest_client import SOCKET_NAME
+from tools.mutation.processes import Worker, start_workers, tool_env
 from tools.mutation.results import Mutant, Outcome, mark_skipped, read_session
 from tools.mutation.since import diff_since, git_config_env, git_filter_command
 from tools.mutation.snapshot import copy_files, repository_files
@@ -83,21 +81,11 @@ from tools.mutation.targets import (
 )
 
 CACHE_DIR = Path(".cache/mutation")
-WORKER_SCRIPT = Path(__file__).resolve().with_name("worker.py")
-PYTEST_SERVER_SCRIPT = Path(__file__).resolve().with_name("pytest_server.py")
 COSMIC_RAY = (sys.executable, "-m", "cosmic_ray.cli")
 OPERATOR_NOTE = "Filtered operator"
 """The note cosmic-ray's operators filter records; the run applies the same filter itself."""
 BASELINE_TIMEOUT_FACTOR = 10.0
 """The baseline's own timeout is this many times ``timeout``: it is not a mutant."""
-WORKER_STOP_SECONDS = 10.0
-
-
-@dataclass
-class Worker:
-    process: subprocess.Popen[str]
-    directory: Path
-    url: str = ""
 
 
 @dataclass
@@ -124,108 +112,6 @@ def run_tool(command: Sequence[str], *, cwd: Path, env: dict[str, str]) -> str:
             f"{' '.join(command[1:4])} ... failed ({completed.returncode}):\n{tail}"
         )
     return completed.stdout
-
-
-def tool_env(pycache: Path) -> dict[str, str]:
-    """The environment of cosmic-ray, the workers and so of every test command they run.
-
-    Bytecode goes to the ``pycache`` prefix, so cosmic-ray and the preloaded packages are
-    compiled once, not at every start (cosmic-ray turns bytecode writing off for the test
-    commands itself, so the mutated modules are always compiled afresh)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env["PYTHONPYCACHEPREFIX"] = str(pycache)
-    return env
-
-
-def _started(process: subprocess.Popen[str], expected: str, log: Path, what: str) -> str:
-    """The first line ``process`` prints, once it is up; :class:`MutationError` when it died."""
-    assert process.stdout is not None
-    line = process.stdout.readline().strip()
-    if not line or (expected and line != expected):
-        raise MutationError(f"{what} did not start:\n{log.read_text(encoding='utf-8')[-2000:]}")
-    return line
-
-
-def stop_processes(
-    processes: Sequence[subprocess.Popen[str]], grace: float = WORKER_STOP_SECONDS
-) -> None:
-    """SIGTERM (each kills its test run first), then SIGKILL after ``grace`` seconds."""
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
-
-
-@contextmanager
-def start_workers(
-    directories: Sequence[Path], settings: Settings, env: dict[str, str], logs: Path
-) -> Generator[list[Worker]]:
-    """One worker per directory (and its pytest fork server when ``preload`` is set); all are
-    stopped, with any test run in progress, when the block ends."""
-    processes: list[subprocess.Popen[str]] = []
-    workers: list[Worker] = []
-    with ExitStack() as files:
-
-        def start(
-            command: list[str], cwd: Path, process_env: dict[str, str], log: Path
-        ) -> subprocess.Popen[str]:
-            process = subprocess.Popen(
-                command,
-                cwd=cwd,
-                env=process_env,
-                stdout=subprocess.PIPE,
-                stderr=files.enter_context(log.open("w", encoding="utf-8")),
-                text=True,
-                start_new_session=True,
-            )
-            processes.append(process)
-            return process
-
-        try:
-            server_env = settings.env_with_test_env(env)
-            preload = [arg for name in settings.preload for arg in ("--preload", name)]
-            servers = [
-                start(
-                    [
-                        sys.executable,
-                        str(PYTEST_SERVER_SCRIPT),
-                        "--socket",
-                        str(directory / SOCKET_NAME),
-                        *preload,
-                    ],
-                    directory,
-                    server_env,
-                    logs / f"pytest-server-{index}.log",
-                )
-                for index, directory in enumerate(directories)
-                if settings.preload
-            ]
-            for index, directory in enumerate(directories):
-                process = start(
-                    [sys.executable, str(WORKER_SCRIPT)],
-                    directory,
-                    env,
-                    logs / f"worker-{index}.log",
-                )
-                workers.append(Worker(process, directory))
-            for index, server in enumerate(servers):
-                _started(server, "ready", logs / f"pytest-server-{index}.log", "pytest server")
-            for index, worker in enumerate(workers):
-                port = _started(worker.process, "", logs / f"worker-{index}.log", "worker")
-                if not port.isdigit():
-                    raise MutationError(f"worker {index} printed {port!r} instead of its port")
-                worker.url = f"http://127.0.0.1:{port}"
-            yield workers
-        finally:
-            stop_processes(processes)
 
 
 def skip_annotations(session: Path, copy: Path, module: str) -> list[Mutant]:

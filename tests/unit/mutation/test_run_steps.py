@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from tools.mutation.errors import MutationError
+from tools.mutation.processes import start_workers, stop_processes
 from tools.mutation.pytest_client import SOCKET_NAME
-from tools.mutation.run import run_tool, select_targets, start_workers, stop_processes
+from tools.mutation.run import run_tool, select_targets
 from tools.mutation.targets import Settings, Target
 
 pytestmark = pytest.mark.unit
