@@ -219,3 +219,11 @@ def cosmic_ray_config(
     if since is not None:
         lines += ["", "[cosmic-ray.filters.git-filter]", f"branch = {_toml_value(since)}"]
     return "\n".join(lines) + "\n"
+
+
+def select_targets(settings: Settings, names: Sequence[str] | None) -> list[Target]:
+    """Every target, or those ``names`` name (any of their names), in the settings' order."""
+    if not names:
+        return list(settings.targets)
+    chosen = {settings.target(name).module for name in names}
+    return [t for t in settings.targets if t.module in chosen]
