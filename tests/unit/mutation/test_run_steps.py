@@ -18,8 +18,8 @@ import pytest
 from tools.mutation.errors import MutationError
 from tools.mutation.processes import start_workers, stop_processes
 from tools.mutation.pytest_client import SOCKET_NAME
-from tools.mutation.run import run_tool, select_targets
-from tools.mutation.targets import Settings, Target
+from tools.mutation.steps import run_tool
+from tools.mutation.targets import Settings, Target, select_targets
 
 pytestmark = pytest.mark.unit
 
