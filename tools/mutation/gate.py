@@ -24,9 +24,20 @@ from dataclasses import replace
 from pathlib import Path
 from typing import cast
 
-from tools.mutation.equivalents import changed_text
+from tools.mutation.equivalents import EQUIVALENT_MUTANTS, changed_text
 from tools.mutation.errors import MutationError
-from tools.mutation.summary import ModuleSummary, Survivor, format_score
+from tools.mutation.results import Outcome
+from tools.mutation.steps import Prepared
+from tools.mutation.summary import (
+    ModuleSummary,
+    RunInfo,
+    Survivor,
+    format_score,
+    render_json,
+    render_markdown,
+    summarize,
+    unused_equivalents,
+)
 from tools.mutation.targets import Target, load_settings
 
 DEFAULT_SUMMARY = Path(".cache/mutation/summary.json")
@@ -133,6 +144,37 @@ def report(summaries: Sequence[ModuleSummary]) -> tuple[bool, str]:
     else:
         lines.append("mutation gate passed")
     return not failed, "\n".join(lines)
+
+
+def conclude(
+    cache: Path, prepared: Sequence[Prepared], since: str | None, workers: int, wall: float
+) -> int:
+    """Write the summary files into ``cache``, print the scores and the verdict; the exit code
+    of the run (a failed baseline fails it too)."""
+    summaries: list[ModuleSummary] = [
+        summarize(p.target, p.mutants, EQUIVALENT_MUTANTS) for p in prepared
+    ]
+    executed = sum(
+        m.outcome not in (Outcome.SKIPPED, Outcome.PENDING) for p in prepared for m in p.mutants
+    )
+    info = RunInfo(since=since, workers=workers, wall_seconds=wall, executed=executed)
+    unused = [] if since else unused_equivalents(EQUIVALENT_MUTANTS, summaries)
+    (cache / "summary.md").write_text(render_markdown(summaries, info, unused), encoding="utf-8")
+    (cache / "summary.json").write_text(render_json(summaries, info, unused), encoding="utf-8")
+    ok, text = report(summaries)
+    baseline_failures = [p for p in prepared if p.baseline_error]
+    for p in baseline_failures:
+        text += (
+            f"\n{p.target.module}: baseline FAILED: its tests fail without any mutation"
+            f" ({' '.join(p.target.tests)}):\n{p.baseline_error}"
+        )
+    print(text, file=sys.stdout if ok and not baseline_failures else sys.stderr)
+    print(
+        f"mutation: {executed} mutant(s) in {wall:.0f} s ({info.mutants_per_minute:.1f} per"
+        f" minute, {workers} worker(s)); summary in {(cache / 'summary.md').as_posix()}",
+        flush=True,
+    )
+    return 0 if ok and not baseline_failures else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
