@@ -1,4 +1,4 @@
-"""The gate: every module's score must reach its minimum in pyproject.toml.
+"""Reporting: the summary files of a run and the gate, which every module's score must pass.
 
 The minimum of each target is ``[tool.ml_playground.mutation.min-scores]``, set from a measured
 run minus a small margin for noise (see docs/testing/mutation.md) and raised as tests improve.
@@ -7,25 +7,15 @@ A module below its minimum fails the gate with its name, its score and the survi
 module with pending mutants (the run stopped early) or incompetent ones (a worker failed, so
 cosmic-ray has no verdict) fails too: its score would be a guess.
 A module with no counted mutants (``--since`` touched none of its mutable lines) passes.
-
-Usage: ``python -m tools.mutation.gate [--summary .cache/mutation/summary.json]
-[--pyproject pyproject.toml]`` re-checks a written summary against the current minimums
-(``python -m tools.mutation.run`` gates its own results). Exit codes: 0 every module holds its
-minimum, 1 at least one does not, 2 the summary or the settings cannot be read.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import cast
 
 from tools.mutation.equivalents import EQUIVALENT_MUTANTS, changed_text
-from tools.mutation.errors import MutationError
 from tools.mutation.results import Outcome
 from tools.mutation.steps import Prepared
 from tools.mutation.summary import (
@@ -38,9 +28,6 @@ from tools.mutation.summary import (
     summarize,
     unused_equivalents,
 )
-from tools.mutation.targets import Target, load_settings
-
-DEFAULT_SUMMARY = Path(".cache/mutation/summary.json")
 
 
 def _survivor_line(survivor: Survivor) -> str:
@@ -76,58 +63,6 @@ def failures(summaries: Sequence[ModuleSummary]) -> list[str]:
         lines += [_survivor_line(s) for s in summary.survivors]
         messages.append("\n".join(lines))
     return messages
-
-
-def with_minimums(
-    summaries: Sequence[ModuleSummary], targets: Sequence[Target]
-) -> list[ModuleSummary]:
-    """``summaries`` with each minimum taken from ``targets`` (the current pyproject)."""
-    minimum = {t.module: t.min_score for t in targets}
-    return [replace(s, min_score=minimum.get(s.module, s.min_score)) for s in summaries]
-
-
-def _survivors(entries: object) -> tuple[Survivor, ...]:
-    return tuple(
-        Survivor(
-            module=str(e["file"]),
-            line=int(cast("int", e["line"])),
-            column=int(cast("int", e["column"])),
-            operator=str(e["operator"]),
-            occurrence=int(cast("int", e["occurrence"])),
-            diff=str(e["diff"]),
-            reason=str(e.get("reason", "")),
-        )
-        for e in cast("list[dict[str, object]]", entries)
-    )
-
-
-def load_summaries(text: str) -> list[ModuleSummary]:
-    """The module summaries of a ``summary.json`` written by :func:`render_json`."""
-    try:
-        modules = cast("list[dict[str, object]]", json.loads(text)["modules"])
-        return [
-            ModuleSummary(
-                module=str(m["module"]),
-                min_score=float(cast("float", m["min_score"])),
-                killed=int(cast("int", m["killed"])),
-                timeout=int(cast("int", m["timeout"])),
-                survived=int(cast("int", m["survived"])),
-                equivalent=int(cast("int", m["equivalent"])),
-                incompetent=int(cast("int", m["incompetent"])),
-                skipped=int(cast("int", m["skipped"])),
-                pending=int(cast("int", m["pending"])),
-                survivors=_survivors(m["survivors"]),
-                equivalents=_survivors(m["equivalents"]),
-                skip_notes=tuple(
-                    sorted(
-                        (str(k), int(v)) for k, v in cast("dict[str, int]", m["skip_notes"]).items()
-                    )
-                ),
-            )
-            for m in modules
-        ]
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ValueError(f"not a mutation summary ({exc})") from None
 
 
 def report(summaries: Sequence[ModuleSummary]) -> tuple[bool, str]:
@@ -175,27 +110,3 @@ def conclude(
         flush=True,
     )
     return 0 if ok and not baseline_failures else 1
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.mutation.gate",
-        description="Check a mutation summary against the minimum scores in pyproject.toml.",
-    )
-    parser.add_argument("--summary", type=Path, default=DEFAULT_SUMMARY)
-    parser.add_argument("--pyproject", type=Path, default=Path("pyproject.toml"))
-    args = parser.parse_args(argv)
-    summary_path: Path = args.summary
-    try:
-        settings = load_settings(args.pyproject)
-        summaries = load_summaries(summary_path.read_text(encoding="utf-8"))
-    except (MutationError, ValueError, OSError) as exc:
-        print(f"mutation gate: {exc}", file=sys.stderr)
-        return 2
-    ok, text = report(with_minimums(summaries, settings.targets))
-    print(text, file=sys.stdout if ok else sys.stderr)
-    return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

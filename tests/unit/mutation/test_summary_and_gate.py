@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 
 import pytest
 
 from tools.mutation.equivalents import EquivalentMutant, changed_text
-from tools.mutation.gate import failures, load_summaries, main, report, with_minimums
+from tools.mutation.gate import failures, report
 from tools.mutation.results import Mutant, Outcome, mutation_diff
 from tools.mutation.summary import (
     RunInfo,
@@ -130,14 +129,14 @@ def test_the_markdown_report_shows_figures_survivors_and_equivalents() -> None:
     assert f"- `{MODULE}`: 2 skipped (Filtered operator)" in text
 
 
-def test_the_json_report_round_trips_through_the_gate() -> None:
+def test_the_json_report_holds_the_figures_and_the_survivors() -> None:
     summary = summarize(TARGET, MUTANTS, [EQUIVALENT])
     document = json.loads(render_json([summary], RunInfo(executed=10)))
     assert document["modules"][0]["score"] == 87.5
     assert document["modules"][0]["survivors"][0]["file"] == MODULE
-    assert load_summaries(render_json([summary], RunInfo())) == [summary]
-    with pytest.raises(ValueError, match="not a mutation summary"):
-        load_summaries('{"modules": [{"module": 1}]}')
+    assert (
+        document["modules"][0]["equivalents"][0]["reason"] == "x is overwritten before it is read"
+    )
 
 
 def test_the_gate_names_the_module_its_score_and_each_survivor() -> None:
@@ -188,32 +187,3 @@ def test_the_markdown_report_lists_unused_entries_and_modules_without_mutants() 
         "## Unused equivalent-mutant entries (update or delete them)\n\n"
         f"- `{MODULE}` core/AddNot: `if x:` -> `if not x:`\n"
     )
-
-
-def test_gate_main_uses_the_current_minimums(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    summary = summarize(TARGET, SOUND, [EQUIVALENT])
-    summary_file = tmp_path / "summary.json"
-    summary_file.write_text(render_json([summary], RunInfo()), encoding="utf-8")
-    pyproject = tmp_path / "pyproject.toml"
-    settings = f"""\
-[tool.cosmic-ray]
-module-path = ["{MODULE}"]
-timeout = 10
-test-command = "pytest {{tests}}"
-[tool.ml_playground.mutation]
-timeout-factor = 3
-[tool.ml_playground.mutation.tests]
-"{MODULE}" = ["tests"]
-[tool.ml_playground.mutation.min-scores]
-"{MODULE}" = MINIMUM
-"""
-    pyproject.write_text(settings.replace("MINIMUM", "85"), encoding="utf-8")
-    assert main(["--summary", str(summary_file), "--pyproject", str(pyproject)]) == 0
-    assert "mutation gate passed" in capsys.readouterr().out
-
-    pyproject.write_text(settings.replace("MINIMUM", "88"), encoding="utf-8")
-    assert main(["--summary", str(summary_file), "--pyproject", str(pyproject)]) == 1
-    assert f"{MODULE}: mutation score 87.5% is below its minimum 88.0%" in capsys.readouterr().err
-
-    assert main(["--summary", str(tmp_path / "none.json"), "--pyproject", str(pyproject)]) == 2
-    assert with_minimums([summary], [Target(MODULE, (), 1.0)])[0].min_score == 1.0
