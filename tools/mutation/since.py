@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from tools.mutation.errors import MutationError
+from tools.process import failure_line, run
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(?P<start>\d+)(?:,(?P<count>\d+))? @@")
 
@@ -66,21 +66,10 @@ def changed_lines(diff: str) -> dict[str, frozenset[int]]:
 
 
 def _git(repo: Path, *args: str) -> str:
-    try:
-        completed = subprocess.run(
-            ["git", *args],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            check=False,
-            env=git_config_env(dict(os.environ)),
-        )
-    except OSError as exc:
-        raise MutationError(f"cannot run git ({exc})") from None
-    if completed.returncode != 0:
-        first = (completed.stderr.strip().splitlines() or ["(no message)"])[0]
-        raise MutationError(f"git {' '.join(args)} failed: {first}")
-    return completed.stdout
+    result = run(["git", *args], repo, git_config_env(dict(os.environ)))
+    if not result.ok:
+        raise MutationError(f"git {' '.join(args)} failed: {failure_line(result)}")
+    return result.stdout
 
 
 def resolve(repo: Path, rev: str) -> str:

@@ -11,29 +11,21 @@ directory: the files git tracks or would track (``git ls-files --cached --others
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
 from tools.mutation.errors import MutationError
+from tools.process import failure_line, run
 
 
 def repository_files(repo: Path) -> list[str]:
     """Repository-relative paths of the working tree's files (tracked or untracked, not
     ignored), sorted; tracked files deleted from the working tree are left out."""
-    try:
-        completed = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=repo,
-            capture_output=True,
-            check=False,
-        )
-    except OSError as exc:
-        raise MutationError(f"cannot run git ({exc})") from None
-    if completed.returncode != 0:
-        message = completed.stderr.decode("utf-8", errors="replace").strip()
-        raise MutationError(f"{repo.as_posix()} is not a git working tree ({message})")
-    names = {name for name in completed.stdout.decode("utf-8").split("\0") if name}
+    result = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], repo)
+    if not result.ok:
+        cause = failure_line(result)
+        raise MutationError(f"cannot list the files of {repo.as_posix()}: {cause}")
+    names = {name for name in result.stdout.split("\0") if name}
     return sorted(name for name in names if (repo / name).is_file() or (repo / name).is_symlink())
 
 

@@ -4,7 +4,6 @@ every worker, each with a cosmic-ray configuration written for it
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import threading
 import time
@@ -19,6 +18,7 @@ from tools.mutation.processes import Worker
 from tools.mutation.results import Mutant, Outcome, mark_skipped, read_session
 from tools.mutation.since import git_config_env, git_filter_command
 from tools.mutation.targets import Settings, Target, cosmic_ray_config
+from tools.process import Completed, run
 
 COSMIC_RAY = (sys.executable, "-m", "cosmic_ray.cli")
 OPERATOR_NOTE = "Filtered operator"
@@ -86,17 +86,10 @@ def prepare(context: Context, target: Target, worker: Worker) -> Prepared:
         prepared.mutants = mutants
         return prepared
     started = time.monotonic()
-    baseline = subprocess.run(
-        [*COSMIC_RAY, "baseline", str(config)],
-        cwd=copy,
-        env=context.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    baseline = run([*COSMIC_RAY, "baseline", str(config)], copy, context.env)
     prepared.baseline_seconds = time.monotonic() - started
-    if baseline.returncode != 0:
-        prepared.baseline_error = (baseline.stderr.strip() or baseline.stdout.strip())[-3000:]
+    if not baseline.ok:
+        prepared.baseline_error = output_tail(baseline, 3000)
     return prepared
 
 
@@ -121,17 +114,21 @@ def execute(context: Context, prepared: Prepared, workers: Sequence[Worker]) -> 
     prepared.mutants = read_session(prepared.session)
 
 
+def output_tail(result: Completed, limit: int) -> str:
+    """The end of what a failed cosmic-ray command printed: a Python traceback ends with its
+    cause, so the end says more than :func:`tools.process.failure_line`'s first line."""
+    return (result.stderr.strip() or result.stdout.strip())[-limit:]
+
+
 def run_tool(command: Sequence[str], *, cwd: Path, env: dict[str, str]) -> str:
     """Run a tool; its stdout, or :class:`MutationError` with the end of its output."""
-    completed = subprocess.run(
-        list(command), cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
-    if completed.returncode != 0:
-        tail = (completed.stderr.strip() or completed.stdout.strip())[-2000:]
+    result = run(command, cwd, env)
+    if not result.ok:
+        what = " ".join(command[1:4])
         raise MutationError(
-            f"{' '.join(command[1:4])} ... failed ({completed.returncode}):\n{tail}"
+            f"{what} ... failed ({result.returncode}):\n{output_tail(result, 2000)}"
         )
-    return completed.stdout
+    return result.stdout
 
 
 def skip_annotations(session: Path, copy: Path, module: str) -> list[Mutant]:
