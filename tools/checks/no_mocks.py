@@ -28,10 +28,9 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
+from collections.abc import Iterator, Sequence
 
-from tools.checks.tree_paths import paths_parser, paths_to_check
+from tools.checks.tree_paths import paths_parser, paths_to_check, python_files
 
 PROJECT_PACKAGES = ("ml_playground", "tools")
 MOCK_MODULES = ("unittest.mock", "mock", "pytest_mock")
@@ -147,19 +146,6 @@ def sweep_source(source: str, path: str) -> list[str]:
         return [f"{path}:{exc.lineno or 0}: cannot be parsed ({exc.msg})"]
     found = sorted(set(findings_in(tree)))
     return [f"{path}:{line}: {message}" for line, message in found]
-
-
-def python_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """The ``*.py`` files of ``paths`` (files as given; directories searched, sorted, without
-    hidden directories and ``__pycache__``)."""
-    for path in paths:
-        if path.is_file():
-            yield path
-            continue
-        for candidate in sorted(path.rglob("*.py")):
-            parts = candidate.relative_to(path).parts[:-1]
-            if not any(part == "__pycache__" or part.startswith(".") for part in parts):
-                yield candidate
 
 
 def main(argv: Sequence[str] | None = None) -> int:

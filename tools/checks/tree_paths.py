@@ -1,10 +1,10 @@
-"""The command line shared by the tree checks: paths to check, defaulting to the project's."""
+"""The command line and the file walk shared by the tree checks."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 PROJECT_TREES = ("ml_playground", "tests", "tools")
@@ -30,3 +30,16 @@ def paths_to_check(tool: str, given: Sequence[Path]) -> list[Path] | None:
         print(f"{tool}: {missing[0].as_posix()}: no such file or directory", file=sys.stderr)
         return None
     return paths
+
+
+def python_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """The ``*.py`` files of ``paths`` (files as given; directories searched, sorted, without
+    hidden directories and ``__pycache__``)."""
+    for path in paths:
+        if path.is_file():
+            yield path
+            continue
+        for candidate in sorted(path.rglob("*.py")):
+            parts = candidate.relative_to(path).parts[:-1]
+            if not any(part == "__pycache__" or part.startswith(".") for part in parts):
+                yield candidate
