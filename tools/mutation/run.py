@@ -27,7 +27,7 @@ from pathlib import Path
 from tools.mutation.errors import MutationError
 from tools.mutation.gate import conclude
 from tools.mutation.processes import start_workers, tool_env
-from tools.mutation.since import diff_since
+from tools.mutation.since import changed_modules
 from tools.mutation.snapshot import copy_files, repository_files
 from tools.mutation.steps import Context, Prepared, execute, prepare_all
 from tools.mutation.targets import load_settings, select_targets
@@ -75,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(repo / "pyproject.toml")
     targets = select_targets(settings, args.module)
     if since is not None:
-        changed = diff_since(repo, since, [t.module for t in targets])
-        targets = [t for t in targets if changed.get(t.module)]
+        changed = changed_modules(repo, since, [t.module for t in targets])
+        targets = [t for t in targets if t.module in changed]
         print(f"mutation: {len(targets)} target(s) changed since {since}", flush=True)
     cache = repo / CACHE_DIR
     sessions = cache / "sessions"

@@ -2,9 +2,9 @@
 
 Two steps, both reading git without changing anything:
 
-- :func:`changed_lines` parses ``git diff -U0 REV`` (REV against the working tree, so staged,
-  unstaged and committed changes all count) into the new-side line numbers of every changed
-  file. A target whose module has no changed line is not run at all (no session, no baseline).
+- :func:`changed_modules` reads ``git diff --numstat REV`` (REV against the working tree, so
+  staged, unstaged and committed changes all count): a target whose module has no added or
+  changed line is not run at all (no session, no baseline).
 - In a target that has changes, cosmic-ray's own git filter (``cr-filter-git``, configured by
   ``[cosmic-ray.filters.git-filter] branch = REV``) records every mutant outside the changed
   lines as skipped; :func:`git_filter_command` is its command line. It runs ``git diff`` in the
@@ -16,15 +16,12 @@ Deleted lines leave nothing to mutate; a new, untracked file has no diff and is 
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from tools.mutation.errors import MutationError
 from tools.process import failure_line, run
-
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(?P<start>\d+)(?:,(?P<count>\d+))? @@")
 
 GIT_DIFF_CONFIG = {
     # cr-filter-git reads "+++ b/<path>" lines; these settings would change that prefix.
@@ -42,27 +39,6 @@ def git_config_env(base: dict[str, str]) -> dict[str, str]:
         env[f"GIT_CONFIG_KEY_{index}"] = key
         env[f"GIT_CONFIG_VALUE_{index}"] = value
     return env
-
-
-def changed_lines(diff: str) -> dict[str, frozenset[int]]:
-    """New-side line numbers per file (repository-relative, ``/``-separated) in a ``-U0`` diff.
-
-    Files whose changes are only deletions map to an empty set."""
-    changed: dict[str, set[int]] = {}
-    current: str | None = None
-    for line in diff.splitlines():
-        if line.startswith("+++ "):
-            target = line[4:]
-            current = target[2:] if target.startswith("b/") else None
-            if current is not None:
-                changed.setdefault(current, set())
-            continue
-        match = _HUNK.match(line)
-        if match and current is not None:
-            start = int(match["start"])
-            count = int(match["count"]) if match["count"] is not None else 1
-            changed[current].update(range(start, start + count))
-    return {path: frozenset(lines) for path, lines in changed.items()}
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -85,11 +61,15 @@ def resolve(repo: Path, rev: str) -> str:
     return commit.strip()
 
 
-def diff_since(repo: Path, rev: str, paths: Iterable[str]) -> dict[str, frozenset[int]]:
-    """:func:`changed_lines` of ``git diff -U0 REV -- PATHS`` in ``repo``."""
+def changed_modules(repo: Path, rev: str, paths: Iterable[str]) -> set[str]:
+    """The ``paths`` (repository-relative, ``/``-separated) with at least one added or changed
+    line since ``rev`` in ``repo``."""
     resolve(repo, rev)
-    output = _git(repo, "diff", "--no-ext-diff", "--no-renames", "-U0", rev, "--", *paths)
-    return changed_lines(output)
+    output = _git(
+        repo, "diff", "--no-ext-diff", "--no-renames", "--numstat", "-z", rev, "--", *paths
+    )
+    records = (record.split("\t", 2) for record in output.split("\0") if record)
+    return {path for added, _, path in records if added not in ("0", "-")}
 
 
 def git_filter_command(session: Path, config: Path) -> list[str]:

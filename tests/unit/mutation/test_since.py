@@ -9,13 +9,7 @@ from pathlib import Path
 import pytest
 
 from tools.mutation.errors import MutationError
-from tools.mutation.since import (
-    changed_lines,
-    diff_since,
-    git_config_env,
-    git_filter_command,
-    resolve,
-)
+from tools.mutation.since import changed_modules, git_config_env, git_filter_command, resolve
 
 pytestmark = pytest.mark.unit
 
@@ -41,28 +35,15 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_changed_lines_are_the_new_side_of_each_hunk(repo: Path) -> None:
-    lines = [f"line{i}\n" for i in range(1, 11)]
-    lines[1] = "changed2\n"
-    lines[6:8] = ["changed7\n", "changed8\n", "inserted\n"]
-    del lines[9]  # line10 after the insertion shift
-    (repo / "pkg" / "a.py").write_text("".join(lines))
+def test_modules_with_an_added_or_changed_line_are_selected(repo: Path) -> None:
+    (repo / "pkg" / "a.py").write_text("line0\n" + (repo / "pkg" / "a.py").read_text())
     git(repo, "commit", "-q", "-am", "edit a")
     (repo / "pkg" / "b.py").write_text("one\n")  # a pure deletion, uncommitted
+    (repo / "pkg" / "c d.py").write_text("new\n")
+    git(repo, "add", "pkg/c d.py")  # staged, with a space in its name
 
-    changed = diff_since(repo, "HEAD~1", ["pkg"])
-
-    assert changed == {"pkg/a.py": frozenset({2, 7, 8, 9}), "pkg/b.py": frozenset()}
-    assert diff_since(repo, "HEAD", ["pkg/a.py"]) == {}
-
-
-def test_changed_lines_parses_counts_and_ignores_deleted_files() -> None:
-    diff = (
-        "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n"
-        "@@ -3 +3 @@\n-a\n+b\n@@ -10,0 +11,3 @@\n+c\n+d\n+e\n"
-        "diff --git a/gone.py b/gone.py\n--- a/gone.py\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-x\n-y\n"
-    )
-    assert changed_lines(diff) == {"x.py": frozenset({3, 11, 12, 13})}
+    assert changed_modules(repo, "HEAD~1", ["pkg"]) == {"pkg/a.py", "pkg/c d.py"}
+    assert changed_modules(repo, "HEAD", ["pkg/a.py", "pkg/b.py"]) == set()
 
 
 def test_an_unknown_revision_is_named(repo: Path) -> None:
@@ -79,7 +60,6 @@ def test_the_git_filter_sees_plain_b_prefixes_whatever_the_user_config(repo: Pat
         ["git", "diff", "-U0", "HEAD"], cwd=repo, env=env, capture_output=True, text=True
     ).stdout
     assert "+++ b/pkg/b.py" in diff
-    assert changed_lines(diff) == {"pkg/b.py": frozenset({2})}
 
 
 def test_without_git_on_the_path_the_revision_cannot_be_resolved(
