@@ -23,7 +23,6 @@ from tools.mutation.summary import (
     RunInfo,
     Survivor,
     format_score,
-    render_json,
     render_markdown,
     summarize,
     unused_equivalents,
@@ -95,7 +94,6 @@ def conclude(
     info = RunInfo(since=since, workers=workers, wall_seconds=wall, executed=executed)
     unused = [] if since else unused_equivalents(EQUIVALENT_MUTANTS, summaries)
     (cache / "summary.md").write_text(render_markdown(summaries, info, unused), encoding="utf-8")
-    (cache / "summary.json").write_text(render_json(summaries, info, unused), encoding="utf-8")
     ok, text = report(summaries)
     baseline_failures = [p for p in prepared if p.baseline_error]
     for p in baseline_failures:

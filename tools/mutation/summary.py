@@ -1,10 +1,10 @@
-"""From the mutants of each target to the per-module figures and the report files.
+"""From the mutants of each target to the per-module figures and the report.
 
 Pure functions: :func:`summarize` counts one target's mutants (killed, timeout, survived,
-equivalent, incompetent, skipped, pending) and computes its score; :func:`render_markdown` and
-:func:`render_json` write the report (``.cache/mutation/summary.md`` and ``.json``). Modules
-come in target order, mutants by line, column, operator and occurrence, so two runs with the
-same outcome give the same files apart from the timing figures.
+equivalent, incompetent, skipped, pending) and computes its score; :func:`render_markdown`
+writes the report (``.cache/mutation/summary.md``). Modules come in target order, mutants by
+line, column, operator and occurrence, so two runs with the same outcome give the same report
+apart from the timing figures.
 
 Score
     ``(killed + timeout) / (killed + timeout + survived)`` in percent, where ``survived``
@@ -14,7 +14,6 @@ Score
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -68,18 +67,6 @@ class ModuleSummary:
     equivalents: tuple[Survivor, ...] = ()
     skip_notes: tuple[tuple[str, int], ...] = field(default=())
     """How many mutants were skipped for each reason, by reason."""
-
-    @property
-    def total(self) -> int:
-        return (
-            self.killed
-            + self.timeout
-            + self.survived
-            + self.equivalent
-            + self.incompetent
-            + self.skipped
-            + self.pending
-        )
 
     @property
     def counted(self) -> int:
@@ -218,60 +205,3 @@ def render_markdown(
             for note, count in s.skip_notes:
                 lines.append(f"- `{s.module}`: {count} skipped ({note})")
     return "\n".join(lines) + "\n"
-
-
-def render_json(
-    summaries: Sequence[ModuleSummary], info: RunInfo, unused: Sequence[EquivalentMutant] = ()
-) -> str:
-    document = {
-        "run": {
-            "since": info.since,
-            "workers": info.workers,
-            "wall_seconds": round(info.wall_seconds, 1),
-            "executed": info.executed,
-            "mutants_per_minute": round(info.mutants_per_minute, 1),
-        },
-        "modules": [
-            {
-                "module": s.module,
-                "killed": s.killed,
-                "timeout": s.timeout,
-                "survived": s.survived,
-                "equivalent": s.equivalent,
-                "incompetent": s.incompetent,
-                "skipped": s.skipped,
-                "pending": s.pending,
-                "total": s.total,
-                "score": None if s.score is None else round(s.score, 2),
-                "min_score": s.min_score,
-                "skip_notes": dict(s.skip_notes),
-                "survivors": [_survivor_json(v) for v in s.survivors],
-                "equivalents": [_survivor_json(v) for v in s.equivalents],
-            }
-            for s in summaries
-        ],
-        "unused_equivalents": [
-            {
-                "module": e.module,
-                "operator": e.operator,
-                "original": e.original,
-                "mutated": e.mutated,
-            }
-            for e in unused
-        ],
-    }
-    return json.dumps(document, indent=2) + "\n"
-
-
-def _survivor_json(survivor: Survivor) -> dict[str, object]:
-    document: dict[str, object] = {
-        "file": survivor.module,
-        "line": survivor.line,
-        "column": survivor.column,
-        "operator": survivor.operator,
-        "occurrence": survivor.occurrence,
-        "diff": survivor.diff,
-    }
-    if survivor.reason:
-        document["reason"] = survivor.reason
-    return document

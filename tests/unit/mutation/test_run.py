@@ -15,8 +15,8 @@ waits until the test lets it go, so that Ctrl-C arrives while a target is being 
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -142,19 +142,13 @@ def test_a_full_run_scores_the_module_and_the_gate_names_the_survivor(
     assert "pkg/calc.py: mutation score 80.0% is below its minimum 90.0%" in result.stderr
     assert "pkg/calc.py:5:13 core/ReplaceComparisonOperator_Lt_LtE:" in result.stderr
     assert "`if value < low:` -> `if value <= low:`" in result.stderr
-    summary = json.loads((tiny_repo / ".cache/mutation/summary.json").read_text())
-    [module] = summary["modules"]
-    assert (module["killed"], module["survived"], module["timeout"]) == (4, 1, 0)
-    assert module["skip_notes"] == {
-        "Filtered operator": module["skipped"] - 1,
-        "annotation (never evaluated: from __future__ import annotations)": 1,
-    }
-    assert [(s["line"], s["operator"]) for s in module["survivors"]] == [
-        (5, "core/ReplaceComparisonOperator_Lt_LtE")
-    ]
-    assert "## Surviving mutants: `pkg/calc.py`" in (
-        tiny_repo / ".cache/mutation/summary.md"
-    ).read_text(encoding="utf-8")
+    summary = (tiny_repo / ".cache/mutation/summary.md").read_text(encoding="utf-8")
+    [row] = [line for line in summary.splitlines() if line.startswith("| `pkg/calc.py` |")]
+    killed, timeout, survived, equivalent, incompetent, skipped = row.split(" | ")[1:7]
+    assert (killed, timeout, survived, equivalent, incompetent) == ("4", "0", "1", "0", "0")
+    assert f"- `pkg/calc.py`: {int(skipped) - 1} skipped (Filtered operator)" in summary
+    assert "- `pkg/calc.py`: 1 skipped (annotation (never evaluated: from __future__" in summary
+    assert "## Surviving mutants: `pkg/calc.py`\n\n- `pkg/calc.py:5:13` core/Replace" in summary
     # Mutants were only ever written into the workers' copies.
     assert (tiny_repo / "pkg" / "calc.py").read_text(encoding="utf-8") == MODULE
     status = subprocess.run(
@@ -181,10 +175,10 @@ def test_since_runs_only_the_changed_lines_and_skips_untouched_modules(
     changed = run_tool(tiny_repo, pycache, "--since", "HEAD")
 
     assert changed.returncode == 0, changed.stdout + changed.stderr
-    [summary] = json.loads((tiny_repo / ".cache/mutation/summary.json").read_text())["modules"]
+    summary = (tiny_repo / ".cache/mutation/summary.md").read_text(encoding="utf-8")
     # Line 7 alone: `None is not high` and `not None is high`, both killed by clamp(5, 0).
-    assert (summary["killed"], summary["survived"]) == (2, 0)
-    assert summary["skip_notes"]["Filtered git"] >= 3
+    assert "| `pkg/calc.py` | 2 | 0 | 0 | 0 | 0 |" in summary
+    assert re.search(r"^- `pkg/calc\.py`: ([3-9]|\d\d+) skipped \(Filtered git\)$", summary, re.M)
     assert module.read_text(encoding="utf-8").count("None is high") == 1
 
 
@@ -266,12 +260,10 @@ def test_a_failing_baseline_fails_the_run_and_a_target_without_mutants_is_passed
         in err
     )
     assert "assert 5 == 4" in err
-    summary = json.loads((repo / ".cache/mutation/summary.json").read_text())
-    by_module = {m["module"]: m for m in summary["modules"]}
-    assert list(by_module) == ["pkg/calc.py", "pkg/limits.py"]
-    assert by_module["pkg/limits.py"]["skip_notes"] == {"Filtered operator": 2}
-    assert by_module["pkg/limits.py"]["killed"] == 0
-    assert by_module["pkg/calc.py"]["killed"] == 0
+    summary = (repo / ".cache/mutation/summary.md").read_text(encoding="utf-8")
+    rows = [line.split(" | ")[:2] for line in summary.splitlines() if line.startswith("| `pkg")]
+    assert rows == [["| `pkg/calc.py`", "0"], ["| `pkg/limits.py`", "0"]]  # none killed
+    assert "- `pkg/limits.py`: 2 skipped (Filtered operator)" in summary
     assert (repo / "pkg" / "calc.py").read_text(encoding="utf-8") == MODULE
 
 
@@ -339,5 +331,5 @@ def test_ctrl_c_while_preparing_stops_after_the_current_step_and_exits_130(
     sessions = repo / ".cache/mutation/sessions"
     assert (sessions / "pkg.calc.sqlite").is_file()
     assert not (sessions / "pkg.limits.sqlite").exists()  # never prepared
-    assert not (repo / ".cache/mutation/summary.json").exists()
+    assert not (repo / ".cache/mutation/summary.md").exists()
     assert (repo / "pkg" / "calc.py").read_text(encoding="utf-8") == MODULE
