@@ -27,10 +27,9 @@ not exist.
 from __future__ import annotations
 
 import ast
-import sys
 from collections.abc import Iterator, Sequence
 
-from tools.checks.tree_paths import paths_parser, paths_to_check, python_files
+from tools.checks.tree_paths import finish, paths_parser, paths_to_check, python_files
 
 PROJECT_PACKAGES = ("ml_playground", "tools")
 MOCK_MODULES = ("unittest.mock", "mock", "pytest_mock")
@@ -159,13 +158,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for file in files
         for finding in sweep_source(file.read_bytes().decode("utf-8", "replace"), file.as_posix())
     ]
-    for finding in findings:
-        print(finding)
-    if findings:
-        print(f"no_mocks: {len(findings)} finding(s) in {len(files)} file(s)", file=sys.stderr)
-        return 1
-    print(f"no_mocks: {len(files)} files swept; no mocks and no monkeypatching of project code")
-    return 0
+    return finish(
+        "no_mocks",
+        findings,
+        failed=f"{len(findings)} finding(s) in {len(files)} file(s)",
+        passed=f"{len(files)} files swept; no mocks and no monkeypatching of project code",
+    )
 
 
 if __name__ == "__main__":

@@ -13,11 +13,10 @@ Exit codes: 0 no findings; 1 findings; 2 a path that does not exist.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from tools.checks.tree_paths import paths_parser, paths_to_check, python_files
+from tools.checks.tree_paths import finish, paths_parser, paths_to_check, python_files
 
 MARKER = "TODO(pep420)"
 _MARKER_LINE = re.compile(r"^\s*#\s*TODO\(pep420\)\s*:?\s*(?P<reason>.*?)\s*$", re.MULTILINE)
@@ -67,13 +66,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     findings, exceptions = check(paths)
     for exception in exceptions:
         print(f"pep420: annotated exception: {exception.as_posix()}")
-    for finding in findings:
-        print(finding)
-    if findings:
-        print(f"pep420: {len(findings)} __init__.py file(s) to remove or annotate", file=sys.stderr)
-        return 1
-    print(f"pep420: no unannotated __init__.py ({len(exceptions)} annotated exception(s))")
-    return 0
+    return finish(
+        "pep420",
+        findings,
+        failed=f"{len(findings)} __init__.py file(s) to remove or annotate",
+        passed=f"no unannotated __init__.py ({len(exceptions)} annotated exception(s))",
+    )
 
 
 if __name__ == "__main__":

@@ -43,3 +43,15 @@ def python_files(paths: Iterable[Path]) -> Iterator[Path]:
             parts = candidate.relative_to(path).parts[:-1]
             if not any(part == "__pycache__" or part.startswith(".") for part in parts):
                 yield candidate
+
+
+def finish(tool: str, findings: Sequence[str], *, failed: str, passed: str) -> int:
+    """Print every finding, then one summary line (``failed`` on stderr when there are
+    findings, else ``passed``); the exit code, 1 or 0."""
+    for finding in findings:
+        print(finding)
+    if findings:
+        print(f"{tool}: {failed}", file=sys.stderr)
+        return 1
+    print(f"{tool}: {passed}")
+    return 0
