@@ -25,7 +25,6 @@ missing; 2 the coverage data is missing or unreadable.
 
 from __future__ import annotations
 
-import argparse
 import math
 import re
 import sys
@@ -33,7 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from tools.coverage.coverage_data import DEFAULT_DATA, CoverageError, total_percent
-from tools.coverage.generated_files import write_or_check
+from tools.coverage.generated_files import command_line, write_or_check
 
 DEFAULT_OUTPUT = Path("docs/assets/coverage.svg")
 UPDATE_HINT = "run `nox -s badge` and commit the result"
@@ -140,21 +139,8 @@ def stale_reason(expected: str) -> Callable[[str], str]:
     return reason
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.coverage.badge",
-        description="Write the coverage badge from the coverage JSON report.",
-    )
-    parser.add_argument(
-        "--check", action="store_true", help="fail if the committed badge is stale; write nothing"
-    )
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="coverage JSON report")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="the SVG badge")
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = command_line("badge", "coverage badge", DEFAULT_OUTPUT, DEFAULT_DATA).parse_args(argv)
     try:
         percent = total_percent(args.data)
     except CoverageError as exc:

@@ -3,6 +3,7 @@ or (``--check``) compared with what would be written."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -58,3 +59,17 @@ def write_or_check(
         problem = f"is stale (first difference at line {first_difference(current, text)})"
     print(f"{tool}: {name} {problem}; {hint}", file=sys.stderr)
     return 1
+
+
+def command_line(tool: str, what: str, output: Path, data: Path | None) -> argparse.ArgumentParser:
+    """``python -m tools.coverage.<tool> [--check] [--data PATH] [--output PATH]``."""
+    parser = argparse.ArgumentParser(
+        prog=f"python -m tools.coverage.{tool}", description=f"Write the {what} from coverage data."
+    )
+    parser.add_argument(
+        "--check", action="store_true", help=f"fail if the committed {what} is stale; write nothing"
+    )
+    shown = "the data file in [tool.coverage.run]" if data is None else data.as_posix()
+    parser.add_argument("--data", type=Path, default=data, help=f"default: {shown}")
+    parser.add_argument("--output", type=Path, default=output, help=f"default: {output.as_posix()}")
+    return parser

@@ -13,7 +13,6 @@ coverage data.
 
 from __future__ import annotations
 
-import argparse
 import io
 import sys
 from collections.abc import Sequence
@@ -23,7 +22,7 @@ import coverage
 from coverage.exceptions import CoverageException
 
 from tools.coverage.coverage_data import MAKE_DATA, CoverageError
-from tools.coverage.generated_files import write_or_check
+from tools.coverage.generated_files import command_line, write_or_check
 
 DEFAULT_OUTPUT = Path("docs/coverage/roadmap.md")
 UPDATE_HINT = "run `nox -s badge` (after `nox -s coverage`) and commit it"
@@ -53,21 +52,8 @@ def render_roadmap(data_file: Path | None = None) -> str:
     return HEADER.format(total=total) + report.getvalue()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.coverage.roadmap",
-        description="Write the coverage roadmap from the coverage data.",
-    )
-    parser.add_argument(
-        "--check", action="store_true", help="fail if the committed page is stale; write nothing"
-    )
-    parser.add_argument("--data", type=Path, help="coverage data file (default: configured)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="the Markdown page")
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = command_line("roadmap", "coverage roadmap", DEFAULT_OUTPUT, None).parse_args(argv)
     try:
         page = render_roadmap(args.data)
     except CoverageError as exc:
