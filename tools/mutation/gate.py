@@ -16,12 +16,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tools.mutation.equivalents import EQUIVALENT_MUTANTS, changed_text
-from tools.mutation.results import Outcome
+from tools.mutation.results import Mutant, Outcome
 from tools.mutation.steps import Prepared
 from tools.mutation.summary import (
     ModuleSummary,
     RunInfo,
-    Survivor,
     format_score,
     render_markdown,
     summarize,
@@ -29,7 +28,7 @@ from tools.mutation.summary import (
 )
 
 
-def _survivor_line(survivor: Survivor) -> str:
+def _survivor_line(survivor: Mutant) -> str:
     removed, added = changed_text(survivor.diff)
     change = f"`{removed}` -> `{added}`" if removed or added else "(no diff)"
     return f"    {survivor.location} {survivor.operator}: {change}"

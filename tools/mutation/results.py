@@ -60,6 +60,10 @@ class Mutant:
     """Why a mutant was skipped, as the filter recorded it."""
 
     @property
+    def location(self) -> str:
+        return f"{self.module}:{self.line}:{self.column}"
+
+    @property
     def sort_key(self) -> tuple[str, int, int, str, int]:
         return (self.module, self.line, self.column, self.operator, self.occurrence)
 

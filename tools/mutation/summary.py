@@ -17,39 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from tools.mutation.equivalents import EquivalentMutant, changed_text, find
+from tools.mutation.equivalents import EquivalentMutant, find
 from tools.mutation.results import Mutant, Outcome
 from tools.mutation.targets import Target
-
-
-@dataclass(frozen=True)
-class Survivor:
-    """A surviving mutant as the report shows it."""
-
-    module: str
-    line: int
-    column: int
-    operator: str
-    occurrence: int
-    diff: str
-    reason: str = ""
-    """For an equivalent mutant: why it cannot be killed."""
-
-    @classmethod
-    def of(cls, mutant: Mutant, reason: str = "") -> Survivor:
-        return cls(
-            mutant.module,
-            mutant.line,
-            mutant.column,
-            mutant.operator,
-            mutant.occurrence,
-            mutant.diff,
-            reason,
-        )
-
-    @property
-    def location(self) -> str:
-        return f"{self.module}:{self.line}:{self.column}"
 
 
 @dataclass(frozen=True)
@@ -63,8 +33,9 @@ class ModuleSummary:
     incompetent: int = 0
     skipped: int = 0
     pending: int = 0
-    survivors: tuple[Survivor, ...] = ()
-    equivalents: tuple[Survivor, ...] = ()
+    survivors: tuple[Mutant, ...] = ()
+    equivalents: tuple[tuple[Mutant, EquivalentMutant], ...] = ()
+    """The surviving mutants listed as equivalent, each with its entry (and so its reason)."""
     skip_notes: tuple[tuple[str, int], ...] = field(default=())
     """How many mutants were skipped for each reason, by reason."""
 
@@ -84,8 +55,8 @@ def summarize(
 ) -> ModuleSummary:
     """The figures of ``target`` from its mutants (mutants of other modules are ignored)."""
     counts = dict.fromkeys(Outcome, 0)
-    survivors: list[Survivor] = []
-    equivalent: list[Survivor] = []
+    survivors: list[Mutant] = []
+    equivalent: list[tuple[Mutant, EquivalentMutant]] = []
     notes: dict[str, int] = {}
     for mutant in sorted(mutants, key=lambda m: m.sort_key):
         if mutant.module != target.module:
@@ -93,9 +64,9 @@ def summarize(
         if mutant.outcome is Outcome.SURVIVED:
             entry = find(equivalents, mutant)
             if entry is not None:
-                equivalent.append(Survivor.of(mutant, entry.reason))
+                equivalent.append((mutant, entry))
                 continue
-            survivors.append(Survivor.of(mutant))
+            survivors.append(mutant)
         if mutant.outcome is Outcome.SKIPPED:
             notes[mutant.note or "skipped"] = notes.get(mutant.note or "skipped", 0) + 1
         counts[mutant.outcome] += 1
@@ -121,17 +92,9 @@ def unused_equivalents(
     """Entries for a summarized module that matched none of its survivors: the line changed
     (update the entry) or a test now kills the mutant (delete it). Only meaningful for a
     complete run of the module (no ``--since``)."""
-    used = {
-        (s.module, s.operator, *changed_text(s.diff))
-        for summary in summaries
-        for s in summary.equivalents
-    }
+    used = {entry for summary in summaries for _, entry in summary.equivalents}
     modules = {summary.module for summary in summaries}
-    return [
-        e
-        for e in entries
-        if e.module in modules and (e.module, e.operator, e.original, e.mutated) not in used
-    ]
+    return [e for e in entries if e.module in modules and e not in used]
 
 
 def format_score(score: float | None) -> str:
@@ -194,7 +157,7 @@ def render_markdown(
     equivalents = [e for s in summaries for e in s.equivalents]
     if equivalents:
         lines += ["", "## Equivalent mutants (not counted)", ""]
-        lines += [f"- `{e.location}` {e.operator}: {e.reason}" for e in equivalents]
+        lines += [f"- `{m.location}` {m.operator}: {e.reason}" for m, e in equivalents]
     if unused:
         lines += ["", "## Unused equivalent-mutant entries (update or delete them)", ""]
         lines += [f"- `{e.module}` {e.operator}: `{e.original}` -> `{e.mutated}`" for e in unused]

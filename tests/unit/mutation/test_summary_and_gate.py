@@ -89,7 +89,7 @@ def test_summarize_counts_each_outcome_and_scores_killed_over_counted() -> None:
     assert (summary.pending, summary.counted) == (0, 8)
     assert summary.score == pytest.approx(100 * 7 / 8)
     assert [s.line for s in summary.survivors] == [28]
-    assert [(s.line, s.reason) for s in summary.equivalents] == [
+    assert [(m.line, e.reason) for m, e in summary.equivalents] == [
         (30, "x is overwritten before it is read")
     ]
     assert summary.skip_notes == (("Filtered git", 1), ("Filtered operator", 2))
