@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
-from tools.checks.tree_paths import finish, paths_parser, paths_to_check, python_files
+from tools.checks.tree_paths import Verdict, python_files, run_check
 
 PROJECT_PACKAGES = ("ml_playground", "tools")
 MOCK_MODULES = ("unittest.mock", "mock", "pytest_mock")
@@ -147,23 +148,23 @@ def sweep_source(source: str, path: str) -> list[str]:
     return [f"{path}:{line}: {message}" for line, message in found]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = paths_parser("no_mocks", "Fail on mocks and on monkeypatching of project code.")
-    paths = paths_to_check("no_mocks", parser.parse_args(argv).paths)
-    if paths is None:
-        return 2
+def sweep(paths: list[Path]) -> Verdict:
     files = list(python_files(paths))
     findings = [
         finding
         for file in files
         for finding in sweep_source(file.read_bytes().decode("utf-8", "replace"), file.as_posix())
     ]
-    return finish(
-        "no_mocks",
+    failed = f"{len(findings)} finding(s) in {len(files)} file(s)"
+    return (
         findings,
-        failed=f"{len(findings)} finding(s) in {len(files)} file(s)",
-        passed=f"{len(files)} files swept; no mocks and no monkeypatching of project code",
+        failed,
+        f"{len(files)} files swept; no mocks and no monkeypatching of project code",
     )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_check("no_mocks", "Fail on mocks and monkeypatching of project code.", argv, sweep)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from tools.checks.tree_paths import finish, paths_parser, paths_to_check, python_files
+from tools.checks.tree_paths import Verdict, python_files, run_check
 
 MARKER = "TODO(pep420)"
 _MARKER_LINE = re.compile(r"^\s*#\s*TODO\(pep420\)\s*:?\s*(?P<reason>.*?)\s*$", re.MULTILINE)
@@ -58,19 +58,22 @@ def check(paths: Iterable[Path]) -> tuple[list[str], list[Path]]:
     return sorted(findings), exceptions
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = paths_parser("pep420", f"Fail on every __init__.py without a `# {MARKER}: reason`.")
-    paths = paths_to_check("pep420", parser.parse_args(argv).paths)
-    if paths is None:
-        return 2
+def verdict(paths: list[Path]) -> Verdict:
+    """:func:`check` for the command line, which lists the annotated exceptions first."""
     findings, exceptions = check(paths)
     for exception in exceptions:
         print(f"pep420: annotated exception: {exception.as_posix()}")
-    return finish(
-        "pep420",
+    failed = f"{len(findings)} __init__.py file(s) to remove or annotate"
+    return (
         findings,
-        failed=f"{len(findings)} __init__.py file(s) to remove or annotate",
-        passed=f"no unannotated __init__.py ({len(exceptions)} annotated exception(s))",
+        failed,
+        f"no unannotated __init__.py ({len(exceptions)} annotated exception(s))",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_check(
+        "pep420", f"Fail on every __init__.py without a `# {MARKER}: reason`.", argv, verdict
     )
 
 

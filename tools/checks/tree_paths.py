@@ -1,35 +1,13 @@
-"""The command line and the file walk shared by the tree checks."""
+"""The file walk and the command line shared by the tree checks."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 PROJECT_TREES = ("ml_playground", "tests", "tools")
-
-
-def paths_parser(tool: str, description: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=f"python -m tools.checks.{tool}", description=description)
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        help=f"files or directories to check (default: {' '.join(PROJECT_TREES)})",
-    )
-    return parser
-
-
-def paths_to_check(tool: str, given: Sequence[Path]) -> list[Path] | None:
-    """The given paths, or the project trees that exist; None (after one error line) if a
-    given path does not exist."""
-    paths = list(given) or [Path(name) for name in PROJECT_TREES if Path(name).exists()]
-    missing = [path for path in paths if not path.exists()]
-    if missing:
-        print(f"{tool}: {missing[0].as_posix()}: no such file or directory", file=sys.stderr)
-        return None
-    return paths
 
 
 def python_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -45,9 +23,25 @@ def python_files(paths: Iterable[Path]) -> Iterator[Path]:
                 yield candidate
 
 
-def finish(tool: str, findings: Sequence[str], *, failed: str, passed: str) -> int:
-    """Print every finding, then one summary line (``failed`` on stderr when there are
-    findings, else ``passed``); the exit code, 1 or 0."""
+Verdict = tuple[list[str], str, str]
+"""What a tree check found: its findings and the summary line for failure and for success."""
+
+
+def run_check(
+    tool: str, description: str, argv: Sequence[str] | None, check: Callable[[list[Path]], Verdict]
+) -> int:
+    """``python -m tools.checks.<tool> [PATH ...]`` (default: the project trees that exist):
+    0 no findings; 1 findings, one line each; 2 a given path does not exist."""
+    parser = argparse.ArgumentParser(prog=f"python -m tools.checks.{tool}", description=description)
+    trees = " ".join(PROJECT_TREES)
+    parser.add_argument("paths", nargs="*", type=Path, help=f"default: {trees}")
+    given: list[Path] = parser.parse_args(argv).paths
+    paths = given or [Path(name) for name in PROJECT_TREES if Path(name).exists()]
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        print(f"{tool}: {missing[0].as_posix()}: no such file or directory", file=sys.stderr)
+        return 2
+    findings, failed, passed = check(paths)
     for finding in findings:
         print(finding)
     if findings:
