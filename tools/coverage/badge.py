@@ -27,12 +27,11 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from tools.coverage.coverage_data import DEFAULT_DATA, CoverageError, total_percent
-from tools.coverage.generated_files import command_line, write_or_check
+from tools.coverage.coverage_data import DEFAULT_DATA, total_percent
+from tools.coverage.generated_files import generate
 
 DEFAULT_OUTPUT = Path("docs/assets/coverage.svg")
 UPDATE_HINT = "run `nox -s badge` and commit the result"
@@ -139,17 +138,23 @@ def stale_reason(expected: str) -> Callable[[str], str]:
     return reason
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = command_line("badge", "coverage badge", DEFAULT_OUTPUT, DEFAULT_DATA).parse_args(argv)
-    try:
-        percent = total_percent(args.data)
-    except CoverageError as exc:
-        print(f"badge: {exc}", file=sys.stderr)
-        return 2
+def badge_from(data: Path | None) -> str:
+    """The badge for the JSON report at ``data``, after one line with the measured total."""
+    percent = total_percent(data or DEFAULT_DATA)
     svg = render_badge(percent)
     print(f"badge: {badge_value(svg)} (measured {percent:.2f}%)")
-    return write_or_check(
-        "badge", args.output, svg, check=args.check, hint=UPDATE_HINT, stale=stale_reason(svg)
+    return svg
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return generate(
+        "badge",
+        argv,
+        render=badge_from,
+        output=DEFAULT_OUTPUT,
+        data=DEFAULT_DATA,
+        hint=UPDATE_HINT,
+        stale=stale_reason,
     )
 
 

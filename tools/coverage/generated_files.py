@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ml_playground.core.atomic_files import atomic_write_bytes
+from tools.coverage.coverage_data import CoverageError
 
 
 def committed_text(path: Path) -> str | None:
@@ -61,15 +62,30 @@ def write_or_check(
     return 1
 
 
-def command_line(tool: str, what: str, output: Path, data: Path | None) -> argparse.ArgumentParser:
-    """``python -m tools.coverage.<tool> [--check] [--data PATH] [--output PATH]``."""
-    parser = argparse.ArgumentParser(
-        prog=f"python -m tools.coverage.{tool}", description=f"Write the {what} from coverage data."
-    )
-    parser.add_argument(
-        "--check", action="store_true", help=f"fail if the committed {what} is stale; write nothing"
-    )
+def generate(
+    tool: str,
+    argv: Sequence[str] | None,
+    *,
+    render: Callable[[Path | None], str],
+    output: Path,
+    data: Path | None,
+    hint: str,
+    stale: Callable[[str], Callable[[str], str]] | None = None,
+) -> int:
+    """``python -m tools.coverage.<tool> [--check] [--data PATH] [--output PATH]``: render the
+    file from the coverage data (``data`` by default; None: the configured data file), then
+    :func:`write_or_check` it (``stale(expected)`` says why a committed file differs). Exit
+    code 2 when there is no usable coverage data."""
     shown = "the data file in [tool.coverage.run]" if data is None else data.as_posix()
+    parser = argparse.ArgumentParser(prog=f"python -m tools.coverage.{tool}")
+    parser.add_argument("--check", action="store_true", help="fail if the file is stale")
     parser.add_argument("--data", type=Path, default=data, help=f"default: {shown}")
     parser.add_argument("--output", type=Path, default=output, help=f"default: {output.as_posix()}")
-    return parser
+    args = parser.parse_args(argv)
+    try:
+        text = render(args.data)
+    except CoverageError as exc:
+        print(f"{tool}: {exc}", file=sys.stderr)
+        return 2
+    why = None if stale is None else stale(text)
+    return write_or_check(tool, args.output, text, check=args.check, hint=hint, stale=why)

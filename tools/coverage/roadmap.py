@@ -14,7 +14,6 @@ coverage data.
 from __future__ import annotations
 
 import io
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import coverage
 from coverage.exceptions import CoverageException
 
 from tools.coverage.coverage_data import MAKE_DATA, CoverageError
-from tools.coverage.generated_files import command_line, write_or_check
+from tools.coverage.generated_files import generate
 
 DEFAULT_OUTPUT = Path("docs/coverage/roadmap.md")
 UPDATE_HINT = "run `nox -s badge` (after `nox -s coverage`) and commit it"
@@ -53,13 +52,9 @@ def render_roadmap(data_file: Path | None = None) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = command_line("roadmap", "coverage roadmap", DEFAULT_OUTPUT, None).parse_args(argv)
-    try:
-        page = render_roadmap(args.data)
-    except CoverageError as exc:
-        print(f"roadmap: {exc}", file=sys.stderr)
-        return 2
-    return write_or_check("roadmap", args.output, page, check=args.check, hint=UPDATE_HINT)
+    return generate(
+        "roadmap", argv, render=render_roadmap, output=DEFAULT_OUTPUT, data=None, hint=UPDATE_HINT
+    )
 
 
 if __name__ == "__main__":
