@@ -151,6 +151,9 @@ def send_request(server: Server, args: list[str], cwd: Path, pipes: Pipes) -> so
 
 
 def reply_of(connection: socket.socket) -> str:
+    """The server's one-line reply; a server that never answers fails the test (TimeoutError)
+    instead of hanging it."""
+    connection.settimeout(WAIT_SECONDS)
     with connection, connection.makefile("r", encoding="utf-8") as replies:
         return replies.readline()
 
