@@ -219,7 +219,7 @@ def write_pyproject(root: Path, version: str) -> None:
 
 def test_a_missing_lockfile_stops_the_session_with_one_clear_line(tiny_project: Path) -> None:
     completed = nox("--sessions", "lint", cwd=tiny_project)
-    output = completed.stdout + completed.stderr
+    output = " ".join((completed.stdout + completed.stderr).split())  # uv wraps to the terminal
     assert completed.returncode != 0
     assert "error: Unable to find lockfile at `uv.lock`" in output
     assert "To create a lockfile, run `uv lock`" in output
@@ -232,7 +232,7 @@ def test_a_stale_lockfile_stops_the_session_with_one_clear_line(tiny_project: Pa
     subprocess.run(["uv", "lock", "--quiet"], cwd=tiny_project, env=env, check=True)
     write_pyproject(tiny_project, "2.0.0")
     completed = nox("--sessions", "lint", cwd=tiny_project)
-    output = completed.stdout + completed.stderr
+    output = " ".join((completed.stdout + completed.stderr).split())  # uv wraps to the terminal
     assert completed.returncode != 0
     assert "error: The lockfile at `uv.lock` needs to be updated" in output
     assert "To update the lockfile, run `uv lock`" in output
