@@ -1,0 +1,186 @@
+"""pytest plugin: add to pytest-testmon's data what each test depends on besides the Python
+lines it runs in-process, so that testmon's selection is sound for those too.
+
+An audit hook (:func:`sys.addaudithook`) sees every ``open``, directory listing, process start
+and fork; :class:`tools.gate.deps_recorder.DepsRecorder` turns them into dependencies:
+
+- a repository file read as data: that file;
+- a directory listed: a stand-in file holding the listing (:mod:`tools.gate.stand_ins`), so
+  a new or deleted file there selects the test;
+- a Python process that inherits the test's environment: what it logged itself (its imports
+  and reads, and so on down its own children);
+- any other process: the project modules it runs and what they import (grimp), or, when it
+  works inside the repository or cannot be seen into, the whole tree (``tree.txt``);
+- a fork: the modules of the frames on the stack and what they import.
+
+Reads while a test module is imported belong to every test of that module, reads in a fixture
+of a wider scope to every test using that fixture; pytest's own work outside these (collecting,
+configuring, conftest hooks) is no test's dependency. The dependencies ride on testmon's own
+teardown report (``nodes_files_lines``), so they reach the controller under pytest-xdist too.
+
+Load with ``-p tools.gate.pytest_deps`` next to ``--testmon`` (the gate and ``nox -s quality``
+do). While testmon records into ``$TESTMON_DATAFILE``, a state file beside it says whether the
+recording finished (:mod:`tools.gate.recording`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import tempfile
+from collections.abc import Generator, Mapping
+from pathlib import Path
+from typing import cast
+
+import coverage
+import pytest
+
+from tools.gate.dep_lines import DepLines
+from tools.gate.deps_recorder import CHILD_DIRECTORY, LOG_VARIABLE, ROOT_VARIABLE, DepsRecorder
+from tools.gate.file_deps import NOT_SOURCE, Deps
+from tools.gate.import_graph import load_graph
+from tools.gate.recording import DATA_VARIABLE, write_state
+from tools.gate.stand_ins import refresh
+
+TESTMON_FIELD = "nodes_files_lines"
+"""The attribute testmon puts its per-test file/line data on, in the teardown report."""
+_RECORDER: list[DepsRecorder] = []
+_LOGS: list[Path] = []
+_LINES: list[DepLines] = []
+_COUNTER = itertools.count()
+
+
+def _audit(event: str, args: tuple[object, ...]) -> None:
+    if _RECORDER:
+        _RECORDER[0].on_event(event, args)
+
+
+def recorded_data(config: pytest.Config) -> Path | None:
+    """testmon's data file when this process (not an xdist worker) records into it."""
+    if hasattr(config, "workerinput") or config.getoption("testmon_nocollect", default=False):
+        return None
+    recording = config.getoption("testmon", default=False) or config.getoption(
+        "testmon_noselect", default=False
+    )
+    name = os.environ.get(DATA_VARIABLE)
+    return Path(str(config.rootpath), name) if recording and name else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    root = Path(str(config.rootpath)).resolve()
+    if not hasattr(config, "workerinput"):
+        refresh(root)
+    data = recorded_data(config)
+    if data is not None:
+        write_state(data, finished=False)
+    recorder = DepsRecorder(root)
+    _RECORDER[:] = [recorder]
+    _LINES[:] = [DepLines(root, lambda: load_graph(root), recorder.muted)]
+    _LOGS[:] = [Path(tempfile.mkdtemp(prefix="gate-deps-"))]
+    os.environ[ROOT_VARIABLE] = str(root)
+    paths = [str(CHILD_DIRECTORY), *filter(None, [os.environ.get("PYTHONPATH")])]
+    os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+    if not getattr(sys, "_gate_audit_hook", False):
+        sys.addaudithook(_audit)
+        sys._gate_audit_hook = True  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    data = recorded_data(session.config)
+    if data is not None:
+        write_state(data, finished=True)
+
+
+def pytest_unconfigure() -> None:
+    _RECORDER.clear()
+    os.environ.pop(LOG_VARIABLE, None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Generator[None, object, object]:
+    """Trace collection: the lines of project modules that run while the test modules are
+    imported, which testmon (tracing from the first test on) never sees."""
+    if not _RECORDER:
+        return (yield)
+    recorder = _RECORDER[0]
+    tracer = coverage.Coverage(
+        data_file=None,
+        config_file=False,
+        include=[str(recorder.root / "*")],
+        omit=[str(recorder.root / name / "*") for name in NOT_SOURCE],
+    )
+    tracer.set_option("run:disable_warnings", ["no-data-collected", "module-not-measured"])
+    tracer.start()
+    try:
+        return (yield)
+    finally:
+        tracer.stop()
+        data = tracer.get_data()
+        for path in data.measured_files():
+            relative = recorder.relative(path)
+            if relative is not None:
+                recorder.collection_lines[relative] = set(data.lines(path) or ())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    if not isinstance(collector, pytest.Module) or not _RECORDER:
+        return (yield)
+    recorder = _RECORDER[0]
+    home = recorder.relative(collector.path) or ""
+    with recorder.recording(recorder.by_module_file.setdefault(home, Deps())):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef[object]) -> Generator[None, object, object]:
+    if fixturedef.scope == "function" or not _RECORDER:
+        return (yield)
+    recorder = _RECORDER[0]
+    with recorder.recording(recorder.by_fixture.setdefault(fixturedef.argname, Deps())):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    if not _RECORDER:
+        return (yield)
+    recorder = _RECORDER[0]
+    home = recorder.relative(item.path) or ""
+    deps = recorder.deps_of(home, list(getattr(item, "fixturenames", ())))
+    deps.update(Deps(lines=_LINES[0].import_lines(home, recorder.collection_lines)))
+    recorder.pending[item.nodeid] = deps
+    log = _LOGS[0] / f"{next(_COUNTER)}.jsonl"
+    os.environ[LOG_VARIABLE] = str(log)
+    try:
+        with recorder.recording(deps):
+            return (yield)
+    finally:
+        os.environ.pop(LOG_VARIABLE, None)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if call.when != "teardown" or not _RECORDER:
+        return report
+    recorder = _RECORDER[0]
+    log = Path(os.environ.get(LOG_VARIABLE, ""))
+    deps = recorder.pending.get(item.nodeid)
+    if deps is not None and log.name:
+        recorder.replay(log)  # inside the test's recording (pytest_runtest_protocol)
+        log.unlink(missing_ok=True)
+    nodes = cast("Mapping[str, dict[str, set[int]]] | None", getattr(report, TESTMON_FIELD, None))
+    for nodeid, files in (nodes or {}).items():
+        found = recorder.pending.pop(nodeid, None)
+        if found is not None:
+            for relative, lines in _LINES[0].files_lines(found).items():
+                files.setdefault(relative, set()).update(lines)
+    return report
