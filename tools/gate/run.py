@@ -1,0 +1,162 @@
+"""The incremental gate: the checks of ``nox -s quality`` scoped to what changed.
+
+``python -m tools.gate.run [--root DIR] [--dry-run] [-- PYTEST_ARGS]``, run by ``nox -s
+changed``. It compares the work tree and the index with HEAD (untracked files included), plans
+the checks (:mod:`tools.gate.plan`), prints the plan, then runs ruff, import-linter and the
+Markdown lint, and pyright alongside the tests (two cores, two long steps).
+
+Exit codes: 0 every check passed, 1 a check failed, 2 the gate could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+from tools.gate.changes import ChangesError, working_changes
+from tools.gate.import_graph import ImportGraph, load_graph
+from tools.gate.plan import Plan, make_plan
+from tools.gate.recording import DATA_VARIABLE, data_file, data_problem
+from tools.gate.steps import Step, pytest_command, quick_steps, tool
+
+
+def scope(files: tuple[str, ...] | None) -> str:
+    if files is None:
+        return "skipped"
+    return f"{len(files)} files" if files else "everything"
+
+
+def describe(plan: Plan, changed: int) -> list[str]:
+    """The plan in a few lines, printed before anything runs."""
+    tests = (
+        f"the whole unit + property suite: {plan.whole_suite_reason}"
+        if plan.whole_suite_reason
+        else "those testmon selects from the recorded dependencies"
+    )
+    return [
+        f"gate: {changed} changed files; ruff: {scope(plan.ruff)}; pyright: "
+        f"{scope(plan.pyright)}; markdown: {scope(plan.markdown)}",
+        f"gate: tests: {tests}",
+    ]
+
+
+def run_streamed(step: Step, root: Path, env: Mapping[str, str]) -> tuple[bool, float]:
+    start = time.monotonic()
+    print(f"gate: $ {' '.join(step.command)}", flush=True)
+    try:
+        status = subprocess.run(step.command, cwd=root, env=dict(env), check=False).returncode
+    except OSError as error:
+        print(f"gate: error: {step.name} could not start: {error}", flush=True)
+        status = -1
+    return status == 0, time.monotonic() - start
+
+
+class Background:
+    """A step running beside the tests, its output kept until they are done."""
+
+    def __init__(self, step: Step, root: Path, env: Mapping[str, str], output: IO[str]) -> None:
+        self.step = step
+        self.result = (False, 0.0)
+        self._thread = threading.Thread(target=self._run, args=(root, env, output))
+        self._thread.start()
+
+    def _run(self, root: Path, env: Mapping[str, str], output: IO[str]) -> None:
+        start = time.monotonic()
+        try:
+            command = self.step.command
+            status = subprocess.run(
+                command,
+                cwd=root,
+                env=dict(env),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                check=False,
+            ).returncode
+        except OSError as error:
+            output.write(f"gate: error: {self.step.name} could not start: {error}\n")
+            status = -1
+        self.result = (status == 0, time.monotonic() - start)
+
+    def wait(self) -> tuple[bool, float]:
+        self._thread.join()
+        return self.result
+
+
+def run_plan(plan: Plan, root: Path, env: Mapping[str, str], pytest_args: Sequence[str]) -> bool:
+    """Run every planned check; True when all passed. Prints a summary line per check."""
+    results: list[tuple[str, bool, float]] = []
+    for step in quick_steps(plan, root):
+        ok, seconds = run_streamed(step, root, env)
+        results.append((step.name, ok, seconds))
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as pyright_output:
+        pyright = None
+        if plan.pyright is not None:
+            step = Step("pyright", (tool("pyright"), *plan.pyright))
+            pyright = Background(step, root, env, pyright_output)
+        ok, seconds = run_streamed(Step("pytest", pytest_command(plan, pytest_args)), root, env)
+        results.append(("pytest", ok, seconds))
+        if pyright is not None:
+            ok, seconds = pyright.wait()
+            pyright_output.seek(0)
+            print(f"gate: $ {' '.join(pyright.step.command)}", flush=True)
+            sys.stdout.write(pyright_output.read())
+            results.append(("pyright", ok, seconds))
+    for name, passed, seconds in results:
+        print(f"gate: {'ok    ' if passed else 'FAILED'} {name} ({seconds:.1f} s)", flush=True)
+    return all(passed for _, passed, _ in results)
+
+
+def graph_or_none(root: Path) -> ImportGraph | None:
+    try:
+        return load_graph(root)
+    except Exception as error:  # grimp raises its own types, e.g. on a syntax error
+        print(f"gate: the import graph could not be built ({error}); pyright checks all")
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.gate.run",
+        description="Run the checks of the quality gate that the current change can affect.",
+    )
+    parser.add_argument("--root", type=Path, default=Path(), help="repository root")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan, run nothing")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="only run the whole unit + property suite, recording its dependencies (quality)",
+    )
+    parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments")
+    args = parser.parse_args(argv)
+    root: Path = args.root.resolve()
+    data = data_file(root)
+    data.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, DATA_VARIABLE: str(data), "PYTHONHASHSEED": "0"}
+    if args.record:
+        plan = make_plan([], None, "recording for the incremental gate")
+        ok, _ = run_streamed(Step("pytest", pytest_command(plan, args.pytest_args)), root, env)
+        return 0 if ok else 1
+    try:
+        changes = working_changes(root)
+    except ChangesError as error:
+        print(f"error: gate: {error}", file=sys.stderr)
+        return 2
+    has_python = any(c.path.endswith(".py") for c in changes)
+    plan = make_plan(changes, graph_or_none(root) if has_python else None, data_problem(data))
+    for line in describe(plan, len(changes)):
+        print(line, flush=True)
+    if args.dry_run:
+        return 0
+    return 0 if run_plan(plan, root, env, args.pytest_args) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
