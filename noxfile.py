@@ -1,7 +1,7 @@
 """Development gates: one nox session per gate, each calling its tool directly.
 
-``nox`` (no arguments) runs ``quality``, the gate before every commit; ``nox -l --json -t ci``
-lists what CI runs. Every session first checks that ``uv.lock`` is current, then installs the
+``nox`` (no arguments) runs ``quality``, the full gate before every push; ``nox -s changed`` is
+the incremental gate before every commit; ``nox -l --json -t ci`` lists what CI runs. Every session first checks that ``uv.lock`` is current, then installs the
 locked versions with ``uv sync --locked`` and only the dependency groups it needs; ``nox -R``
 reuses the environments and skips that install step. Arguments after ``--`` reach the tool:
 ``nox -s tests -- -k tokenizer``.
@@ -40,7 +40,6 @@ TEST_ENV = {"PYTHONHASHSEED": "0"}
 COVERAGE_DIR = ".cache/coverage"
 # Absolute: a subprocess measured through coverage's subprocess patch reads COVERAGE_FILE too,
 # and a relative path would put its data under whatever directory it runs in.
-QUALITY_COVERAGE_FILE = str(ROOT / COVERAGE_DIR / "quality" / ".coverage")
 SUITE_COVERAGE_FILE = str(ROOT / COVERAGE_DIR / ".coverage")
 
 
@@ -90,7 +89,7 @@ def run_pytest_under_coverage(
 
 @nox.session(python=PYTHONS, tags=CI)
 def quality(session: nox.Session) -> None:
-    """The gate: ruff, pyright, vulture, import contracts, no-mock sweep, unit + property tests."""
+    """The full gate: ruff, pyright, vulture, import contracts, sweeps, unit + property tests."""
     static = session.python == TOOL_PYTHON
     groups = ("test", "lint", "workflow", "checks") if static else ("test", "workflow")
     install(session, *groups)
@@ -125,11 +124,29 @@ def quality(session: nox.Session) -> None:
         # and the sweep read only the source, and pyright checks for pythonVersion 3.11
         # whichever interpreter runs it. Behaviour (the tests) is checked on every Python.
         session.log(f"static checks run in quality-{TOOL_PYTHON}; this session runs the tests")
-    env = run_pytest_under_coverage(
-        session, QUALITY_COVERAGE_FILE, "tests/unit", "tests/property", "-n", "auto"
-    )
-    # Report only: the floor (fail_under) applies to the whole suite in the coverage session.
-    session.run("coverage", "report", "--fail-under=0", env=env)
+    if static:
+        # The tests also record, per test, what it depends on (pytest-testmon and
+        # tools.gate.pytest_deps, data in .cache/gate/) for the incremental gate, `changed`.
+        session.run("python", "-m", "tools.gate.run", "--record", "--", *session.posargs)
+    else:
+        session.run(
+            "pytest",
+            "tests/unit",
+            "tests/property",
+            "-n",
+            "auto",
+            *PYTEST_STRICT,
+            *session.posargs,
+            env=TEST_ENV,
+        )
+
+
+@nox.session(python=TOOL_PYTHON)
+def changed(session: nox.Session) -> None:
+    """The incremental gate: quality's checks for what changed against HEAD (tools/gate)."""
+    # The groups of quality-3.11: testmon's data is kept per installed package set.
+    install(session, "test", "lint", "workflow", "checks")
+    session.run("python", "-m", "tools.gate.run", "--", *session.posargs)
 
 
 @nox.session(python=TOOL_PYTHON, tags=CI)

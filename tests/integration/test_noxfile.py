@@ -18,7 +18,9 @@ pytestmark = pytest.mark.integration
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SUPPORTED_PYTHONS = ["3.11", "3.12", "3.13"]
 BEHAVIOUR_SESSIONS = {"quality", "tests", "integration", "e2e", "regression", "coverage"}
-SINGLE_PYTHON_SESSIONS = {"lint", "fix", "typecheck", "badge", "mutation", "build"}
+SINGLE_PYTHON_SESSIONS = {"changed", "lint", "fix", "typecheck", "badge", "mutation", "build"}
+LOCAL_SESSIONS = {"fix", "changed"}
+"""Sessions CI does not run: fix edits files, changed only scopes quality to a local change."""
 ALL_SESSIONS = BEHAVIOUR_SESSIONS | SINGLE_PYTHON_SESSIONS
 OLD_MAKEFILE_TARGETS = [
     "help",
@@ -117,15 +119,17 @@ def test_other_sessions_run_on_one_python(every_session: list[dict[str, object]]
             assert entry["session"] == entry["name"]
 
 
-def test_every_session_but_fix_is_tagged_ci(every_session: list[dict[str, object]]) -> None:
+def test_every_session_but_the_local_ones_is_tagged_ci(
+    every_session: list[dict[str, object]],
+) -> None:
     for entry in every_session:
-        expected = [] if entry["name"] == "fix" else ["ci"]
+        expected = [] if entry["name"] in LOCAL_SESSIONS else ["ci"]
         assert entry["tags"] == expected, entry["name"]
 
 
-def test_the_ci_matrix_is_every_session_but_fix() -> None:
+def test_the_ci_matrix_is_every_session_but_the_local_ones() -> None:
     names = {str(entry["name"]) for entry in listing("--tags", "ci")}
-    assert names == ALL_SESSIONS - {"fix"}
+    assert names == ALL_SESSIONS - LOCAL_SESSIONS
 
 
 def test_the_default_session_is_quality_on_every_python() -> None:
