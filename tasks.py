@@ -57,10 +57,10 @@ def start_task(c: Context, task_id: str, pick: int = 0) -> None:
     help={
         "message": "commit message; without it the next planned message is offered",
         "allow_large": "accept more than 200 touched lines, recording REASON as a trailer",
-        "fast": "run the fast gate (nox -s lint tests) instead of nox -s quality",
+        "full": "run the full gate (nox -s quality) instead of the incremental nox -s changed",
     }
 )
-def commit(c: Context, message: str = "", allow_large: str = "", fast: bool = False) -> None:
+def commit(c: Context, message: str = "", allow_large: str = "", full: bool = False) -> None:
     """Check message and size, run the quality gate, then git commit (hooks enabled)."""
     from tools.workflow.cli import ask_yes_no
     from tools.workflow.commands.commit import commit_staged
@@ -69,7 +69,7 @@ def commit(c: Context, message: str = "", allow_large: str = "", fast: bool = Fa
     def confirm(planned: str) -> bool:
         return ask_yes_no(f"Commit with the planned message '{planned}'?")
 
-    gate = gate_command("fast" if fast else "full", os.environ)
+    gate = gate_command("full" if full else "fast", os.environ)
     _run(
         lambda git, reporter: commit_staged(
             git,

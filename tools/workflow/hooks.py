@@ -2,7 +2,7 @@
 
 - ``commit-msg FILE``: Conventional Commit message; size budget unless the message has a
   ``Large-change-reason:`` trailer.
-- ``pre-commit``: size budget (unless ``invoke commit --allow-large``) and the fast gate.
+- ``pre-commit``: size budget (unless ``invoke commit --allow-large``) and the incremental gate.
 - ``pre-push``: every pushed commit (message, size, no merges) and the full gate.
 
 Run as ``python -m tools.workflow.hooks <hook> [args]`` from the repository root.

@@ -15,7 +15,8 @@ from tools.process import failure_line, run
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 
 FULL_GATE = ("nox", "-s", "quality")
-FAST_GATE = ("nox", "-s", "lint", "tests")
+FAST_GATE = ("nox", "-s", "changed")
+"""The incremental gate: quality's checks scoped to the change (``invoke commit``, pre-commit)."""
 GATE_PASSED_VARIABLE = "WORKFLOW_GATE_PASSED"
 """Set by ``invoke commit``/``invoke pr`` for git hooks: the tree id the gate just passed on."""
 LARGE_REASON_VARIABLE = "WORKFLOW_LARGE_CHANGE_REASON"
