@@ -1,0 +1,193 @@
+"""Is the incremental gate fast, and does it miss nothing the full test run catches?
+
+``python -m tools.benchmarks.bench_gate [--repo DIR] [--limit K] [--python PY]``
+
+Clones the repository's HEAD into a temporary directory (never touching the work tree), gives
+the clone its own environment (``uv sync``, or ``--python``), records the test dependencies
+once (``tools.gate.run --record``), then applies each fault of
+:mod:`tools.benchmarks.gate_faults` alone, as a one-file change to the clean clone, and runs
+
+- the incremental gate, ``python -m tools.gate.run`` (from the recorded data, restored to the
+  clean recording before every fault), and
+- the full ``tests`` selection, ``pytest tests/unit tests/property -n auto``.
+
+It prints one line per fault, the median and maximum seconds of each, and the faults the full
+run catches that the gate misses, by name. Exit codes: 0 no miss, 1 a miss (or the clean
+clone fails a check), 2 the benchmark could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+from tools.benchmarks.gate_faults import FAULTS, Fault
+
+GROUPS = ("test", "lint", "workflow", "checks")
+"""The groups of ``nox -s changed``."""
+FULL_TESTS = ("-m", "pytest", "tests/unit", "tests/property", "-n", "auto", "-q")
+STRICT = ("-W", "error", "--strict-markers", "--strict-config", "-p", "no:cacheprovider")
+GATE_CACHE = ".cache/gate"
+
+
+class BenchError(Exception):
+    """The benchmark could not run (no uv, a fault that cannot be placed, ...)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    fault: str
+    gate_seconds: float
+    gate_caught: bool
+    full_seconds: float
+    full_caught: bool
+
+
+def locate(clone: Path, fault: Fault) -> Path:
+    """The file holding the fault's text exactly once: its path, or (after a move) the one
+    file of that name that does."""
+    candidates = [clone / fault.path]
+    if not candidates[0].is_file():
+        candidates = sorted(clone.glob(f"**/{Path(fault.path).name}"))
+    found = [
+        path
+        for path in candidates
+        if path.is_file() and path.read_text(encoding="utf-8").count(fault.original) == 1
+    ]
+    if len(found) != 1:
+        raise BenchError(f"fault {fault.name}: {fault.original!r} is not once in {fault.path}")
+    return found[0]
+
+
+def run(command: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[int, float]:
+    start = time.monotonic()
+    completed = subprocess.run(
+        list(command), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    return completed.returncode, time.monotonic() - start
+
+
+def prepare_clone(repo: Path, workdir: Path, python: str | None) -> tuple[Path, str]:
+    """A clone of ``repo``'s HEAD and the interpreter to run it with."""
+    clone = workdir / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(repo), str(clone)], check=True)
+    if python is not None:
+        return clone, python
+    if shutil.which("uv") is None:
+        raise BenchError("uv not found: install it, or pass --python")
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")
+    }
+    groups = [arg for group in GROUPS for arg in ("--group", group)]
+    subprocess.run(
+        ["uv", "sync", "--quiet", "--locked", "--no-default-groups", *groups],
+        cwd=clone,
+        env={**env, "UV_PYTHON_DOWNLOADS": "never"},
+        check=True,
+    )
+    return clone, str(clone / ".venv" / "bin" / "python")
+
+
+def describe(outcome: Outcome) -> str:
+    def verdict(caught: bool) -> str:
+        return "caught" if caught else "passed"
+
+    return (
+        f"{outcome.fault:28} gate {outcome.gate_seconds:6.1f} s {verdict(outcome.gate_caught)}"
+        f"   full {outcome.full_seconds:6.1f} s {verdict(outcome.full_caught)}"
+    )
+
+
+def bench(clone: Path, python: str, faults: Sequence[Fault]) -> list[Outcome]:
+    bin_dir = str(Path(python).parent)
+    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    env.pop("VIRTUAL_ENV", None)
+    if run([python, "-m", "tools.gate.run", "--record"], clone, env)[0] != 0:
+        raise BenchError("the clean clone fails its tests: nothing to compare")
+    snapshot = clone.parent / "gate-snapshot"
+    shutil.copytree(clone / GATE_CACHE, snapshot)
+    outcomes: list[Outcome] = []
+    for fault in faults:
+        path = locate(clone, fault)
+        original = path.read_text(encoding="utf-8")
+        path.write_text(original.replace(fault.original, fault.replacement), encoding="utf-8")
+        try:
+            gate_status, gate_seconds = run([python, "-m", "tools.gate.run"], clone, env)
+            full_status, full_seconds = run([python, *FULL_TESTS, *STRICT], clone, env)
+        finally:
+            path.write_text(original, encoding="utf-8")
+            shutil.rmtree(clone / GATE_CACHE)
+            shutil.copytree(snapshot, clone / GATE_CACHE)
+        outcome = Outcome(
+            fault.name, gate_seconds, gate_status != 0, full_seconds, full_status != 0
+        )
+        outcomes.append(outcome)
+        print(describe(outcome), flush=True)
+    return outcomes
+
+
+def summary(outcomes: Sequence[Outcome]) -> list[str]:
+    gate = [o.gate_seconds for o in outcomes]
+    full = [o.full_seconds for o in outcomes]
+    missed = [o.fault for o in outcomes if o.full_caught and not o.gate_caught]
+    uncaught = [o.fault for o in outcomes if not o.full_caught]
+    return [
+        f"faults: {len(outcomes)}",
+        f"incremental gate: median {statistics.median(gate):.1f} s, max {max(gate):.1f} s",
+        f"full tests:       median {statistics.median(full):.1f} s, max {max(full):.1f} s",
+        f"missed by the gate, caught by the full run: {len(missed)}"
+        + (f" ({', '.join(missed)})" if missed else ""),
+        f"not caught by the full run either: {len(uncaught)}"
+        + (f" ({', '.join(uncaught)})" if uncaught else ""),
+    ]
+
+
+def load_faults(path: Path) -> tuple[Fault, ...]:
+    """Faults from a JSON list of objects with the fields of :class:`Fault`."""
+    loaded: object = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(loaded, list):
+        raise ValueError("expected a JSON list of faults")
+    return tuple(Fault(**cast("dict[str, str]", entry)) for entry in cast("list[object]", loaded))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.benchmarks.bench_gate")
+    parser.add_argument("--repo", type=Path, default=Path(), help="repository to clone (HEAD)")
+    parser.add_argument("--limit", type=int, default=len(FAULTS), help="only the first K faults")
+    parser.add_argument("--python", help="interpreter for the clone (default: uv sync in it)")
+    parser.add_argument("--faults", type=Path, help="JSON list of faults (default: FAULTS)")
+    args = parser.parse_args(argv)
+    try:
+        faults = load_faults(args.faults) if args.faults else FAULTS
+    except (OSError, ValueError, TypeError) as error:
+        print(f"error: bench_gate: {args.faults}: {error}", file=sys.stderr)
+        return 2
+    limit: int = args.limit
+    if limit < 1:
+        print("error: bench_gate: --limit must be at least 1", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="bench-gate-") as temp:
+        try:
+            clone, python = prepare_clone(args.repo.resolve(), Path(temp), args.python)
+            outcomes = bench(clone, python, faults[:limit])
+        except (BenchError, subprocess.CalledProcessError) as error:
+            print(f"error: bench_gate: {error}", file=sys.stderr)
+            return 2
+    for line in summary(outcomes):
+        print(line)
+    return 1 if any(o.full_caught and not o.gate_caught for o in outcomes) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
