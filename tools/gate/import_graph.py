@@ -7,7 +7,7 @@ Built with grimp (which import-linter brings) for the packages, plus the top-lev
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,21 +58,23 @@ def _walk(
     return seen
 
 
-def load_graph(root: Path) -> ImportGraph:
-    """The graph of the tree at ``root`` (its packages must be importable from ``root``)."""
+def load_graph(
+    root: Path, packages: Sequence[str] = PROJECT_PACKAGES, scripts: Sequence[str] = SCRIPTS
+) -> ImportGraph:
+    """The graph of ``packages`` and ``scripts`` at ``root`` (importable from ``root``)."""
     import grimp
 
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
-    packages = [name for name in PROJECT_PACKAGES if (root / name).is_dir()]
-    graph = grimp.build_graph(*packages, cache_dir=None)
+    present = [name for name in packages if (root / name).is_dir()]
+    graph = grimp.build_graph(*present, cache_dir=None)
     # Namespace packages are nodes in grimp's graph too; only modules with a file count.
     files = {m for m in graph.modules if (root / (m.replace(".", "/") + ".py")).is_file()}
     imports: dict[str, frozenset[str]] = {
         module: frozenset(graph.find_modules_directly_imported_by(module) & files)
         for module in files
     }
-    for script in SCRIPTS:
+    for script in scripts:
         path = root / f"{script}.py"
         if path.is_file():
             source = path.read_text(encoding="utf-8", errors="replace")

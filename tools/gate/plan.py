@@ -80,7 +80,7 @@ def make_plan(
     with pyright."""
     paths = {change.path for change in changes}
     python = [c for c in changes if is_python_source(c.path)]
-    existing_python = tuple(c.path for c in python if c.exists)
+    existing_python = tuple(sorted(c.path for c in python if c.exists))
     ruff = () if CONFIG in paths else (existing_python or None)
     whole_pyright = (
         bool(paths & {CONFIG, LOCKFILE})
