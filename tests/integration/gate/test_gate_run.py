@@ -59,9 +59,8 @@ FILES = {
 }
 
 
-@pytest.fixture(scope="module")
-def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("gate") / "project"
+def make_scratch(root: Path) -> Path:
+    """The small project as a git repository with one commit."""
     for name, text in FILES.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,6 +69,11 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(root, "add", ".")
     git(root, "commit", "-q", "-m", "init")
     return root
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_scratch(tmp_path_factory.mktemp("gate") / "project")
 
 
 def gate(root: Path, *args: str) -> tuple[int, str]:

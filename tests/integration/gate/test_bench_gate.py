@@ -1,0 +1,87 @@
+"""The gate benchmark on the small project: one fault, caught by both runs, none missed."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.integration.gate.test_gate_run import make_scratch
+from tools.benchmarks.bench_gate import Outcome, locate, main, summary
+from tools.benchmarks.gate_faults import FAULTS, Fault
+
+pytestmark = pytest.mark.integration
+
+
+def write_faults(path: Path, *faults: dict[str, str]) -> Path:
+    path.write_text(json.dumps(list(faults)), encoding="utf-8")
+    return path
+
+
+def test_one_fault_is_caught_by_both_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_scratch(tmp_path / "project")
+    fault = {
+        "name": "double-identity",
+        "path": "ml_playground/gate_scratch_lib.py",
+        "original": "return 2 * x",
+        "replacement": "return x",
+    }
+    faults = write_faults(tmp_path / "faults.json", fault)
+    argv = ["--repo", str(project), "--python", sys.executable, "--faults", str(faults)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("double-identity")
+    assert out[0].count("caught") == 2
+    assert out[1] == "faults: 1"
+    assert out[2].startswith("incremental gate: median ")
+    assert out[-2:] == [
+        "missed by the gate, caught by the full run: 0",
+        "not caught by the full run either: 0",
+    ]
+    assert (project / "ml_playground/gate_scratch_lib.py").read_text().count("2 * x") == 1
+
+
+def test_a_fault_whose_text_is_gone_stops_the_benchmark(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_scratch(tmp_path / "project")
+    fault = {"name": "gone", "path": "ml_playground/x.py", "original": "a", "replacement": "b"}
+    faults = write_faults(tmp_path / "faults.json", fault)
+    argv = ["--repo", str(project), "--python", sys.executable, "--faults", str(faults)]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        "error: bench_gate: fault gone: 'a' is not once in ml_playground/x.py\n"
+    )
+    assert main([*argv, "--limit", "0"]) == 2
+    assert main(["--faults", str(tmp_path / "missing.json")]) == 2
+
+
+def test_a_moved_file_is_found_by_name_and_text(tmp_path: Path) -> None:
+    moved = tmp_path / "tools" / "workflow" / "commits" / "commit_size.py"
+    moved.parent.mkdir(parents=True)
+    moved.write_text("LINE_BUDGET = 200\n", encoding="utf-8")
+    fault = Fault("budget", "tools/workflow/commit_size.py", "LINE_BUDGET = 200", "x")
+    assert locate(tmp_path, fault) == moved
+
+
+def test_the_summary_names_the_misses() -> None:
+    outcomes = [Outcome("a", 1.0, True, 9.0, True), Outcome("b", 3.0, False, 7.0, True)]
+    outcomes.append(Outcome("c", 2.0, False, 8.0, False))
+    assert summary(outcomes) == [
+        "faults: 3",
+        "incremental gate: median 2.0 s, max 3.0 s",
+        "full tests:       median 8.0 s, max 9.0 s",
+        "missed by the gate, caught by the full run: 1 (b)",
+        "not caught by the full run either: 1 (c)",
+    ]
+
+
+def test_the_built_in_faults_are_at_least_twenty_and_named_once() -> None:
+    names = [fault.name for fault in FAULTS]
+    assert len(names) >= 20
+    assert len(set(names)) == len(names)
+    assert {fault.path.split("/")[0] for fault in FAULTS} == {"ml_playground", "tools"}
