@@ -1,9 +1,10 @@
 """Development gates: one nox session per gate, each calling its tool directly.
 
 ``nox`` (no arguments) runs ``quality``, the full gate before every push; ``nox -s changed`` is
-the incremental gate before every commit; ``nox -l --json -t ci`` lists what CI runs. Every session first checks that ``uv.lock`` is current, then installs the
-locked versions with ``uv sync --locked`` and only the dependency groups it needs; ``nox -R``
-reuses the environments and skips that install step. Arguments after ``--`` reach the tool:
+the incremental gate before every commit; ``nox -l --json -t ci`` lists what CI runs. Every
+session first checks that ``uv.lock`` is current, then installs the locked versions with
+``uv sync --locked`` and only the dependency groups it needs; ``nox -R`` reuses the
+environments and skips that install step. Arguments after ``--`` reach the tool:
 ``nox -s tests -- -k tokenizer``.
 
 This file imports nothing but nox and the standard library, so ``nox -l`` stays fast.
@@ -36,7 +37,14 @@ TOOL_PYTHON = PYTHONS[0]
 """The one Python of sessions whose result does not depend on the interpreter."""
 CI = ["ci"]
 PYTEST_STRICT = ("-W", "error", "--strict-markers", "--strict-config")
-TEST_ENV = {"PYTHONHASHSEED": "0"}
+# Bytecode goes to one cache below .cache/ (never into the tree or the environments), also when
+# the caller sets PYTHONDONTWRITEBYTECODE: otherwise every test process (each xdist worker,
+# each subprocess) compiles torch and the rest of its imports from source again.
+TEST_ENV = {
+    "PYTHONHASHSEED": "0",
+    "PYTHONDONTWRITEBYTECODE": "",
+    "PYTHONPYCACHEPREFIX": str(ROOT / ".cache" / "pycache"),
+}
 COVERAGE_DIR = ".cache/coverage"
 # Absolute: a subprocess measured through coverage's subprocess patch reads COVERAGE_FILE too,
 # and a relative path would put its data under whatever directory it runs in.
@@ -127,7 +135,9 @@ def quality(session: nox.Session) -> None:
     if static:
         # The tests also record, per test, what it depends on (pytest-testmon and
         # tools.gate.pytest_deps, data in .cache/gate/) for the incremental gate, `changed`.
-        session.run("python", "-m", "tools.gate.run", "--record", "--", *session.posargs)
+        session.run(
+            "python", "-m", "tools.gate.run", "--record", "--", *session.posargs, env=TEST_ENV
+        )
     else:
         session.run(
             "pytest",
@@ -146,7 +156,7 @@ def changed(session: nox.Session) -> None:
     """The incremental gate: quality's checks for what changed against HEAD (tools/gate)."""
     # The groups of quality-3.11: testmon's data is kept per installed package set.
     install(session, "test", "lint", "workflow", "checks")
-    session.run("python", "-m", "tools.gate.run", "--", *session.posargs)
+    session.run("python", "-m", "tools.gate.run", "--", *session.posargs, env=TEST_ENV)
 
 
 @nox.session(python=TOOL_PYTHON, tags=CI)

@@ -111,7 +111,13 @@ def describe(outcome: Outcome) -> str:
 
 def bench(clone: Path, python: str, faults: Sequence[Fault]) -> list[Outcome]:
     bin_dir = str(Path(python).parent)
-    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    env = {
+        **os.environ,
+        "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "",
+        "PYTHONPYCACHEPREFIX": str(clone / ".cache" / "pycache"),
+    }
     env.pop("VIRTUAL_ENV", None)
     if run([python, "-m", "tools.gate.run", "--record"], clone, env)[0] != 0:
         raise BenchError("the clean clone fails its tests: nothing to compare")

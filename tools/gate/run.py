@@ -122,6 +122,14 @@ def graph_or_none(root: Path) -> ImportGraph | None:
         return None
 
 
+def bytecode_cache(root: Path) -> dict[str, str]:
+    """Write bytecode to one cache below .cache/ even under PYTHONDONTWRITEBYTECODE, so that
+    no test process compiles torch from source again (an existing cache choice is kept)."""
+    if os.environ.get("PYTHONPYCACHEPREFIX"):
+        return {}
+    return {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(root / ".cache" / "pycache")}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.gate.run",
@@ -139,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     root: Path = args.root.resolve()
     data = data_file(root)
     data.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, DATA_VARIABLE: str(data), "PYTHONHASHSEED": "0"}
+    env = {**os.environ, DATA_VARIABLE: str(data), "PYTHONHASHSEED": "0", **bytecode_cache(root)}
     if args.record:
         plan = make_plan([], None, "recording for the incremental gate")
         ok, _ = run_streamed(Step("pytest", pytest_command(plan, args.pytest_args)), root, env)
