@@ -95,6 +95,20 @@ def run_pytest_under_coverage(
     return env
 
 
+def run_unit_and_property_tests(session: nox.Session) -> None:
+    """``pytest tests/unit tests/property`` in parallel and strict (posargs appended)."""
+    session.run(
+        "pytest",
+        "tests/unit",
+        "tests/property",
+        "-n",
+        "auto",
+        *PYTEST_STRICT,
+        *session.posargs,
+        env=TEST_ENV,
+    )
+
+
 @nox.session(python=PYTHONS, tags=CI)
 def quality(session: nox.Session) -> None:
     """The full gate: ruff, pyright, vulture, import contracts, sweeps, unit + property tests."""
@@ -139,16 +153,7 @@ def quality(session: nox.Session) -> None:
             "python", "-m", "tools.gate.run", "--record", "--", *session.posargs, env=TEST_ENV
         )
     else:
-        session.run(
-            "pytest",
-            "tests/unit",
-            "tests/property",
-            "-n",
-            "auto",
-            *PYTEST_STRICT,
-            *session.posargs,
-            env=TEST_ENV,
-        )
+        run_unit_and_property_tests(session)
 
 
 @nox.session(python=TOOL_PYTHON)
@@ -188,16 +193,7 @@ def typecheck(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Unit and property tests in parallel (posargs go to pytest)."""
     install(session, "test", "workflow")
-    session.run(
-        "pytest",
-        "tests/unit",
-        "tests/property",
-        "-n",
-        "auto",
-        *PYTEST_STRICT,
-        *session.posargs,
-        env=TEST_ENV,
-    )
+    run_unit_and_property_tests(session)
 
 
 @nox.session(python=PYTHONS, tags=CI)

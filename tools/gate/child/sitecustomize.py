@@ -2,7 +2,9 @@
 directory): log which repository files the process opens, which directories it lists and
 which processes it starts, for :mod:`tools.gate.deps_recorder` to read back.
 
-Standard library only, and silent: it must never change what the process does. It is active
+Standard library only (it runs in any child Python, where the project may not import, so it
+repeats the path test of :meth:`DepsRecorder.relative`), and silent: it must never change
+what the process does. It is active
 only while ``GATE_DEPS_LOG`` names the log file of the running test.
 """
 
