@@ -99,7 +99,9 @@ def run_plan(plan: Plan, root: Path, env: Mapping[str, str], pytest_args: Sequen
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as pyright_output:
         pyright = None
         if plan.pyright is not None:
-            step = Step("pyright", (tool("pyright"), *plan.pyright))
+            # --pythonpath: the environment of this gate, whatever `python` PATH finds first.
+            command = (tool("pyright"), "--pythonpath", sys.executable, *plan.pyright)
+            step = Step("pyright", command)
             pyright = Background(step, root, env, pyright_output)
         ok, seconds = run_streamed(Step("pytest", pytest_command(plan, pytest_args)), root, env)
         results.append(("pytest", ok, seconds))
