@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -52,6 +53,9 @@ class Outcome:
     gate_caught: bool
     full_seconds: float
     full_caught: bool
+    gate_cpu: float = 0.0
+    full_cpu: float = 0.0
+    """CPU seconds of every process of the run: the cost a loaded machine cannot inflate."""
 
 
 def locate(clone: Path, fault: Fault) -> Path:
@@ -70,12 +74,18 @@ def locate(clone: Path, fault: Fault) -> Path:
     return found[0]
 
 
-def run(command: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[int, float]:
-    start = time.monotonic()
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(command: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[int, float, float]:
+    """Exit status, wall seconds and CPU seconds (every process it started) of ``command``."""
+    start, cpu = time.monotonic(), children_cpu()
     completed = subprocess.run(
         list(command), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    return completed.returncode, time.monotonic() - start
+    return completed.returncode, time.monotonic() - start, children_cpu() - cpu
 
 
 def prepare_clone(repo: Path, workdir: Path, python: str | None) -> tuple[Path, str]:
@@ -104,8 +114,9 @@ def describe(outcome: Outcome) -> str:
         return "caught" if caught else "passed"
 
     return (
-        f"{outcome.fault:28} gate {outcome.gate_seconds:6.1f} s {verdict(outcome.gate_caught)}"
-        f"   full {outcome.full_seconds:6.1f} s {verdict(outcome.full_caught)}"
+        f"{outcome.fault:28} gate {outcome.gate_seconds:6.1f} s (cpu {outcome.gate_cpu:5.1f} s)"
+        f" {verdict(outcome.gate_caught)}   full {outcome.full_seconds:6.1f} s"
+        f" (cpu {outcome.full_cpu:5.1f} s) {verdict(outcome.full_caught)}"
     )
 
 
@@ -129,14 +140,20 @@ def bench(clone: Path, python: str, faults: Sequence[Fault]) -> list[Outcome]:
         original = path.read_text(encoding="utf-8")
         path.write_text(original.replace(fault.original, fault.replacement), encoding="utf-8")
         try:
-            gate_status, gate_seconds = run([python, "-m", "tools.gate.run"], clone, env)
-            full_status, full_seconds = run([python, *FULL_TESTS, *STRICT], clone, env)
+            gate_status, gate_seconds, gate_cpu = run([python, "-m", "tools.gate.run"], clone, env)
+            full_status, full_seconds, full_cpu = run([python, *FULL_TESTS, *STRICT], clone, env)
         finally:
             path.write_text(original, encoding="utf-8")
             shutil.rmtree(clone / GATE_CACHE)
             shutil.copytree(snapshot, clone / GATE_CACHE)
         outcome = Outcome(
-            fault.name, gate_seconds, gate_status != 0, full_seconds, full_status != 0
+            fault.name,
+            gate_seconds,
+            gate_status != 0,
+            full_seconds,
+            full_status != 0,
+            gate_cpu,
+            full_cpu,
         )
         outcomes.append(outcome)
         print(describe(outcome), flush=True)
@@ -144,14 +161,17 @@ def bench(clone: Path, python: str, faults: Sequence[Fault]) -> list[Outcome]:
 
 
 def summary(outcomes: Sequence[Outcome]) -> list[str]:
+    def spread(values: list[float]) -> str:
+        return f"median {statistics.median(values):.1f} s, max {max(values):.1f} s"
+
     gate = [o.gate_seconds for o in outcomes]
     full = [o.full_seconds for o in outcomes]
     missed = [o.fault for o in outcomes if o.full_caught and not o.gate_caught]
     uncaught = [o.fault for o in outcomes if not o.full_caught]
     return [
         f"faults: {len(outcomes)}",
-        f"incremental gate: median {statistics.median(gate):.1f} s, max {max(gate):.1f} s",
-        f"full tests:       median {statistics.median(full):.1f} s, max {max(full):.1f} s",
+        f"incremental gate: {spread(gate)}; cpu {spread([o.gate_cpu for o in outcomes])}",
+        f"full tests:       {spread(full)}; cpu {spread([o.full_cpu for o in outcomes])}",
         f"missed by the gate, caught by the full run: {len(missed)}"
         + (f" ({', '.join(missed)})" if missed else ""),
         f"not caught by the full run either: {len(uncaught)}"

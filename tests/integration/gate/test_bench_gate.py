@@ -73,8 +73,8 @@ def test_the_summary_names_the_misses() -> None:
     outcomes.append(Outcome("c", 2.0, False, 8.0, False))
     assert summary(outcomes) == [
         "faults: 3",
-        "incremental gate: median 2.0 s, max 3.0 s",
-        "full tests:       median 8.0 s, max 9.0 s",
+        "incremental gate: median 2.0 s, max 3.0 s; cpu median 0.0 s, max 0.0 s",
+        "full tests:       median 8.0 s, max 9.0 s; cpu median 0.0 s, max 0.0 s",
         "missed by the gate, caught by the full run: 1 (b)",
         "not caught by the full run either: 1 (c)",
     ]
