@@ -1,4 +1,5 @@
-"""The quality gate: one command (an argument list) that must exit 0 before a commit or push.
+"""The quality gates: commands (argument lists) that must exit 0, the incremental one before a
+commit, the full one before a push.
 
 The default commands can be replaced through the environment with a JSON array of strings,
 ``WORKFLOW_GATE_FULL`` and ``WORKFLOW_GATE_FAST`` (for example ``["nox", "-s", "lint"]``).
