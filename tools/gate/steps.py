@@ -10,7 +10,18 @@ from pathlib import Path
 from tools.gate.plan import MARKDOWN_FILES, MARKDOWN_GENERATED, MARKDOWN_ROOTS, Plan
 
 TEST_DIRECTORIES = ("tests/unit", "tests/property")
-PYTEST_OPTIONS = ("-n", "auto", "-W", "error", "--strict-markers", "--strict-config")
+# worksteal: testmon runs the fastest tests first, so the slowest come last; an idle worker
+# takes over queued tests instead of waiting for the other to finish its share.
+PYTEST_OPTIONS = (
+    "-n",
+    "auto",
+    "--dist",
+    "worksteal",
+    "-W",
+    "error",
+    "--strict-markers",
+    "--strict-config",
+)
 PLUGIN = "tools.gate.pytest_deps"
 
 
