@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Generator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -45,15 +47,28 @@ from tools.gate.stand_ins import refresh
 
 TESTMON_FIELD = "nodes_files_lines"
 """The attribute testmon puts its per-test file/line data on, in the teardown report."""
-_RECORDER: list[DepsRecorder] = []
-_LOGS: list[Path] = []
-_LINES: list[DepLines] = []
+_ACTIVE: list[DepsRecorder] = []
+"""Every configured run in this process (a test may run pytest in-process): the audit hook's
+listeners, each keeping what falls below its own root."""
 _COUNTER = itertools.count()
 
 
+@dataclass
+class Run:
+    """The plugin's state for one pytest configuration."""
+
+    recorder: DepsRecorder
+    lines: DepLines
+    logs: Path
+    saved_environ: dict[str, str | None]
+
+
+_RUN = pytest.StashKey[Run]()
+
+
 def _audit(event: str, args: tuple[object, ...]) -> None:
-    if _RECORDER:
-        _RECORDER[0].on_event(event, args)
+    for recorder in _ACTIVE:
+        recorder.on_event(event, args)
 
 
 def recorded_data(config: pytest.Config) -> Path | None:
@@ -67,6 +82,14 @@ def recorded_data(config: pytest.Config) -> Path | None:
     return Path(str(config.rootpath), name) if recording and name else None
 
 
+def _set_environ(values: Mapping[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     root = Path(str(config.rootpath)).resolve()
@@ -76,12 +99,16 @@ def pytest_configure(config: pytest.Config) -> None:
     if data is not None:
         write_state(data, finished=False)
     recorder = DepsRecorder(root)
-    _RECORDER[:] = [recorder]
-    _LINES[:] = [DepLines(root, lambda: load_graph(root), recorder.muted)]
-    _LOGS[:] = [Path(tempfile.mkdtemp(prefix="gate-deps-"))]
-    os.environ[ROOT_VARIABLE] = str(root)
-    paths = [str(CHILD_DIRECTORY), *filter(None, [os.environ.get("PYTHONPATH")])]
-    os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+    saved = {name: os.environ.get(name) for name in (ROOT_VARIABLE, "PYTHONPATH", LOG_VARIABLE)}
+    config.stash[_RUN] = Run(
+        recorder,
+        DepLines(root, lambda: load_graph(root), recorder.muted),
+        Path(tempfile.mkdtemp(prefix="gate-deps-")),
+        saved,
+    )
+    paths = [str(CHILD_DIRECTORY), *filter(None, [saved["PYTHONPATH"]])]
+    _set_environ({ROOT_VARIABLE: str(root), "PYTHONPATH": os.pathsep.join(paths)})
+    _ACTIVE.append(recorder)
     if not getattr(sys, "_gate_audit_hook", False):
         sys.addaudithook(_audit)
         sys._gate_audit_hook = True  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
@@ -94,18 +121,19 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         write_state(data, finished=True)
 
 
-def pytest_unconfigure() -> None:
-    _RECORDER.clear()
-    os.environ.pop(LOG_VARIABLE, None)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run = config.stash.get(_RUN, None)
+    if run is not None:
+        _ACTIVE.remove(run.recorder)
+        _set_environ(run.saved_environ)
+        shutil.rmtree(run.logs, ignore_errors=True)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_collection(session: pytest.Session) -> Generator[None, object, object]:
     """Trace collection: the lines of project modules that run while the test modules are
     imported, which testmon (tracing from the first test on) never sees."""
-    if not _RECORDER:
-        return (yield)
-    recorder = _RECORDER[0]
+    recorder = session.config.stash[_RUN].recorder
     tracer = coverage.Coverage(
         data_file=None,
         config_file=False,
@@ -129,39 +157,40 @@ def pytest_collection(session: pytest.Session) -> Generator[None, object, object
 def pytest_make_collect_report(
     collector: pytest.Collector,
 ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
-    if not isinstance(collector, pytest.Module) or not _RECORDER:
+    if not isinstance(collector, pytest.Module):
         return (yield)
-    recorder = _RECORDER[0]
+    recorder = collector.config.stash[_RUN].recorder
     home = recorder.relative(collector.path) or ""
     with recorder.recording(recorder.by_module_file.setdefault(home, Deps())):
         return (yield)
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_fixture_setup(fixturedef: pytest.FixtureDef[object]) -> Generator[None, object, object]:
-    if fixturedef.scope == "function" or not _RECORDER:
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest
+) -> Generator[None, object, object]:
+    if fixturedef.scope == "function":
         return (yield)
-    recorder = _RECORDER[0]
+    recorder = request.config.stash[_RUN].recorder
     with recorder.recording(recorder.by_fixture.setdefault(fixturedef.argname, Deps())):
         return (yield)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
-    if not _RECORDER:
-        return (yield)
-    recorder = _RECORDER[0]
+    run = item.config.stash[_RUN]
+    recorder = run.recorder
     home = recorder.relative(item.path) or ""
     deps = recorder.deps_of(home, list(getattr(item, "fixturenames", ())))
-    deps.update(Deps(lines=_LINES[0].import_lines(home, recorder.collection_lines)))
+    deps.update(Deps(lines=run.lines.import_lines(home, recorder.collection_lines)))
     recorder.pending[item.nodeid] = deps
-    log = _LOGS[0] / f"{next(_COUNTER)}.jsonl"
-    os.environ[LOG_VARIABLE] = str(log)
+    previous = os.environ.get(LOG_VARIABLE)
+    os.environ[LOG_VARIABLE] = str(run.logs / f"{next(_COUNTER)}.jsonl")
     try:
         with recorder.recording(deps):
             return (yield)
     finally:
-        os.environ.pop(LOG_VARIABLE, None)
+        _set_environ({LOG_VARIABLE: previous})
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -169,18 +198,17 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    if call.when != "teardown" or not _RECORDER:
+    if call.when != "teardown":
         return report
-    recorder = _RECORDER[0]
+    run = item.config.stash[_RUN]
     log = Path(os.environ.get(LOG_VARIABLE, ""))
-    deps = recorder.pending.get(item.nodeid)
-    if deps is not None and log.name:
-        recorder.replay(log)  # inside the test's recording (pytest_runtest_protocol)
+    if item.nodeid in run.recorder.pending and log.name:
+        run.recorder.replay(log)  # inside the test's recording (pytest_runtest_protocol)
         log.unlink(missing_ok=True)
     nodes = cast("Mapping[str, dict[str, set[int]]] | None", getattr(report, TESTMON_FIELD, None))
     for nodeid, files in (nodes or {}).items():
-        found = recorder.pending.pop(nodeid, None)
+        found = run.recorder.pending.pop(nodeid, None)
         if found is not None:
-            for relative, lines in _LINES[0].files_lines(found).items():
+            for relative, lines in run.lines.files_lines(found).items():
                 files.setdefault(relative, set()).update(lines)
     return report
