@@ -10,18 +10,10 @@ from pathlib import Path
 from tools.gate.plan import MARKDOWN_FILES, MARKDOWN_GENERATED, MARKDOWN_ROOTS, Plan
 
 TEST_DIRECTORIES = ("tests/unit", "tests/property")
+STRICT = ("-W", "error", "--strict-markers", "--strict-config")
 # worksteal: testmon runs the fastest tests first, so the slowest come last; an idle worker
 # takes over queued tests instead of waiting for the other to finish its share.
-PYTEST_OPTIONS = (
-    "-n",
-    "auto",
-    "--dist",
-    "worksteal",
-    "-W",
-    "error",
-    "--strict-markers",
-    "--strict-config",
-)
+PARALLEL = ("-n", "auto", "--dist", "worksteal")
 PLUGIN = "tools.gate.pytest_deps"
 
 
@@ -57,13 +49,18 @@ def markdown_command(files: Sequence[str], root: Path) -> tuple[str, ...]:
 
 
 def pytest_command(plan: Plan, extra: Sequence[str]) -> tuple[str, ...]:
-    select = "--testmon-noselect" if plan.whole_suite_reason else "--testmon"
+    """The whole suite runs on every core; a selection runs in one process when pyright
+    takes the other core (xdist workers would each import the test's dependencies again)."""
+    whole = plan.whole_suite_reason is not None
+    parallel = PARALLEL if whole or plan.pyright is None else ("-p", "no:xdist")
+    select = "--testmon-noselect" if whole else "--testmon"
     return (
         sys.executable,
         "-m",
         "pytest",
         *TEST_DIRECTORIES,
-        *PYTEST_OPTIONS,
+        *parallel,
+        *STRICT,
         "-p",
         PLUGIN,
         select,
