@@ -1,6 +1,7 @@
 """Started in every Python process a recorded test starts (``PYTHONPATH`` names this
-directory): log which repository files the process opens, which directories it lists and
-which processes it starts, for :mod:`tools.gate.deps_recorder` to read back.
+directory): log which repository files the process opens or runs as modules (``exec`` sees a
+module even when its bytecode comes from a cache), which directories it lists and which
+processes it starts, for :mod:`tools.gate.deps_recorder` to read back.
 
 Standard library only (it runs in any child Python, where the project may not import, so it
 repeats the path test of :meth:`DepsRecorder.relative`), and silent: it must never change
@@ -53,6 +54,10 @@ def _install() -> None:
             return
         if event == "open":
             path = path_of(args[0])
+            if path is not None:
+                write({"event": "open", "path": path})
+        elif event == "exec":  # a module runs: imported from source or from cached bytecode
+            path = path_of(getattr(args[0], "co_filename", None))
             if path is not None:
                 write({"event": "open", "path": path})
         elif event in ("os.listdir", "os.scandir"):
