@@ -16,29 +16,20 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Callable, Mapping
 from typing import cast
+
+AuditHook = Callable[[str, tuple[object, ...]], None]
 
 LOG_VARIABLE = "GATE_DEPS_LOG"
 ROOT_VARIABLE = "GATE_DEPS_ROOT"
 
 
-def _install() -> None:
-    log_path, root = os.environ.get(LOG_VARIABLE), os.environ.get(ROOT_VARIABLE)
-    if not log_path or not root:
-        return
+def make_hook(root: str, write: Callable[[dict[str, object]], None]) -> AuditHook:
+    """The audit hook: ``write`` one record per open, module run, listing or process start
+    below ``root`` (it must not open files itself: the hook ignores events while it writes)."""
     prefix = root + os.sep
-    # O_APPEND: lines of processes writing at once never interleave within a line.
-    fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
     busy: list[bool] = []
-
-    def write(record: dict[str, object]) -> None:
-        busy.append(True)
-        try:
-            os.write(fd, (json.dumps(record) + "\n").encode("utf-8", "surrogateescape"))
-        except OSError:
-            pass
-        finally:
-            busy.pop()
 
     def path_of(raw: object) -> str | None:
         if raw is None or isinstance(raw, int):
@@ -49,22 +40,17 @@ def _install() -> None:
             return None
         return path if path == root or path.startswith(prefix) else None
 
-    def hook(event: str, args: tuple[object, ...]) -> None:
-        if busy:
-            return
+    def record(event: str, args: tuple[object, ...]) -> dict[str, object] | None:
         if event == "open":
             path = path_of(args[0])
-            if path is not None:
-                write({"event": "open", "path": path})
-        elif event == "exec":  # a module runs: imported from source or from cached bytecode
+            return None if path is None else {"event": "open", "path": path}
+        if event == "exec":  # a module runs: imported from source or from cached bytecode
             path = path_of(getattr(args[0], "co_filename", None))
-            if path is not None:
-                write({"event": "open", "path": path})
-        elif event in ("os.listdir", "os.scandir"):
+            return None if path is None else {"event": "open", "path": path}
+        if event in ("os.listdir", "os.scandir"):
             path = path_of("." if args[0] is None else args[0])
-            if path is not None:
-                write({"event": "list", "path": path})
-        elif event == "subprocess.Popen":
+            return None if path is None else {"event": "list", "path": path}
+        if event == "subprocess.Popen":
             argv, cwd, env = args[1], args[2], args[3]
             traced = env is None or (isinstance(env, dict) and LOG_VARIABLE in env)
             shown = (
@@ -73,13 +59,49 @@ def _install() -> None:
                 else []
             )
             where = os.getcwd() if cwd is None else os.fsdecode(cast("str | bytes", cwd))
-            write(
-                {"event": "process", "argv": shown, "cwd": os.path.abspath(where), "traced": traced}
-            )
+            return {
+                "event": "process",
+                "argv": shown,
+                "cwd": os.path.abspath(where),
+                "traced": traced,
+            }
+        return None
 
-    sys.addaudithook(hook)
+    def hook(event: str, args: tuple[object, ...]) -> None:
+        if busy:
+            return
+        busy.append(True)
+        try:
+            found = record(event, args)
+            if found is not None:
+                write(found)
+        finally:
+            busy.pop()
+
+    return hook
+
+
+def line_writer(fd: int) -> Callable[[dict[str, object]], None]:
+    """Append one JSON line per record; O_APPEND keeps lines of processes writing at once
+    whole."""
+
+    def write(record: dict[str, object]) -> None:
+        with contextlib.suppress(OSError):
+            os.write(fd, (json.dumps(record) + "\n").encode("utf-8", "surrogateescape"))
+
+    return write
+
+
+def install(environ: Mapping[str, str]) -> bool:
+    """Start logging when ``environ`` names a log file and a root; True when it did."""
+    log_path, root = environ.get(LOG_VARIABLE), environ.get(ROOT_VARIABLE)
+    if not log_path or not root:
+        return False
+    fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    sys.addaudithook(make_hook(root, line_writer(fd)))
+    return True
 
 
 # Never let dependency logging break the process it watches.
 with contextlib.suppress(Exception):
-    _install()
+    install(os.environ)
