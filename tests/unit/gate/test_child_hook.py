@@ -1,0 +1,71 @@
+"""The hook traced child processes run: one record per event below the root, nothing else."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tools.gate.child.sitecustomize import (
+    LOG_VARIABLE,
+    ROOT_VARIABLE,
+    install,
+    line_writer,
+    make_hook,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def test_events_below_the_root_become_records(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    records: list[dict[str, object]] = []
+    hook = make_hook(str(root), records.append)
+    code = compile("", str(root / "tools" / "m.py"), "exec")
+    hook("open", (str(root / "a.txt"), "r", 0))
+    hook("open", (os.fsencode(tmp_path / "outside.txt"), "r", 0))
+    hook("open", (5, "r", 0))
+    hook("open", (object(), "r", 0))
+    hook("exec", (code,))
+    hook("exec", (compile("", "<string>", "exec"),))
+    hook("os.scandir", (str(root / "d"),))
+    hook("os.listdir", (None,))
+    hook("subprocess.Popen", ("git", ["git", b"log"], str(root), None))
+    hook("subprocess.Popen", ("sh", "echo", None, {"PATH": "/bin"}))
+    hook("compile", (b"", "x"))
+    assert records == [
+        {"event": "open", "path": str(root / "a.txt")},
+        {"event": "open", "path": str(root / "tools" / "m.py")},
+        {"event": "list", "path": str(root / "d")},
+        {"event": "process", "argv": ["git", "log"], "cwd": str(root), "traced": True},
+        {"event": "process", "argv": [], "cwd": str(Path.cwd()), "traced": False},
+    ]
+
+
+def test_the_hook_ignores_what_happens_while_it_writes(tmp_path: Path) -> None:
+    records: list[dict[str, object]] = []
+
+    def write(record: dict[str, object]) -> None:
+        records.append(record)
+        hook("open", (str(tmp_path / "inner.txt"), "r", 0))
+
+    hook = make_hook(str(tmp_path), write)
+    hook("open", (str(tmp_path / "outer.txt"), "r", 0))
+    assert records == [{"event": "open", "path": str(tmp_path / "outer.txt")}]
+
+
+def test_lines_are_appended_and_install_needs_both_variables(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        line_writer(fd)({"event": "open", "path": "p"})
+        line_writer(fd)({"event": "list", "path": "q"})
+    finally:
+        os.close(fd)
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["path"] for line in lines] == ["p", "q"]
+    assert install({}) is False
+    assert install({LOG_VARIABLE: str(log)}) is False
+    assert install({ROOT_VARIABLE: str(tmp_path)}) is False
