@@ -199,7 +199,8 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHONS, tags=CI)
 def integration(session: nox.Session) -> None:
     """Integration tests: several units with real files, processes and git repositories."""
-    install(session, "test", "workflow")
+    # lint: the incremental gate's tests run its ruff, pyright and import-linter for real.
+    install(session, "test", "workflow", "lint")
     session.run("pytest", "tests/integration", *session.posargs, env=TEST_ENV)
 
 
@@ -220,7 +221,7 @@ def regression(session: nox.Session) -> None:
 @nox.session(python=PYTHONS, tags=CI)
 def coverage(session: nox.Session) -> None:
     """The whole suite under coverage; reports in .cache/coverage/ (term, html, json, xml)."""
-    install(session, "test", "workflow", "mutation")
+    install(session, "test", "workflow", "mutation", "lint")
     env = run_pytest_under_coverage(session, SUITE_COVERAGE_FILE, "tests")
     # Write every file report first, then let `coverage report` apply the configured floor.
     session.run("coverage", "html", "--fail-under=0", "-d", f"{COVERAGE_DIR}/html", env=env)
