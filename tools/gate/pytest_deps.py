@@ -63,10 +63,11 @@ class Run:
     saved_environ: dict[str, str | None]
 
 
-_RUN = pytest.StashKey[Run]()
+RUN = pytest.StashKey[Run]()
 
 
-def _audit(event: str, args: tuple[object, ...]) -> None:
+def audit(event: str, args: tuple[object, ...]) -> None:
+    """The process's audit hook: every configured run hears every event."""
     for recorder in _ACTIVE:
         recorder.on_event(event, args)
 
@@ -100,7 +101,7 @@ def pytest_configure(config: pytest.Config) -> None:
         write_state(data, finished=False)
     recorder = DepsRecorder(root)
     saved = {name: os.environ.get(name) for name in (ROOT_VARIABLE, "PYTHONPATH", LOG_VARIABLE)}
-    config.stash[_RUN] = Run(
+    config.stash[RUN] = Run(
         recorder,
         DepLines(root, lambda: load_graph(root), recorder.muted),
         Path(tempfile.mkdtemp(prefix="gate-deps-")),
@@ -110,7 +111,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _set_environ({ROOT_VARIABLE: str(root), "PYTHONPATH": os.pathsep.join(paths)})
     _ACTIVE.append(recorder)
     if not getattr(sys, "_gate_audit_hook", False):
-        sys.addaudithook(_audit)
+        sys.addaudithook(audit)
         sys._gate_audit_hook = True  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
 
 
@@ -122,7 +123,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    run = config.stash.get(_RUN, None)
+    run = config.stash.get(RUN, None)
     if run is not None:
         _ACTIVE.remove(run.recorder)
         _set_environ(run.saved_environ)
@@ -133,7 +134,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_collection(session: pytest.Session) -> Generator[None, object, object]:
     """Trace collection: the lines of project modules that run while the test modules are
     imported, which testmon (tracing from the first test on) never sees."""
-    recorder = session.config.stash[_RUN].recorder
+    recorder = session.config.stash[RUN].recorder
     tracer = coverage.Coverage(
         data_file=None,
         config_file=False,
@@ -146,11 +147,14 @@ def pytest_collection(session: pytest.Session) -> Generator[None, object, object
         return (yield)
     finally:
         tracer.stop()
-        data = tracer.get_data()
-        for path in data.measured_files():
-            relative = recorder.relative(path)
-            if relative is not None:
-                recorder.collection_lines[relative] = set(data.lines(path) or ())
+        keep_collection_lines(recorder, tracer.get_data())
+
+
+def keep_collection_lines(recorder: DepsRecorder, data: coverage.CoverageData) -> None:
+    for path in data.measured_files():
+        relative = recorder.relative(path)
+        if relative is not None:
+            recorder.collection_lines[relative] = set(data.lines(path) or ())
 
 
 @pytest.hookimpl(wrapper=True)
@@ -159,7 +163,7 @@ def pytest_make_collect_report(
 ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
     if not isinstance(collector, pytest.Module):
         return (yield)
-    recorder = collector.config.stash[_RUN].recorder
+    recorder = collector.config.stash[RUN].recorder
     home = recorder.relative(collector.path) or ""
     with recorder.recording(recorder.by_module_file.setdefault(home, Deps())):
         return (yield)
@@ -171,14 +175,14 @@ def pytest_fixture_setup(
 ) -> Generator[None, object, object]:
     if fixturedef.scope == "function":
         return (yield)
-    recorder = request.config.stash[_RUN].recorder
+    recorder = request.config.stash[RUN].recorder
     with recorder.recording(recorder.by_fixture.setdefault(fixturedef.argname, Deps())):
         return (yield)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
-    run = item.config.stash[_RUN]
+    run = item.config.stash[RUN]
     recorder = run.recorder
     home = recorder.relative(item.path) or ""
     deps = recorder.deps_of(home, list(getattr(item, "fixturenames", ())))
@@ -200,7 +204,7 @@ def pytest_runtest_makereport(
     report = yield
     if call.when != "teardown":
         return report
-    run = item.config.stash[_RUN]
+    run = item.config.stash[RUN]
     log = Path(os.environ.get(LOG_VARIABLE, ""))
     if item.nodeid in run.recorder.pending and log.name:
         run.recorder.replay(log)  # inside the test's recording (pytest_runtest_protocol)

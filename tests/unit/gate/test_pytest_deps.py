@@ -11,6 +11,8 @@ import pytest
 
 from tests.unit.gate.conftest import git
 from tools.gate.deps_recorder import LOG_VARIABLE, ROOT_VARIABLE
+from tools.gate.file_deps import Deps
+from tools.gate.pytest_deps import RUN, audit, recorded_data
 from tools.gate.recording import DATA_VARIABLE
 from tools.gate.stand_ins import TREE_FILE, listing_file
 
@@ -127,3 +129,31 @@ def test_each_test_gets_what_it_read_listed_and_started(
     assert ROOT_VARIABLE not in os.environ
     assert (pytester.path / TREE_FILE).is_file()
     assert not (pytester.path / ".cache/gate/testmon-py3.11.db.state.json").exists()
+
+
+def test_recording_needs_testmon_collecting_into_the_data_file(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(DATA_VARIABLE, ".cache/gate/data.db")
+    recording = pytester.parseconfig("--testmon-noselect")
+    assert recorded_data(recording) == pytester.path / ".cache/gate/data.db"
+    assert recorded_data(pytester.parseconfig("--testmon", "--testmon-nocollect")) is None
+    assert recorded_data(pytester.parseconfig()) is None
+    monkeypatch.delenv(DATA_VARIABLE)
+    assert recorded_data(recording) is None
+
+
+def test_the_audit_hook_reaches_every_configured_run(pytester: pytest.Pytester) -> None:
+    config = pytester.parseconfig("-p", "tools.gate.pytest_deps")
+    pytester.makefile(".txt", notes="n\n")
+    git(pytester.path, "init", "-q", "-b", "main")
+    config._do_configure()  # pyright: ignore[reportPrivateUsage]
+    try:
+        deps = Deps()
+        recorder = config.stash[RUN].recorder
+        with recorder.recording(deps):
+            audit("open", (str(pytester.path / "notes.txt"), "r", 0))
+        assert deps.files == {"notes.txt"}
+    finally:
+        config._ensure_unconfigure()  # pyright: ignore[reportPrivateUsage]
+    audit("open", (str(pytester.path / "notes.txt"), "r", 0))  # nobody listens any more
