@@ -101,7 +101,8 @@ def test_tasks_table_and_ambiguous_start(clean_scratch: Scratch) -> None:
 
 
 def test_whole_loop_through_the_command_line(seed_scratch: Scratch) -> None:
-    gate = {"WORKFLOW_GATE_FULL": json.dumps([sys.executable, "-c", "pass"])}
+    passing = json.dumps([sys.executable, "-c", "pass"])
+    gate = {"WORKFLOW_GATE_FULL": passing, "WORKFLOW_GATE_FAST": passing}
     newer_main = seed_scratch.upstream_commit("notes.txt", "later\n", "docs: add notes")
 
     started = seed_scratch.invoke("start-task", "tv-2025-10-04")
