@@ -23,6 +23,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -79,13 +80,30 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run(command: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[int, float, float]:
+TIMEOUT_SECONDS = 900.0
+"""A run that hangs (a test waiting forever) is stopped, with everything it started, and
+counts as a failure: the user would see it fail too."""
+
+
+def run(
+    command: Sequence[str], cwd: Path, env: dict[str, str], timeout: float = TIMEOUT_SECONDS
+) -> tuple[int, float, float]:
     """Exit status, wall seconds and CPU seconds (every process it started) of ``command``."""
     start, cpu = time.monotonic(), children_cpu()
-    completed = subprocess.run(
-        list(command), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    process = subprocess.Popen(
+        list(command),
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
-    return completed.returncode, time.monotonic() - start, children_cpu() - cpu
+    try:
+        status = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        status = process.wait()
+    return status, time.monotonic() - start, children_cpu() - cpu
 
 
 def prepare_clone(repo: Path, workdir: Path, python: str | None) -> tuple[Path, str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.gate.test_gate_run import make_scratch
-from tools.benchmarks.bench_gate import Outcome, locate, main, summary
+from tools.benchmarks.bench_gate import Outcome, locate, main, run, summary
 from tools.benchmarks.gate_faults import FAULTS, Fault
 
 pytestmark = pytest.mark.integration
@@ -85,3 +85,11 @@ def test_the_built_in_faults_are_at_least_twenty_and_named_once() -> None:
     assert len(names) >= 20
     assert len(set(names)) == len(names)
     assert {fault.path.split("/")[0] for fault in FAULTS} == {"ml_playground", "tools"}
+
+
+def test_a_hanging_run_is_stopped_with_its_children_and_fails(tmp_path: Path) -> None:
+    block = "import os; r, w = os.pipe(); os.read(r, 1)"  # waits forever: nobody writes
+    code = f"import subprocess, sys; subprocess.Popen([sys.executable, '-c', {block!r}]); {block}"
+    status, seconds, _ = run([sys.executable, "-c", code], tmp_path, {}, timeout=1.0)
+    assert status == -9
+    assert seconds < 30
