@@ -28,7 +28,7 @@ _VARIABLES: dict[GateKind, str] = {"full": "WORKFLOW_GATE_FULL", "fast": "WORKFL
 
 
 def gate_command(kind: GateKind, environ: Mapping[str, str]) -> list[str]:
-    """The gate command of ``kind``, from the environment override or the default."""
+    """The command of the ``kind`` gate (full: quality, fast: changed), override or default."""
     variable = _VARIABLES[kind]
     raw = environ.get(variable)
     if raw is None or not raw.strip():
