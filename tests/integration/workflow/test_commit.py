@@ -13,7 +13,8 @@ from tools.workflow.commands.start_task import start_task
 from tools.workflow.ledger.store import commit_ledger_edit, load_ledger, with_status
 
 if TYPE_CHECKING:
-    from tests.integration.workflow.conftest import Captured, Scratch
+    from tests.fixtures.workflow.scratch import Scratch
+    from tests.integration.conftest import Captured
 
 pytestmark = pytest.mark.integration
 

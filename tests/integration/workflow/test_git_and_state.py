@@ -26,7 +26,7 @@ from tools.workflow.repo.state import (
 )
 
 if TYPE_CHECKING:
-    from tests.integration.workflow.conftest import Scratch
+    from tests.fixtures.workflow.scratch import Scratch
 
 pytestmark = pytest.mark.integration
 

@@ -19,7 +19,8 @@ from tools.workflow.quality_gate import GATE_PASSED_VARIABLE
 from tools.workflow.repo.git import ZERO_SHA, Git
 
 if TYPE_CHECKING:
-    from tests.integration.workflow.conftest import Captured, Scratch
+    from tests.fixtures.workflow.scratch import Scratch
+    from tests.integration.conftest import Captured
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from tests.integration.workflow.conftest import Scratch
+    from tests.fixtures.workflow.scratch import Scratch
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,8 @@ from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.repo.remote import MainState, update_main
 
 if TYPE_CHECKING:
-    from tests.integration.workflow.conftest import Captured, Scratch
+    from tests.fixtures.workflow.scratch import Scratch
+    from tests.integration.conftest import Captured
 
 pytestmark = pytest.mark.integration
 

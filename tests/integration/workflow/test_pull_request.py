@@ -16,7 +16,8 @@ from tools.workflow.commands.sync import sync_branch
 from tools.workflow.repo.state import branch_task
 
 if TYPE_CHECKING:
-    from tests.integration.workflow.conftest import Captured, FakeGh, GhAnswer, Scratch
+    from tests.fixtures.workflow.scratch import FakeGh, GhAnswer, Scratch
+    from tests.integration.conftest import Captured
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,8 @@ from tools.workflow.commands.start_task import start_task
 from tools.workflow.repo.state import Operation, branch_task, load_operation, save_operation
 
 if TYPE_CHECKING:
-    from tests.integration.workflow.conftest import Captured, FakeGh, GhAnswer, Scratch
+    from tests.fixtures.workflow.scratch import FakeGh, GhAnswer, Scratch
+    from tests.integration.conftest import Captured
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,8 @@ from tools.workflow.commands.start_task import start_task
 from tools.workflow.repo.state import branch_task
 
 if TYPE_CHECKING:
-    from tests.integration.workflow.conftest import Captured, Scratch
+    from tests.fixtures.workflow.scratch import Scratch
+    from tests.integration.conftest import Captured
 
 pytestmark = pytest.mark.integration
 

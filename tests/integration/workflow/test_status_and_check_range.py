@@ -14,7 +14,8 @@ from tools.workflow.commands.status import WorkflowStatus, show_status
 from tools.workflow.versioning import read_commit_types
 
 if TYPE_CHECKING:
-    from tests.integration.workflow.conftest import Captured, Scratch
+    from tests.fixtures.workflow.scratch import Scratch
+    from tests.integration.conftest import Captured
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,8 @@ from tools.workflow.commands.sync import sync_branch
 from tools.workflow.repo.state import Operation, load_operation, save_operation
 
 if TYPE_CHECKING:
-    from tests.integration.workflow.conftest import Captured, Scratch
+    from tests.fixtures.workflow.scratch import Scratch
+    from tests.integration.conftest import Captured
 
 pytestmark = pytest.mark.integration
 
