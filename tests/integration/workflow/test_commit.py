@@ -14,7 +14,7 @@ from tools.workflow.ledger.store import commit_ledger_edit, load_ledger, with_st
 
 if TYPE_CHECKING:
     from tests.fixtures.workflow.scratch import Scratch
-    from tests.integration.conftest import Captured
+    from tests.integration.workflow.conftest import Captured
 
 pytestmark = pytest.mark.integration
 

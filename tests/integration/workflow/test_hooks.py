@@ -20,7 +20,7 @@ from tools.workflow.repo.git import ZERO_SHA, Git
 
 if TYPE_CHECKING:
     from tests.fixtures.workflow.scratch import Scratch
-    from tests.integration.conftest import Captured
+    from tests.integration.workflow.conftest import Captured
 
 pytestmark = pytest.mark.integration
 

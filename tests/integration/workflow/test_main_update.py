@@ -11,7 +11,7 @@ from tools.workflow.repo.remote import MainState, update_main
 
 if TYPE_CHECKING:
     from tests.fixtures.workflow.scratch import Scratch
-    from tests.integration.conftest import Captured
+    from tests.integration.workflow.conftest import Captured
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ from tools.workflow.repo.state import Operation, branch_task, load_operation, sa
 
 if TYPE_CHECKING:
     from tests.fixtures.workflow.scratch import FakeGh, GhAnswer, Scratch
-    from tests.integration.conftest import Captured
+    from tests.integration.workflow.conftest import Captured
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ from tools.workflow.repo.state import branch_task
 
 if TYPE_CHECKING:
     from tests.fixtures.workflow.scratch import Scratch
-    from tests.integration.conftest import Captured
+    from tests.integration.workflow.conftest import Captured
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,7 @@ from tools.workflow.versioning import read_commit_types
 
 if TYPE_CHECKING:
     from tests.fixtures.workflow.scratch import Scratch
-    from tests.integration.conftest import Captured
+    from tests.integration.workflow.conftest import Captured
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,7 @@ from tools.workflow.repo.state import Operation, load_operation, save_operation
 
 if TYPE_CHECKING:
     from tests.fixtures.workflow.scratch import Scratch
-    from tests.integration.conftest import Captured
+    from tests.integration.workflow.conftest import Captured
 
 pytestmark = pytest.mark.integration
 
