@@ -1,4 +1,6 @@
-"""A tiny experiment trained once per session, copied into each test that needs a finished run."""
+"""Fixtures of the regression tests: a tiny experiment trained once per session, copied into each
+test that needs a finished run, and the workflow's scratch repositories of the integration tests
+(tests/fixtures/workflow/scratch.py), driven only through the real invoke and git hooks."""
 
 from __future__ import annotations
 
@@ -12,6 +14,12 @@ import pytest
 from ml_playground.cli import main
 from ml_playground.configuration.loader import SAMPLE_OVERRIDES_ENV, TRAIN_OVERRIDES_ENV
 from tests.conftest import TINY_CORPUS, tiny_config_text
+from tests.fixtures.workflow.scratch import (  # noqa: F401  (fixtures, found by name)
+    make_scratch,
+    regression_scratch,
+    scratch_templates,
+    seed_scratch,
+)
 
 RunCli = Callable[..., tuple[int, str, str]]
 
