@@ -46,11 +46,12 @@ def tasks(c: Context, all_: bool = False) -> None:
         "pick": "choose the N-th entry when the id is ambiguous",
     }
 )
-def start_task(c: Context, task_id: str, pick: int = 0) -> None:
+def start_task(c: Context, task_id: str, pick: str = "") -> None:
     """Create (or switch to) the entry's branch from an updated main; mark it In progress."""
+    from tools.workflow.commands.start_task import parse_pick
     from tools.workflow.commands.start_task import start_task as start_entry
 
-    _run(lambda git, reporter: start_entry(git, reporter, task_id, pick or None))
+    _run(lambda git, reporter: start_entry(git, reporter, task_id, parse_pick(pick)))
 
 
 @task(
@@ -58,20 +59,29 @@ def start_task(c: Context, task_id: str, pick: int = 0) -> None:
         "message": "commit message; without it the next planned message is offered",
         "allow_large": "accept more than 200 touched lines, recording REASON as a trailer",
         "full": "run the full gate (nox -s quality) instead of the incremental nox -s changed",
+        "all": "not supported: stage the slice to commit with git add first",
     }
 )
-def commit(c: Context, message: str = "", allow_large: str = "", full: bool = False) -> None:
+def commit(
+    c: Context, message: str = "", all_: bool = False, allow_large: str = "", full: bool = False
+) -> None:
     """Check message and size, run the quality gate, then git commit (hooks enabled)."""
-    from tools.workflow.cli import ask_yes_no
+    from tools.workflow.cli import ExitCode, WorkflowError, ask_yes_no
     from tools.workflow.commands.commit import commit_staged
     from tools.workflow.quality_gate import gate_command
 
     def confirm(planned: str) -> bool:
         return ask_yes_no(f"Commit with the planned message '{planned}'?")
 
-    gate = gate_command("full" if full else "fast", os.environ)
-    _run(
-        lambda git, reporter: commit_staged(
+    def action(git: Git, reporter: Reporter) -> None:
+        if all_:
+            raise WorkflowError(
+                ExitCode.USAGE,
+                "invoke commit has no -a/--all: it commits exactly what is staged "
+                "(stage a small slice with git add -p, then invoke commit -m MESSAGE)",
+            )
+        gate = gate_command("full" if full else "fast", os.environ)
+        commit_staged(
             git,
             reporter,
             message or None,
@@ -79,7 +89,8 @@ def commit(c: Context, message: str = "", allow_large: str = "", full: bool = Fa
             gate,
             confirm if sys.stdin.isatty() else None,
         )
-    )
+
+    _run(action)
 
 
 @task(
@@ -96,12 +107,17 @@ def pr(c: Context, ready: bool = False, number: int = 0) -> None:
     from tools.workflow.commands.pr import open_pull_request
     from tools.workflow.quality_gate import gate_command
 
-    gate = gate_command("full", os.environ)
     gh = shutil.which("gh")
     today = datetime.date.today()
     _run(
         lambda git, reporter: open_pull_request(
-            git, reporter, gate, gh, today, ready=ready, number=number or None
+            git,
+            reporter,
+            gate_command("full", os.environ),
+            gh,
+            today,
+            ready=ready,
+            number=number or None,
         )
     )
 

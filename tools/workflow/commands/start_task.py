@@ -93,6 +93,19 @@ def _print_plan(entry: LedgerEntry, reporter: Reporter) -> None:
     reporter.say("Then: stage a small slice (git add -p) and run 'invoke commit'.")
 
 
+def parse_pick(text: str) -> int | None:
+    """``--pick`` as typed: empty means none, else the number of a listed candidate."""
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise WorkflowError(
+            ExitCode.USAGE,
+            f"--pick {text!r}: expected the number of a candidate in the list start-task "
+            "prints (1, 2, ...)",
+        )
+    return int(text)
+
+
 def start_task(
     git: Git,
     reporter: Reporter,

@@ -1,0 +1,57 @@
+"""The invoke tasks answer bad input with one error line and a documented exit code, never a
+Python or Invoke traceback (issue 11, item 8).
+
+Every test drives the real ``invoke`` as a subprocess inside scratch repositories."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from tests.fixtures.workflow.scratch import Scratch
+
+pytestmark = pytest.mark.regression
+
+
+def test_a_pick_that_is_not_a_number_is_one_usage_line(regression_scratch: Scratch) -> None:
+    """What broke: ``--pick`` was an Invoke int option, so ``--pick abc`` ended in Invoke's
+    ValueError traceback (exit 1)."""
+    result = regression_scratch.invoke("start-task", "tv-2025-12-01", "--pick", "abc")
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: --pick 'abc': expected the number of a candidate in the list start-task prints "
+        "(1, 2, ...)\n"
+    )
+
+
+def test_commit_with_git_s_all_flag_is_one_usage_line(regression_scratch: Scratch) -> None:
+    """What broke: ``invoke commit -am MSG`` read ``m`` as the --allow-large reason and then
+    failed with Invoke's cryptic "No idea what 'MSG' is!" (exit 1)."""
+    result = regression_scratch.invoke("commit", "-am", "feat(qa): add the checks")
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: invoke commit has no -a/--all: it commits exactly what is staged (stage a "
+        "small slice with git add -p, then invoke commit -m MESSAGE)\n"
+    )
+
+
+def test_a_gate_variable_that_is_not_json_is_one_usage_line(regression_scratch: Scratch) -> None:
+    """What broke: the gate command was read outside the error handler, so a non-JSON
+    ``WORKFLOW_GATE_FAST`` escaped as a WorkflowError traceback (exit 1)."""
+    result = regression_scratch.invoke(
+        "commit",
+        "--fast",
+        "-m",
+        "feat(qa): add the checks",
+        extra_env={"WORKFLOW_GATE_FAST": "nox -s lint"},
+    )
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: WORKFLOW_GATE_FAST='nox -s lint': expected a JSON array of strings, "
+        'e.g. ["nox", "-s", "quality"]\n'
+    )
