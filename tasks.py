@@ -35,9 +35,12 @@ def _run(action: Callable[[Git, Reporter], object]) -> None:
 @task(help={"all": "include Deferred and Done entries"})
 def tasks(c: Context, all_: bool = False) -> None:
     """Show the ledger: id, status, priority, size, title, branch, blocked-by."""
+    import shutil
+
     from tools.workflow.commands.tasks import list_tasks
 
-    _run(lambda git, reporter: list_tasks(git.root, reporter, all_))
+    width = shutil.get_terminal_size().columns
+    _run(lambda git, reporter: list_tasks(git.root, reporter, all_, width))
 
 
 @task(

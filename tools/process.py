@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
 NOT_STARTED = 127
 """The status of a command whose program could not be started (as a POSIX shell reports it)."""
@@ -54,11 +53,11 @@ def run(
     cwd: Path,
     env: Mapping[str, str] | None = None,
     input_text: str | None = None,
-    echo: TextIO | None = None,
+    echo: Callable[[str], object] | None = None,
 ) -> Completed:
     """Run ``command`` in ``cwd`` and wait for it.
 
-    With ``echo`` the command's stderr joins its stdout and every line is written to ``echo``
+    With ``echo`` the command's stderr joins its stdout and ``echo`` is called with every line
     as it arrives (a long gate shows progress); ``stderr`` is then empty. Without ``input_text``
     the command reads nothing (stdin is ``/dev/null``).
     """
@@ -86,8 +85,7 @@ def run(
         for raw in process.stdout:
             line = _decode(raw)
             collected.append(line)
-            echo.write(line)
-        echo.flush()
+            echo(line)
     return Completed(arguments, process.wait(), "".join(collected), "")
 
 

@@ -1,13 +1,18 @@
-"""The invoke tasks answer bad input with one error line and a documented exit code, never a
-Python or Invoke traceback (issue 11, item 8).
+"""The invoke tasks answer bad input with one error line and a documented exit code, and their
+output fits the terminal: never a Python or Invoke traceback (issue 11, items 8 and "Also seen").
 
 Every test drives the real ``invoke`` as a subprocess inside scratch repositories."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.fixtures.workflow.scratch import PROJECT_ROOT
 
 if TYPE_CHECKING:
     from tests.fixtures.workflow.scratch import Scratch
@@ -55,3 +60,39 @@ def test_a_gate_variable_that_is_not_json_is_one_usage_line(regression_scratch: 
         "error: WORKFLOW_GATE_FAST='nox -s lint': expected a JSON array of strings, "
         'e.g. ["nox", "-s", "quality"]\n'
     )
+
+
+def test_the_task_table_fits_an_80_column_terminal(regression_scratch: Scratch) -> None:
+    """What broke: ``invoke tasks`` was 111-152 columns wide whatever the terminal."""
+    result = regression_scratch.invoke("tasks", "--all", extra_env={"COLUMNS": "80"})
+
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0, result.stderr
+    assert lines[0].split() == ["id", "status", "priority", "size", "title", "branch", "blocked-by"]
+    assert max(len(line) for line in lines) <= 80
+    assert any(line.startswith("tv-2025-12-02:PR??  Open") for line in lines)
+
+
+def test_a_reader_that_stops_early_gets_no_broken_pipe_traceback(
+    regression_scratch: Scratch,
+) -> None:
+    """What broke: ``invoke tasks --all | head -1`` could end in a BrokenPipeError traceback.
+    Here the reader is gone before the first line is written, which makes it certain."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "invoke", "-r", str(PROJECT_ROOT), "tasks", "--all"],
+            cwd=regression_scratch.root,
+            env=regression_scratch.env,
+            stdin=subprocess.DEVNULL,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+
+    assert result.stderr == ""
+    assert result.returncode == 0

@@ -4,6 +4,7 @@ exit code, and plain-text tables."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -45,22 +46,35 @@ class Reporter:
     out: TextIO
     err: TextIO
 
+    def write(self, text: str) -> None:
+        """Text on stdout as it is (a quality gate's output while it runs)."""
+        _write(self.out, text)
+
     def say(self, text: str = "") -> None:
-        self.out.write(text + "\n")
-        self.out.flush()
+        _write(self.out, text + "\n")
 
     def warn(self, text: str) -> None:
-        self.err.write(f"warning: {text}\n")
-        self.err.flush()
+        _write(self.err, f"warning: {text}\n")
 
     def error(self, text: str) -> None:
-        self.err.write(f"error: {text}\n")
-        self.err.flush()
+        _write(self.err, f"error: {text}\n")
 
     def note(self, text: str) -> None:
         """A detail line on stderr, printed after an error or warning."""
-        self.err.write(f"  {text}\n")
-        self.err.flush()
+        _write(self.err, f"  {text}\n")
+
+
+def _write(stream: TextIO, text: str) -> None:
+    """Write and flush. When the reader has gone away (``invoke tasks | head -1``), the rest of
+    the output goes to the null device instead: the task still finishes what it started, and
+    no BrokenPipeError reaches the user, now or when Python flushes the stream at exit."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())
+        os.close(null)
 
 
 def run_reported(action: Callable[[], object], reporter: Reporter) -> int:
@@ -89,14 +103,45 @@ def shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """Header, a rule, then one line per row; trailing spaces trimmed."""
+MIN_FLEXIBLE_WIDTH = 8
+"""A flexible column is never cut below this many characters."""
+_GAP = "  "
+
+
+def fit_widths(widths: Sequence[int], limit: int, flexible: Sequence[int]) -> list[int]:
+    """Column widths whose table fits ``limit`` characters: the widest flexible column gives up
+    one character at a time, none below :data:`MIN_FLEXIBLE_WIDTH`. When that is not enough
+    the table stays wider than ``limit``."""
+    fitted = list(widths)
+    excess = sum(fitted) + len(_GAP) * (len(fitted) - 1) - limit
+    while excess > 0:
+        candidates = [i for i in flexible if fitted[i] > MIN_FLEXIBLE_WIDTH]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: fitted[i])
+        fitted[widest] -= 1
+        excess -= 1
+    return fitted
+
+
+def render_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    limit: int | None = None,
+    flexible: Sequence[int] = (),
+) -> list[str]:
+    """Header, a rule, then one line per row; trailing spaces trimmed. With ``limit`` the
+    ``flexible`` columns (indexes) are cut, with an ellipsis, until the lines fit."""
     widths = [len(header) for header in headers]
     for row in rows:
         for column, cell in enumerate(row):
             widths[column] = max(widths[column], len(cell))
+    if limit is not None:
+        widths = fit_widths(widths, limit, flexible)
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(cells)).rstrip()
+        return _GAP.join(
+            shorten(cell, widths[i]).ljust(widths[i]) for i, cell in enumerate(cells)
+        ).rstrip()
 
     return [line(headers), line(["-" * width for width in widths]), *(line(row) for row in rows)]

@@ -54,7 +54,7 @@ def run_gate(command: Sequence[str], cwd: Path, env: Mapping[str, str], reporter
         raise WorkflowError(ExitCode.USAGE, "the quality gate command is empty")
     shown = " ".join(command)
     reporter.say(f"Quality gate: {shown}")
-    result = run(command, cwd, env, echo=reporter.out)
+    result = run(command, cwd, env, echo=reporter.write)
     if not result.started:
         raise WorkflowError(
             ExitCode.CHECK_FAILED,

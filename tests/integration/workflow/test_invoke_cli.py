@@ -87,7 +87,7 @@ def test_ledger_lint_reports_the_conflict_marker_line(seed_scratch: Scratch) -> 
 
 
 def test_tasks_table_and_ambiguous_start(clean_scratch: Scratch) -> None:
-    table = clean_scratch.invoke("tasks")
+    table = clean_scratch.invoke("tasks", extra_env={"COLUMNS": "200"})
     ambiguous = clean_scratch.invoke("start-task", "tv-2025-11")
 
     assert table.returncode == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 
@@ -59,11 +58,11 @@ def test_echo_streams_every_line_and_merges_stderr(tmp_path: Path) -> None:
         "import sys; print('one', flush=True); print('two', file=sys.stderr, flush=True);"
         " print('three'); raise SystemExit(3)"
     )
-    echo = io.StringIO()
+    echoed: list[str] = []
 
-    result = run([PYTHON, "-c", script], tmp_path, echo=echo)
+    result = run([PYTHON, "-c", script], tmp_path, echo=echoed.append)
 
-    assert echo.getvalue() == "one\ntwo\nthree\n"
+    assert echoed == ["one\n", "two\n", "three\n"]
     assert result == Completed((PYTHON, "-c", script), 3, "one\ntwo\nthree\n", "")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from tools.workflow.cli import (
+    MIN_FLEXIBLE_WIDTH,
     ExitCode,
     Reporter,
     WorkflowError,
+    fit_widths,
     render_table,
     run_reported,
     shorten,
@@ -71,6 +74,38 @@ def test_table_rendering() -> None:
     assert lines == ["id  title", "--  ------------", "1   short", "22  a longer one"]
     assert shorten("abcdef", 4) == "abc…"
     assert shorten("abc", 4) == "abc"
+
+
+def test_a_table_fits_its_limit_by_cutting_the_widest_flexible_columns() -> None:
+    rows = [["1", "a rather long title here", "feat/some-long-branch-name"]]
+
+    lines = render_table(("id", "title", "branch"), rows, limit=30, flexible=(1, 2))
+
+    assert lines == [
+        "id  title         branch",
+        "--  ------------  ------------",
+        "1   a rather lo…  feat/some-l…",
+    ]
+    assert fit_widths([2, 24, 26], 30, (1, 2)) == [2, 12, 12]
+
+
+def test_flexible_columns_never_go_below_their_minimum() -> None:
+    assert fit_widths([2, 24, 26], 10, (1, 2)) == [2, MIN_FLEXIBLE_WIDTH, MIN_FLEXIBLE_WIDTH]
+    assert fit_widths([30, 5], 10, (1,)) == [30, 5]
+
+
+def test_a_reporter_whose_reader_is_gone_keeps_going_quietly() -> None:
+    """``invoke tasks | head -1``: the task finishes; the rest of its output is dropped."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with os.fdopen(write_end, "w") as stream:
+        reporter = Reporter(stream, io.StringIO())
+        reporter.say("first line")
+        reporter.write("second line\n")
+
+        written = os.fstat(stream.fileno())
+        null = Path(os.devnull).stat()
+        assert (written.st_dev, written.st_ino) == (null.st_dev, null.st_ino)
 
 
 def test_gate_command_defaults_and_overrides() -> None:

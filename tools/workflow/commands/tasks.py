@@ -14,6 +14,8 @@ from tools.workflow.versioning import GUIDE_PATH, read_commit_types
 ACTIVE_STATUSES = ("Open", "In progress")
 TASK_COLUMNS = ("id", "status", "priority", "size", "title", "branch", "blocked-by")
 TITLE_WIDTH = 48
+FLEXIBLE_COLUMNS = (4, 5, 6)
+"""title, branch and blocked-by: cut (with an ellipsis) to make the table fit the terminal."""
 
 
 def _short_reference(entry: LedgerEntry) -> str:
@@ -45,14 +47,17 @@ def task_rows(ledger: Ledger, show_all: bool) -> list[list[str]]:
     return rows
 
 
-def list_tasks(root: Path, reporter: Reporter, show_all: bool) -> list[list[str]]:
+def list_tasks(
+    root: Path, reporter: Reporter, show_all: bool, width: int | None = None
+) -> list[list[str]]:
+    """The table of entries; with ``width`` (the terminal's columns) it fits that width."""
     loaded = load_ledger(root)
     warn_about_problems(loaded, reporter)
     rows = task_rows(loaded.ledger, show_all)
     if not rows:
         reporter.say("No open tasks in the ledger." + ("" if show_all else " (try --all)"))
         return rows
-    for line in render_table(TASK_COLUMNS, rows):
+    for line in render_table(TASK_COLUMNS, rows, width, FLEXIBLE_COLUMNS):
         reporter.say(line)
     if any(entry.branch_derived for entry in loaded.ledger.entries):
         reporter.say("* branch derived from the first planned commit and the title")
