@@ -3,8 +3,8 @@
 The header is ``<type>(<scope>)!: <subject>``; scope and ``!`` are optional. The allowed types
 come from ``.dev-guidelines/GIT_VERSIONING.md`` (see versioning.py) and are a parameter here.
 
-Touched lines are added plus removed lines from ``git diff --numstat``. Lock files and
-generated files are not counted; binary files count 0.
+Touched lines are added plus removed lines from ``git diff --numstat``. The top-level lock files
+and the generated files are not counted; binary files count 0.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from tools.workflow.repo.git import Git
 
@@ -232,8 +231,9 @@ def parse_numstat(output: str) -> list[FileChange]:
 
 
 def exclusion_reason(path: str) -> str | None:
-    """Why a path is not counted, or None when it counts."""
-    if PurePosixPath(path).name in LOCK_FILE_NAMES:
+    """Why a path is not counted, or None when it counts. Only the repository's own lock files
+    (at the top level, as the guide names them) are exempt; ``pkg/x/uv.lock`` counts."""
+    if path in LOCK_FILE_NAMES:
         return "lock file"
     if path in GENERATED_FILES:
         return "generated file"

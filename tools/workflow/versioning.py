@@ -10,6 +10,7 @@ and the code cannot drift apart.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,8 +133,10 @@ def branch_problems(name: str, allowed_types: Collection[str] | None) -> list[st
 
 
 def kebab_words(text: str) -> list[str]:
-    """Lowercase ASCII words of ``text``."""
-    return re.findall(r"[a-z0-9]+", text.lower())
+    """Lowercase ASCII words of ``text``; other letters are transliterated where Unicode
+    decomposes them ("über" -> "uber", "Straße" -> "strasse"), else dropped."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return re.findall(r"[a-z0-9]+", decomposed.encode("ascii", "ignore").decode("ascii"))
 
 
 def derive_branch(commit_type: str, scope: str | None, title: str) -> str | None:

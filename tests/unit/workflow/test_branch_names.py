@@ -80,6 +80,9 @@ def test_branch_only_rules() -> None:
         ("docs", "cosmic-ray", "Tune it", "docs/cosmic-ray-tune-it"),
         ("docs", None, "Guide", None),
         ("docs", "x", "!!!", None),
+        ("fix", "parser", "Fix über parser", "fix/parser-fix-uber-parser"),
+        ("docs", None, "Straße und Café", "docs/strasse-und-cafe"),
+        ("docs", None, "日本 notes", None),
         (
             "feat",
             "ui",

@@ -30,7 +30,9 @@ def test_parse_numstat_handles_plain_binary_and_renamed_files() -> None:
     ("path", "reason"),
     [
         ("uv.lock", "lock file"),
-        ("web/package-lock.json", "lock file"),
+        ("package-lock.json", "lock file"),
+        ("web/package-lock.json", None),
+        ("pkg/x/uv.lock", None),
         ("docs/assets/coverage.svg", "generated file"),
         ("docs/coverage/roadmap.md", "generated file"),
         ("docs/coverage/other.md", None),

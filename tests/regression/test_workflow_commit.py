@@ -1,0 +1,43 @@
+"""``invoke commit`` and the hooks judge a commit the same way, show the real cause of a
+failure, and never suggest a command that the shell would misread (issue 11, items 4-6 and
+"Also seen").
+
+Every test drives the real ``invoke``, git and the project's hooks as subprocesses."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from tests.fixtures.workflow.scratch import Scratch
+
+pytestmark = pytest.mark.regression
+
+PASSING_GATE = [sys.executable, "-c", "pass"]
+GATE = {"WORKFLOW_GATE_FULL": json.dumps(PASSING_GATE)}
+STRAY_CR = "the message holds a carriage return (\\r) that ends no line; a line ends at a newline"
+
+
+def test_a_lock_file_below_the_top_level_counts_toward_the_budget(
+    regression_scratch: Scratch,
+) -> None:
+    """What broke: every file named uv.lock, at any depth, was exempt from the 200-line budget
+    (a 1,000-line pkg/x/uv.lock counted 0 and was committed)."""
+    scratch = regression_scratch
+    scratch.clone_git("switch", "--quiet", "-c", "feat/qa-checks")
+    scratch.stage("pkg/x/uv.lock", scratch.numbered_lines(1000))
+    head = scratch.rev("HEAD")
+
+    nested = scratch.invoke("commit", "-m", "build(deps): lock the sub-package", extra_env=GATE)
+    assert scratch.rev("HEAD") == head
+    scratch.clone_git("rm", "--quiet", "--cached", "pkg/x/uv.lock")
+    scratch.stage("uv.lock", scratch.numbered_lines(1000))
+    top = scratch.invoke("commit", "-m", "build(deps): lock the project", extra_env=GATE)
+
+    assert nested.returncode == 1
+    assert nested.stderr.startswith("error: staged change touches 1000 lines, over the 200-line")
+    assert top.returncode == 0, top.stderr
