@@ -83,13 +83,12 @@ def test_clean_fixture_has_no_findings() -> None:
 
 
 def test_project_ledger_has_no_errors() -> None:
+    """Whatever the project's ledger holds (a fresh one included), it lints without errors."""
     ledger = parse_ledger_bytes((PROJECT_ROOT / ".ldres" / "tv-tasks.md").read_bytes())
 
     findings = lint_ledger(ledger, TYPES)
 
     assert [p for p in findings if p.severity == "error"] == []
-    assert len(ledger.entries) >= 6
-    assert {entry.status for entry in ledger.entries} >= {"Open", "Deferred", "Done"}
 
 
 def test_unknown_branch_type_is_reported_only_with_types() -> None:
