@@ -22,6 +22,37 @@ GATE = {"WORKFLOW_GATE_FULL": json.dumps(PASSING_GATE)}
 STRAY_CR = "the message holds a carriage return (\\r) that ends no line; a line ends at a newline"
 
 
+def test_a_carriage_return_in_a_message_is_judged_alike_by_commit_hooks_and_check_range(
+    regression_scratch: Scratch,
+) -> None:
+    """What broke: ``invoke commit -m $'feat(qa): add x\\rFixed stuff'`` committed, while
+    ``invoke check-range`` and the pre-push hook (which read git's output with universal
+    newlines) rejected the same commit for a missing blank line."""
+    scratch = regression_scratch
+    message = "feat(qa): add x\rFixed stuff"
+    scratch.clone_git("switch", "--quiet", "-c", "feat/qa-checks")
+    scratch.stage("qa.txt", "checks\n")
+    before = scratch.rev("HEAD")
+
+    committed = scratch.invoke("commit", "-m", message, extra_env=GATE)
+    if scratch.rev("HEAD") == before:
+        scratch.clone_git("commit", "--quiet", "--cleanup=verbatim", "-m", message)
+    checked = scratch.invoke("check-range")
+    env = scratch.use_project_hooks(PASSING_GATE)
+    pushed = scratch.run_git(env, "push", "--quiet", "origin", "feat/qa-checks")
+    scratch.stage("more.txt", "more\n")
+    hooked = scratch.run_git(env, "commit", "--quiet", "-m", message)
+
+    assert committed.returncode == 1, f"check-range said: {checked.stdout}"
+    assert committed.stderr == f"error: commit message rejected: {STRAY_CR}\n"
+    assert checked.returncode == 1
+    assert f"       - {STRAY_CR}\n" in checked.stdout
+    assert pushed.returncode == 1
+    assert f"': {STRAY_CR}" in pushed.stderr
+    assert hooked.returncode == 1
+    assert f"error: commit-msg: {STRAY_CR}" in hooked.stderr
+
+
 def test_a_lock_file_below_the_top_level_counts_toward_the_budget(
     regression_scratch: Scratch,
 ) -> None:

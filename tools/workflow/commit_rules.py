@@ -133,8 +133,18 @@ def check_header(header: str, allowed_types: Collection[str]) -> list[str]:
     return problems
 
 
+STRAY_CARRIAGE_RETURN = (
+    "the message holds a carriage return (\\r) that ends no line; a line ends at a newline"
+)
+
+
 def check_message(message: str, allowed_types: Collection[str]) -> list[str]:
-    """Problems with a whole message (header, blank line before the body)."""
+    """Problems with a whole message (header, blank line before the body).
+
+    The one message check of ``invoke commit``, the commit-msg and pre-push hooks and
+    ``invoke check-range``: each passes the message exactly as git holds it. Only ``\\n`` ends
+    a line (``\\r\\n`` counts as one line ending); a lone ``\\r`` is refused, because terminals
+    and text readers would show it as a line break that git does not have."""
     lines = message.strip("\n").split("\n")
     if not message.strip():
         return ["the commit message is empty"]
@@ -142,6 +152,8 @@ def check_message(message: str, allowed_types: Collection[str]) -> list[str]:
     problems = check_header(header, allowed_types)
     if len(lines) > 1 and lines[1].strip():
         problems.append("leave a blank line between the header and the body")
+    if "\r" in message.replace("\r\n", "\n"):
+        problems.append(STRAY_CARRIAGE_RETURN)
     return problems
 
 
@@ -151,7 +163,7 @@ def trailer_value(message: str, key: str) -> str | None:
     if len(paragraphs) < 2:
         return None
     prefix = f"{key.lower()}:"
-    for line in paragraphs[-1].splitlines():
+    for line in paragraphs[-1].split("\n"):
         if line.lower().startswith(prefix):
             value = line[len(prefix) :].strip()
             return value or None
@@ -161,7 +173,7 @@ def trailer_value(message: str, key: str) -> str | None:
 def strip_comments(message: str, comment_char: str = "#") -> str:
     """What git keeps of an edited message: no comment lines, nothing below the scissors line."""
     kept: list[str] = []
-    for line in message.splitlines():
+    for line in message.split("\n"):
         if line.startswith(f"{comment_char} ------------------------ >8"):
             break
         if line.startswith(comment_char):

@@ -58,7 +58,8 @@ def install_hooks(git: Git, reporter: Reporter) -> None:
 
 def commit_msg_hook(git: Git, message_file: Path) -> None:
     comment_char = git.config("core.commentChar") or "#"
-    message = strip_comments(message_file.read_text(encoding="utf-8"), comment_char)
+    raw = message_file.read_bytes().decode("utf-8", "surrogateescape")
+    message = strip_comments(raw, comment_char)
     problems = check_message(message, read_commit_types(git.root))
     size = measure(staged_changes(git))
     if size.over_budget() and trailer_value(message, TRAILER_KEY) is None:

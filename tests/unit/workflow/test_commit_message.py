@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tools.workflow.commit_rules import (
+    STRAY_CARRIAGE_RETURN,
     check_header,
     check_message,
     imperative_problem,
@@ -64,6 +65,27 @@ def test_message_body_needs_a_blank_line() -> None:
     ]
     assert check_message("feat: add x\n\nmore words\n", TYPES) == []
     assert check_message("  \n", TYPES) == ["the commit message is empty"]
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("feat(qa): add x\rFixed stuff", [STRAY_CARRIAGE_RETURN]),
+        ("feat: add x\r\n\r\nbody\rmore\r\n", [STRAY_CARRIAGE_RETURN]),
+        ("feat: add x\r\n\r\nbody line\r\n", []),
+        ("feat: add x\r", [STRAY_CARRIAGE_RETURN]),
+    ],
+    ids=["in-the-header", "in-the-body", "crlf-endings", "at-the-end"],
+)
+def test_a_carriage_return_ends_no_line(message: str, expected: list[str]) -> None:
+    assert check_message(message, TYPES) == expected
+
+
+def test_a_carriage_return_does_not_split_comments_or_trailers() -> None:
+    assert strip_comments("feat: add x\r# not a comment line\n# one") == (
+        "feat: add x\r# not a comment line"
+    )
+    assert trailer_value("feat: x\n\nLarge-change-reason: a\rb", "Large-change-reason") == "a\rb"
 
 
 def test_parse_header_parts() -> None:
