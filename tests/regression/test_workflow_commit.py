@@ -7,6 +7,7 @@ Every test drives the real ``invoke``, git and the project's hooks as subprocess
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,58 @@ def test_a_carriage_return_in_a_message_is_judged_alike_by_commit_hooks_and_chec
     assert f"': {STRAY_CR}" in pushed.stderr
     assert hooked.returncode == 1
     assert f"error: commit-msg: {STRAY_CR}" in hooked.stderr
+
+
+def test_a_failing_commit_names_the_signing_error_not_the_hook_chatter(
+    regression_scratch: Scratch,
+) -> None:
+    """What broke: with the hooks installed and commit signing failing, invoke commit reported
+    the pre-commit hook's "the quality gate already passed on this exact index" instead of
+    git's signing error."""
+    scratch = regression_scratch
+    scratch.clone_git("switch", "--quiet", "-c", "feat/qa-checks")
+    env = scratch.use_project_hooks(PASSING_GATE)
+    gpg = scratch.base / "gpg-that-fails"
+    gpg.write_text("#!/bin/sh\necho 'gpg: signing failed: No secret key' >&2\nexit 2\n")
+    gpg.chmod(0o755)
+    scratch.clone_git("config", "commit.gpgSign", "true")
+    scratch.clone_git("config", "gpg.program", str(gpg))
+    scratch.stage("qa.txt", "checks\n")
+    head = scratch.rev("HEAD")
+
+    signing = {"GIT_CONFIG_COUNT": "1"}  # drop the scratch setup's commit.gpgSign=false
+
+    result = scratch.invoke(
+        "commit", "-m", "feat(qa): add the checks", extra_env={**GATE, **env, **signing}
+    )
+
+    assert scratch.rev("HEAD") == head
+    assert result.returncode == 1
+    assert result.stderr == "error: git commit failed: error: gpg failed to sign the data\n"
+
+
+def test_the_planned_message_suggestion_is_shell_quoted(regression_scratch: Scratch) -> None:
+    """What broke: the suggested ``invoke commit -m '<planned message>'`` was not quoted for the
+    shell; with an apostrophe and ``$(touch pwned)`` in the ledger text, pasting it ran
+    ``touch pwned``."""
+    scratch = regression_scratch
+    planned = "docs(notes): don't run $(touch pwned), it's a trap"
+    scratch.clone_git("switch", "--quiet", "-c", "docs/notes-quoting")
+    scratch.stage("notes.md", "notes\n")
+
+    result = scratch.invoke("commit", extra_env=GATE)
+    suggestion = result.stderr.split("to use it run: ", 1)[1].rstrip("\n")
+    pasted = subprocess.run(
+        ["sh", "-c", f'invoke() {{ printf "%s\\n" "$@"; }}; {suggestion}'],
+        cwd=scratch.base,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert not (scratch.base / "pwned").exists()
+    assert pasted.stdout == f"commit\n-m\n{planned}\n"
+    assert result.returncode == 2
 
 
 def test_a_lock_file_below_the_top_level_counts_toward_the_budget(

@@ -5,6 +5,7 @@ On any failure nothing is committed and the index is left exactly as it was.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Sequence
 
 from tools.process import failure_line
@@ -72,7 +73,8 @@ def commit_staged(
         if confirm is None or not confirm(planned):
             raise WorkflowError(
                 ExitCode.USAGE,
-                f"next planned message: '{planned}'; to use it run: invoke commit -m '{planned}'",
+                f"next planned message: '{planned}'; to use it run: "
+                f"invoke commit -m {shlex.quote(planned)}",
             )
         message = planned
     problems = check_message(message, allowed_types)
