@@ -210,10 +210,55 @@ def test_abort_after_the_rebase_was_aborted_by_hand(seed_scratch: Scratch, out: 
     abort_operation(seed_scratch.git, out.reporter)
 
     assert out.out.endswith(
-        f"Sync aborted; test/regression-suite is at {head[:7]} "
-        f"(it was at {head[:10]} before the sync).\n"
+        f"Sync aborted; test/regression-suite is back at {head[:10]}, where it was before "
+        "the sync.\n"
     )
     assert load_operation(seed_scratch.git) is None
+
+
+def _finish_the_rebase_by_hand(scratch: Scratch) -> str:
+    scratch.write("story.txt", "both versions\n")
+    scratch.clone_git("add", "story.txt")
+    scratch.raw(scratch.root, "rebase", "--continue", env={**scratch.env, "GIT_EDITOR": "true"})
+    return scratch.clone_git("rev-parse", "HEAD")
+
+
+def test_abort_puts_back_a_branch_rebased_by_hand_while_another_is_checked_out(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    head = _conflicting_branch(seed_scratch, out)
+    with pytest.raises(WorkflowError):
+        sync_branch(seed_scratch.git, out.reporter)
+    _finish_the_rebase_by_hand(seed_scratch)
+    seed_scratch.clone_git("switch", "--quiet", "main")
+
+    abort_operation(seed_scratch.git, out.reporter)
+
+    assert seed_scratch.rev("test/regression-suite") == head
+    assert seed_scratch.git.current_branch() == "main"
+    assert load_operation(seed_scratch.git) is None
+
+
+def test_abort_refuses_when_the_branch_moved_after_a_rebase_finished_by_hand(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    head = _conflicting_branch(seed_scratch, out)
+    with pytest.raises(WorkflowError):
+        sync_branch(seed_scratch.git, out.reporter)
+    _finish_the_rebase_by_hand(seed_scratch)
+    later = seed_scratch.commit_file("later.txt", "later\n", "docs(tests): add a later note")
+
+    with pytest.raises(WorkflowError) as caught:
+        abort_operation(seed_scratch.git, out.reporter)
+
+    assert caught.value.code == ExitCode.REFUSED
+    assert caught.value.message == (
+        f"cannot abort the sync: test/regression-suite moved on after its rebase finished "
+        f"(now {later[:10]}, {head[:10]} before the sync); nothing was changed "
+        "(invoke continue clears the record)"
+    )
+    assert seed_scratch.rev("HEAD") == later
+    assert load_operation(seed_scratch.git) is not None
 
 
 def test_sync_is_refused_while_a_ship_is_interrupted(seed_scratch: Scratch, out: Captured) -> None:

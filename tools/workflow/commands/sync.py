@@ -15,6 +15,7 @@ from tools.workflow.repo.state import (
     clear_operation,
     describe_files,
     operation_in_progress,
+    require_clean_tree,
     require_feature_branch,
     require_no_pending_operation,
     require_safe_state,
@@ -106,11 +107,39 @@ def continue_sync(git: Git, reporter: Reporter, operation: Operation) -> None:
     raise WorkflowError(ExitCode.EXTERNAL, f"git rebase --continue failed: {failure_line(result)}")
 
 
+def _undo_finished_rebase(git: Git, operation: Operation) -> None:
+    """Move the branch back from a rebase finished by hand (``git rebase --continue``), when its
+    reflog shows that the rebase is the only thing that moved it since the sync began."""
+    ref = f"refs/heads/{operation.branch}"
+    current = git.rev(ref)
+    if current is None or current == operation.head_before:
+        return
+    listed = git.run("reflog", "show", "--format=%H%x00%gs", "-n", "2", ref, check=False)
+    moves = [line.split("\0", 1) for line in listed.stdout.splitlines()]
+    rebased = [sha for sha, subject in moves[:1] if subject.startswith("rebase")]
+    if rebased != [current] or [sha for sha, _ in moves[1:]] != [operation.head_before]:
+        raise WorkflowError(
+            ExitCode.REFUSED,
+            f"cannot abort the sync: {operation.branch} moved on after its rebase finished "
+            f"(now {current[:10]}, {operation.head_before[:10]} before the sync); nothing was "
+            "changed (invoke continue clears the record)",
+        )
+    if git.current_branch() == operation.branch:
+        require_clean_tree(git, "abort the sync")
+        git.run("reset", "--quiet", "--keep", operation.head_before)
+    else:
+        git.run("update-ref", "-m", "workflow: abort sync", ref, operation.head_before, current)
+
+
 def abort_sync(git: Git, reporter: Reporter, operation: Operation) -> None:
+    """Put the branch back where it was before the sync: a rebase in progress is aborted, one
+    finished by hand is undone (its commits stay in the branch's reflog)."""
     if operation_in_progress(git) is not None:
         git.run("rebase", "--abort")
+    else:
+        _undo_finished_rebase(git, operation)
     clear_operation(git)
     reporter.say(
-        f"Sync aborted; {operation.branch} is at {git.output('rev-parse', '--short', 'HEAD')} "
-        f"(it was at {operation.head_before[:10]} before the sync)."
+        f"Sync aborted; {operation.branch} is back at {operation.head_before[:10]}, where it "
+        "was before the sync."
     )
