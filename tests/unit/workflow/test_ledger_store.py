@@ -65,6 +65,17 @@ def test_shared_title_prefers_the_entry_with_the_remembered_id() -> None:
     assert unknown_id.field_text("Summary") == "First."
 
 
+def test_twins_with_one_id_and_title_are_told_apart_by_their_branch() -> None:
+    twin = "### Open · tv-2025-10-04:PR?? · Twin\n\n- **Git plan**:\n  - Branch: `feat/twin-{}`\n\n"
+    ledger = parse_ledger(twin.format("one") + twin.format("two"))
+
+    second = find_entry(ledger, "tv-2025-10-04:PR??", "Twin", "feat/twin-two")
+    unknown = find_entry(ledger, "tv-2025-10-04:PR??", "Twin", "feat/other")
+
+    assert second is ledger.entries[1]
+    assert unknown is ledger.entries[0]
+
+
 def test_unique_title_is_found_whatever_the_id_and_a_missing_one_is_none() -> None:
     ledger = parse_ledger(TWO_WITH_ONE_TITLE)
 

@@ -132,7 +132,7 @@ def start_task(
     remember_branch_task(git, BranchTask(branch, entry.raw_id, entry.title))
     marked = False
     on_branch = load_ledger(git.root)
-    current = find_entry(on_branch.ledger, entry.raw_id, entry.title)
+    current = find_entry(on_branch.ledger, entry.raw_id, entry.title, branch)
     if current is None:
         reporter.warn(f"'{entry.title}' is not in the ledger on {branch}; status left as it is")
     elif current.kind != "task":

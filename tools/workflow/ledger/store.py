@@ -59,23 +59,27 @@ def warn_about_problems(loaded: LoadedLedger, reporter: Reporter) -> None:
         reporter.note("run 'invoke ledger-lint' for the full report")
 
 
-def find_entry(ledger: Ledger, task_id: str | None, title: str) -> LedgerEntry | None:
-    """The entry with ``title`` (preferring one that still has ``task_id``)."""
-    same_title = [entry for entry in ledger.entries if entry.title == title]
-    if len(same_title) > 1:
-        same_id = [entry for entry in same_title if entry.raw_id == task_id]
-        if same_id:
-            return same_id[0]
-    if same_title:
-        return same_title[0]
-    return None
+def find_entry(
+    ledger: Ledger, task_id: str | None, title: str, branch: str | None = None
+) -> LedgerEntry | None:
+    """The entry with ``title``; among several, the ones that still have ``task_id`` are
+    preferred, and among those the one whose branch is ``branch`` (twin entries with the same
+    id and title differ only there)."""
+    candidates = [entry for entry in ledger.entries if entry.title == title]
+    same_id = [entry for entry in candidates if entry.raw_id == task_id]
+    if len(candidates) > 1 and same_id:
+        candidates = same_id
+    same_branch = [entry for entry in candidates if entry.branch == branch]
+    if len(candidates) > 1 and same_branch:
+        candidates = same_branch
+    return candidates[0] if candidates else None
 
 
 def entry_for_branch(git: Git, ledger: Ledger, branch: str) -> LedgerEntry | None:
     """The entry remembered by ``start-task`` for ``branch``, else the one planning it."""
     remembered = branch_task(git, branch)
     if remembered is not None:
-        found = find_entry(ledger, remembered.task_id, remembered.title)
+        found = find_entry(ledger, remembered.task_id, remembered.title, branch)
         if found is not None:
             return found
     planning = [entry for entry in ledger.entries if entry.branch == branch]
