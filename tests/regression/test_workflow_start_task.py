@@ -35,6 +35,50 @@ def test_picking_the_second_twin_marks_the_second_twin(regression_scratch: Scrat
     ]
 
 
+def test_starting_done_entries_says_so_in_one_line_naming_what_landed_them(
+    regression_scratch: Scratch,
+) -> None:
+    """What broke: ``invoke start-task tv-2025-10-04``, whose two entries are Done, listed
+    both as candidates "that cannot be started" and asked for --pick; picking one created its
+    branch again."""
+    main = regression_scratch.rev("main")
+
+    result = regression_scratch.invoke("start-task", "tv-2025-10-04")
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: 'tv-2025-10-04' names 2 entries, all Done, nothing to start: "
+        "'Adopt PEP 420 import policy' (tv-2025-10-04:PR??) landed by commit 5f1e2d3 (remove "
+        "every `__init__.py`); 'Migrate packages to implicit namespaces' (tv-2025-10-04:PR??) "
+        "landed by PR #41\n"
+    )
+    assert regression_scratch.branch() == "main"
+    assert regression_scratch.rev("HEAD") == main
+
+
+def test_starting_a_shipped_entry_names_the_commit_that_completed_it(
+    regression_scratch: Scratch,
+) -> None:
+    """What broke: starting an entry that ``invoke ship`` had completed created its branch
+    again from main and only warned that it was Done."""
+    regression_scratch.branch_with_commit(
+        "feat/qa-checks", "qa.txt", "checks\n", "feat(qa): add the checks"
+    )
+    shipped = regression_scratch.invoke("ship")
+    assert shipped.returncode == 0, shipped.stderr
+    completed = regression_scratch.clone_git("log", "-1", "--format=%h %s", "main")
+
+    result = regression_scratch.invoke("start-task", "tv-2025-12-04")
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"error: 'Add the quality checks' (tv-2025-12-04:PR??) marked Done by {completed}: it "
+        "is Done, nothing to start\n"
+    )
+    assert completed.endswith(" chore(ledger): complete add the quality checks")
+    assert regression_scratch.rev("refs/heads/feat/qa-checks") is None
+
+
 def test_a_derived_branch_name_transliterates_non_ascii_letters(
     regression_scratch: Scratch,
 ) -> None:

@@ -328,15 +328,43 @@ def test_entry_missing_from_the_branchs_ledger_is_left_alone(
     assert clean_scratch.rev("HEAD") == head
 
 
-def test_done_entry_is_not_marked_again(clean_scratch: Scratch, out: Captured) -> None:
+def test_a_done_entry_is_not_started_and_its_landing_is_named(
+    clean_scratch: Scratch, out: Captured
+) -> None:
     main = clean_scratch.rev("main")
+    seed = clean_scratch.clone_git("log", "-1", "--format=%h %s", "main")
 
-    started = start_task(clean_scratch.git, out.reporter, "tv-2025-10-15:PR5")
+    with pytest.raises(WorkflowError) as caught:
+        start_task(clean_scratch.git, out.reporter, "tv-2025-10-15:PR5")
 
-    assert started.branch == "feat/experiments-seed-configs"
-    assert started.marked_in_progress is False
-    assert "warning: 'Seed the experiment configs' is already Done in the ledger" in out.err
+    assert caught.value.code == ExitCode.USAGE
+    assert caught.value.message == (
+        f"'Seed the experiment configs' (tv-2025-10-15:PR5) marked Done by {seed} (PR #5): "
+        "it is Done, nothing to start"
+    )
     assert clean_scratch.rev("HEAD") == main
+    assert clean_scratch.git.current_branch() == "main"
+
+
+def test_an_entry_done_only_on_its_existing_branch_is_not_marked_again(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    branch = "perf/tokenizer-benchmark"
+    clean_scratch.clone_git("switch", "--quiet", "-c", branch)
+    done = clean_scratch.ledger_text().replace(
+        "### Open · tv-2025-11-02:PR?? · Add a tokenizer benchmark",
+        "### Done · tv-2025-11-02:PR?? · Add a tokenizer benchmark",
+    )
+    head = clean_scratch.commit_file(".ldres/tv-tasks.md", done, "chore(ledger): complete it")
+    clean_scratch.clone_git("switch", "--quiet", "main")
+
+    started = start_task(clean_scratch.git, out.reporter, "tv-2025-11-02")
+
+    assert started.marked_in_progress is False
+    assert f"warning: 'Add a tokenizer benchmark' is already Done in the ledger on {branch}" in (
+        out.err
+    )
+    assert clean_scratch.rev("HEAD") == head
 
 
 def test_plan_of_an_entry_with_only_a_branch(seed_scratch: Scratch, out: Captured) -> None:

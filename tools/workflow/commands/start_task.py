@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.ledger.model import LedgerEntry
-from tools.workflow.ledger.select import select_entry
+from tools.workflow.ledger.select import matching_entries, select_entry
 from tools.workflow.ledger.store import (
+    LEDGER_PATH,
     bookkeeping_header,
     commit_ledger_edit,
     find_entry,
@@ -106,6 +107,35 @@ def parse_pick(text: str) -> int | None:
     return int(text)
 
 
+def landed_by(git: Git, entry: LedgerEntry) -> str:
+    """What landed a Done entry: its ``Landed`` field; else the commit that first carried its
+    Done heading (``invoke ship``'s ``chore(ledger): complete ...``, on top of the landed
+    work), with the PR when the id has one."""
+    recorded = entry.field_text("Landed")
+    if recorded:
+        return f"landed by {recorded.rstrip('.')}"
+    pr = "" if entry.task_id is None or entry.task_id.pr is None else f" (PR #{entry.task_id.pr})"
+    found = git.run(
+        "log", "--format=%h %s", "-S", entry.heading, "--", LEDGER_PATH.as_posix(), check=False
+    )
+    marked = found.stdout.splitlines()
+    by = f" by {marked[-1]}" if marked else ""
+    return f"marked Done{by}{pr}"
+
+
+def _refuse_done(git: Git, query: str, entries: list[LedgerEntry]) -> WorkflowError:
+    described = [
+        f"'{entry.title}' ({entry.display_id}) {landed_by(git, entry)}" for entry in entries
+    ]
+    if len(entries) == 1:
+        return WorkflowError(ExitCode.USAGE, f"{described[0]}: it is Done, nothing to start")
+    return WorkflowError(
+        ExitCode.USAGE,
+        f"'{query}' names {len(entries)} entries, all Done, nothing to start: "
+        + "; ".join(described),
+    )
+
+
 def start_task(
     git: Git,
     reporter: Reporter,
@@ -118,8 +148,13 @@ def start_task(
     allowed_types = read_commit_types(git.root)
     loaded = load_ledger(git.root)
     warn_about_problems(loaded, reporter)
+    matches = matching_entries(loaded.ledger, query)
+    if pick is None and matches and all(entry.status == "Done" for entry in matches):
+        raise _refuse_done(git, query, matches)
     selection = select_entry(loaded.ledger, query, pick, "start-task")
     entry = selection.entry
+    if entry.status == "Done":
+        raise _refuse_done(git, query, [entry])
     branch = _branch_for(entry, allowed_types)
     if branch == main_branch:
         raise WorkflowError(ExitCode.USAGE, f"the entry's branch is '{main_branch}' itself")
@@ -138,7 +173,7 @@ def start_task(
     elif current.kind != "task":
         reporter.say("The entry is a free-form section without a status; nothing to mark.")
     elif current.status == "Done":
-        reporter.warn(f"'{entry.title}' is already Done in the ledger")
+        reporter.warn(f"'{entry.title}' is already Done in the ledger on {branch}")
     elif current.status != "In progress":
         new_data = with_status(on_branch.data, current, "In progress")
         commit_ledger_edit(git, on_branch, new_data, bookkeeping_header("start", entry.title))
