@@ -79,6 +79,47 @@ def test_starting_a_shipped_entry_names_the_commit_that_completed_it(
     assert regression_scratch.rev("refs/heads/feat/qa-checks") is None
 
 
+def test_the_start_commit_passes_a_failing_gate_because_it_only_changes_a_heading(
+    regression_scratch: Scratch,
+) -> None:
+    """What broke: with the hooks installed, the pre-commit hook ran the quality gate on the
+    one-heading ledger commit of start-task; a failing gate left the branch created and the
+    entry unmarked."""
+    env = regression_scratch.use_project_hooks(FAILING_GATE)
+
+    result = regression_scratch.invoke("start-task", "tv-2025-12-04", extra_env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert regression_scratch.branch() == "feat/qa-checks"
+    assert regression_scratch.clone_git("log", "-1", "--format=%s") == (
+        "chore(ledger): start add the quality checks"
+    )
+    assert "### In progress · tv-2025-12-04:PR?? · Add the quality checks" in (
+        regression_scratch.ledger_text()
+    )
+
+
+def test_a_refused_start_commit_leaves_no_branch_behind(regression_scratch: Scratch) -> None:
+    """What broke: when the ledger commit of start-task failed (here a pre-commit hook of the
+    user's own that refuses every commit), the new branch stayed, checked out, with the entry
+    not marked."""
+    regression_scratch.install_hook("pre-commit", "#!/bin/sh\necho 'policy says no' >&2\nexit 1\n")
+    ledger = regression_scratch.ledger_text()
+
+    result = regression_scratch.invoke("start-task", "tv-2025-12-04")
+
+    assert regression_scratch.branch() == "main"
+    assert regression_scratch.rev("refs/heads/feat/qa-checks") is None
+    assert regression_scratch.ledger_text() == ledger
+    assert regression_scratch.clone_git("status", "--porcelain") == ""
+    assert result.returncode == 5
+    assert result.stderr.splitlines()[0] == (
+        "error: marking 'Add the quality checks' In progress failed: git commit of the ledger "
+        "('chore(ledger): start add the quality checks') failed: policy says no"
+    )
+    assert "nothing was started: back on main; feat/qa-checks was removed again" in result.stderr
+
+
 def test_a_derived_branch_name_transliterates_non_ascii_letters(
     regression_scratch: Scratch,
 ) -> None:

@@ -2,7 +2,9 @@
 
 - ``commit-msg FILE``: Conventional Commit message; size budget unless the message has a
   ``Large-change-reason:`` trailer.
-- ``pre-commit``: size budget (unless ``invoke commit --allow-large``) and the incremental gate.
+- ``pre-commit``: size budget (unless ``invoke commit --allow-large``) and the incremental gate;
+  a change that only rewrites ledger headings (the bookkeeping commits of start-task, pr and
+  ship) has nothing for the gate to check and passes at once.
 - ``pre-push``: every pushed commit (message, size, no merges) and the full gate.
 
 Run as ``python -m tools.workflow.hooks <hook> [args]`` from the repository root.
@@ -25,6 +27,7 @@ from tools.workflow.commit_rules import (
     strip_comments,
     trailer_value,
 )
+from tools.workflow.ledger.store import staged_bookkeeping
 from tools.workflow.quality_gate import (
     GATE_PASSED_VARIABLE,
     LARGE_REASON_VARIABLE,
@@ -72,6 +75,9 @@ def commit_msg_hook(git: Git, message_file: Path) -> None:
 
 
 def pre_commit_hook(git: Git, reporter: Reporter, environ: Mapping[str, str]) -> None:
+    if staged_bookkeeping(git):
+        reporter.say("pre-commit: only ledger headings change (bookkeeping); no gate to run.")
+        return
     size = measure(staged_changes(git))
     if size.over_budget() and not environ.get(LARGE_REASON_VARIABLE, "").strip():
         raise WorkflowError(

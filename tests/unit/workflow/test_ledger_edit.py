@@ -13,6 +13,7 @@ from tools.workflow.ledger.model import TaskId
 from tools.workflow.ledger.parse import parse_ledger_bytes
 from tools.workflow.ledger.store import (
     bookkeeping_header,
+    changes_only_headings,
     with_identifier,
     with_status,
     write_atomically,
@@ -162,3 +163,27 @@ def test_bookkeeping_header_fits_the_header_limit(verb: str, title: str, header:
 
     assert made == header
     assert len(made) <= HEADER_MAX_LENGTH
+
+
+BOOKKEEPING = b"# t\n\n### Open \xc2\xb7 tv-2025-10-04:PR?? \xc2\xb7 Do it\n\n- **Summary**: x.\n"
+
+
+@pytest.mark.parametrize(
+    ("new", "expected"),
+    [
+        (BOOKKEEPING.replace(b"Open", b"Done"), True),
+        (BOOKKEEPING.replace(b"PR??", b"PR12").replace(b"Open", b"In progress"), True),
+        (BOOKKEEPING, False),
+        (BOOKKEEPING.replace(b"Do it", b"Do that"), False),
+        (BOOKKEEPING.replace(b"x.", b"y."), False),
+        (BOOKKEEPING.replace(b"Open", b"Done") + b"more\n", False),
+        (
+            BOOKKEEPING.replace(b"Open \xc2\xb7 tv-2025-10-04:PR?? \xc2\xb7 Do it\n", b"x\r\n"),
+            False,
+        ),
+        (BOOKKEEPING.replace(b"# t", b"### Done \xc2\xb7 tv-2025-10-04:PR?? \xc2\xb7 New"), False),
+    ],
+    ids=["status", "id-and-status", "unchanged", "title", "body", "added-line", "ending", "new"],
+)
+def test_a_bookkeeping_edit_changes_only_heading_status_or_id(new: bytes, expected: bool) -> None:
+    assert changes_only_headings(BOOKKEEPING, new) is expected

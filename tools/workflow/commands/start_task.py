@@ -136,6 +136,38 @@ def _refuse_done(git: Git, query: str, entries: list[LedgerEntry]) -> WorkflowEr
     )
 
 
+def _mark_in_progress(
+    git: Git, reporter: Reporter, entry: LedgerEntry, branch: str
+) -> tuple[LedgerEntry | None, bool]:
+    """Commit the entry's In progress status on ``branch``; the entry as found there, and
+    whether a commit was made."""
+    on_branch = load_ledger(git.root)
+    current = find_entry(on_branch.ledger, entry.raw_id, entry.title, branch)
+    if current is None:
+        reporter.warn(f"'{entry.title}' is not in the ledger on {branch}; status left as it is")
+    elif current.kind != "task":
+        reporter.say("The entry is a free-form section without a status; nothing to mark.")
+    elif current.status == "Done":
+        reporter.warn(f"'{entry.title}' is already Done in the ledger on {branch}")
+    elif current.status != "In progress":
+        new_data = with_status(on_branch.data, current, "In progress")
+        commit_ledger_edit(git, on_branch, new_data, bookkeeping_header("start", entry.title))
+        reporter.say(f"Marked the entry In progress (ledger line {current.heading_line}).")
+        return current, True
+    return current, False
+
+
+def _undo_start(git: Git, started_on: str, branch: str, created: str | None) -> str:
+    """Back to ``started_on``; a branch this run created (still at ``created``) is removed:
+    it holds nothing but commits of main or of its remote branch."""
+    if git.current_branch() != started_on:
+        git.run("switch", "--quiet", started_on)
+    if created is None:
+        return f"back on {started_on}"
+    git.run("update-ref", "-d", f"refs/heads/{branch}", created)
+    return f"back on {started_on}; {branch} was removed again"
+
+
 def start_task(
     git: Git,
     reporter: Reporter,
@@ -144,7 +176,10 @@ def start_task(
     main_branch: str = "main",
     remote: str = "origin",
 ) -> StartedTask:
-    """Find the entry, update main, create or switch to its branch, mark it In progress."""
+    """Find the entry, update main, create or switch to its branch, mark it In progress.
+
+    If marking fails (a hook or commit signing refuses the ledger commit), nothing is left
+    behind: the user is back on the branch they started from and a new branch is removed."""
     allowed_types = read_commit_types(git.root)
     loaded = load_ledger(git.root)
     warn_about_problems(loaded, reporter)
@@ -158,26 +193,21 @@ def start_task(
     branch = _branch_for(entry, allowed_types)
     if branch == main_branch:
         raise WorkflowError(ExitCode.USAGE, f"the entry's branch is '{main_branch}' itself")
-    require_safe_state(git, "start a task")
+    started_on = require_safe_state(git, "start a task")
     reporter.say(f"Task: {entry.title} ({entry.display_id}, {entry.status})")
     for other, reason in selection.set_aside:
         reporter.say(f"  set aside: {other.title} (line {other.heading_line}): {reason}")
     update_main(git, reporter, main_branch, remote)
     created = _switch_or_create(git, reporter, branch, main_branch, remote)
+    try:
+        current, marked = _mark_in_progress(git, reporter, entry, branch)
+    except WorkflowError as error:
+        where = _undo_start(git, started_on, branch, git.rev(branch) if created else None)
+        raise WorkflowError(
+            error.code,
+            f"marking '{entry.title}' In progress failed: {error.message}",
+            [*error.details, f"nothing was started: {where}"],
+        ) from None
     remember_branch_task(git, BranchTask(branch, entry.raw_id, entry.title))
-    marked = False
-    on_branch = load_ledger(git.root)
-    current = find_entry(on_branch.ledger, entry.raw_id, entry.title, branch)
-    if current is None:
-        reporter.warn(f"'{entry.title}' is not in the ledger on {branch}; status left as it is")
-    elif current.kind != "task":
-        reporter.say("The entry is a free-form section without a status; nothing to mark.")
-    elif current.status == "Done":
-        reporter.warn(f"'{entry.title}' is already Done in the ledger on {branch}")
-    elif current.status != "In progress":
-        new_data = with_status(on_branch.data, current, "In progress")
-        commit_ledger_edit(git, on_branch, new_data, bookkeeping_header("start", entry.title))
-        reporter.say(f"Marked the entry In progress (ledger line {current.heading_line}).")
-        marked = True
     _print_plan(current or entry, reporter)
     return StartedTask(entry.title, branch, created, marked)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ml_playground.core.atomic_files import atomic_write_bytes
+from tools.process import failure_line
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.commit_rules import HEADER_MAX_LENGTH
 from tools.workflow.ledger.model import (
@@ -22,6 +23,7 @@ from tools.workflow.ledger.model import (
     TaskId,
     line_ending,
     split_keepends,
+    strip_ending,
 )
 from tools.workflow.ledger.parse import TASK_HEADING, parse_ledger_bytes
 from tools.workflow.repo.git import Git
@@ -168,9 +170,59 @@ def commit_ledger_edit(git: Git, loaded: LoadedLedger, new_data: bytes, header: 
     path = LEDGER_PATH.as_posix()
     try:
         git.run("add", "--", path)
-        git.run("commit", "--quiet", "-m", header, "--", path)
+        committed = git.run("commit", "--quiet", "-m", header, "--", path, check=False)
+        if not committed.ok:
+            raise WorkflowError(
+                ExitCode.EXTERNAL,
+                f"git commit of the ledger ('{header}') failed: {failure_line(committed)}",
+            )
     except BaseException:
         git.run("read-tree", index_before, check=False)
         write_atomically(loaded.path, new_data, loaded.data)
         raise
     return git.output("rev-parse", "HEAD")
+
+
+def changes_only_headings(old: bytes, new: bytes) -> bool:
+    """Whether ``new`` differs from ``old`` only in entry headings' status or id: the edits of
+    start-task, pr and ship (same lines, same titles, same line endings)."""
+    old_lines, new_lines = split_keepends(old), split_keepends(new)
+    if len(old_lines) != len(new_lines) or old == new:
+        return False
+    for before, after in zip(old_lines, new_lines, strict=True):
+        if before == after:
+            continue
+        if line_ending(before) != line_ending(after):
+            return False
+        old_heading = TASK_HEADING.match(strip_ending(before.decode("utf-8", "replace")))
+        new_heading = TASK_HEADING.match(strip_ending(after.decode("utf-8", "replace")))
+        if old_heading is None or new_heading is None:
+            return False
+        if old_heading.group("title") != new_heading.group("title"):
+            return False
+    return True
+
+
+def _is_heading_edit(git: Git, changed: str, old: str, new: str) -> bool:
+    """``changed`` lists (NUL-separated) exactly the ledger, whose ``old`` and ``new`` blobs
+    (``<rev>:<path>`` names) differ only in headings."""
+    path = LEDGER_PATH.as_posix()
+    if [name for name in changed.split("\0") if name] != [path]:
+        return False
+    before = git.run("show", f"{old}:{path}", check=False)
+    after = git.run("show", f"{new}:{path}", check=False)
+    if not (before.ok and after.ok):
+        return False
+    encode = "utf-8", "surrogateescape"
+    return changes_only_headings(before.stdout.encode(*encode), after.stdout.encode(*encode))
+
+
+def is_bookkeeping_commit(git: Git, commit: str) -> bool:
+    """A commit that only rewrites ledger headings (In progress, PR number, Done)."""
+    changed = git.output("diff-tree", "--no-commit-id", "--name-only", "-r", "-z", commit)
+    return _is_heading_edit(git, changed, f"{commit}^", commit)
+
+
+def staged_bookkeeping(git: Git) -> bool:
+    """Whether the staged change only rewrites ledger headings."""
+    return _is_heading_edit(git, git.output("diff", "--cached", "--name-only", "-z"), "HEAD", "")
