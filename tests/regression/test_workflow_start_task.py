@@ -120,6 +120,27 @@ def test_a_refused_start_commit_leaves_no_branch_behind(regression_scratch: Scra
     assert "nothing was started: back on main; feat/qa-checks was removed again" in result.stderr
 
 
+def test_main_checked_out_in_another_worktree_gives_a_one_line_hint(
+    regression_scratch: Scratch,
+) -> None:
+    """What broke: with main checked out in a second worktree and behind origin, start-task
+    failed with git's raw "refusing to fetch into branch" and no hint."""
+    regression_scratch.upstream_commit("later.txt", "later\n", "docs: add a later note")
+    regression_scratch.clone_git("switch", "--quiet", "-c", "docs/side-notes")
+    other = regression_scratch.base / "main-worktree"
+    regression_scratch.clone_git("worktree", "add", "--quiet", str(other), "main")
+
+    result = regression_scratch.invoke("start-task", "tv-2025-12-04")
+
+    assert result.returncode == 3
+    assert result.stderr == (
+        f"error: refusing to fast-forward main: 'main' is checked out in the worktree {other}, "
+        f"so git cannot move it from here (run the task there, or free it: git -C {other} "
+        "switch --detach)\n"
+    )
+    assert regression_scratch.branch() == "docs/side-notes"
+
+
 def test_a_derived_branch_name_transliterates_non_ascii_letters(
     regression_scratch: Scratch,
 ) -> None:

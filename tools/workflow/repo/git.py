@@ -97,3 +97,18 @@ class Git:
     def config(self, key: str) -> str | None:
         result = self.run("config", "--get", key, check=False)
         return result.stdout.strip() if result.ok else None
+
+    def worktree_holding(self, branch: str) -> Path | None:
+        """Another worktree of this repository that has ``branch`` checked out, if any."""
+        listing = self.output("worktree", "list", "--porcelain", "-z").split("\0")
+        path: Path | None = None
+        for field in listing:
+            if field.startswith("worktree "):
+                path = Path(field.removeprefix("worktree "))
+            elif (
+                field == f"branch refs/heads/{branch}"
+                and path is not None
+                and path.resolve() != self.root.resolve()
+            ):
+                return path
+        return None

@@ -11,6 +11,7 @@ from enum import Enum
 from tools.process import Completed, failure_line
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.repo.git import Git
+from tools.workflow.repo.state import require_branch_free
 
 _GITHUB_REMOTE = re.compile(
     r"^(?:https://(?:[^@/]+@)?github\.com/|ssh://git@github\.com/|git@github\.com:)"
@@ -138,6 +139,7 @@ def update_main(git: Git, reporter: Reporter, main_branch: str, remote: str) -> 
         if git.current_branch() == main_branch:
             git.run("merge", "--ff-only", "--quiet", upstream_ref)
         else:
+            require_branch_free(git, main_branch, f"fast-forward {main_branch}")
             git.run("fetch", "--quiet", ".", f"{upstream_ref}:refs/heads/{main_branch}")
         reporter.say(f"Fast-forwarded {main_branch} to {remote}/{main_branch} ({upstream[:10]}).")
         return MainState.FAST_FORWARDED

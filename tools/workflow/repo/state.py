@@ -208,6 +208,18 @@ def require_safe_state(git: Git, action: str) -> str:
     return branch
 
 
+def require_branch_free(git: Git, branch: str, action: str) -> None:
+    """Refuse when ``branch`` is checked out in another worktree: git cannot move it from here."""
+    holder = git.worktree_holding(branch)
+    if holder is not None:
+        raise WorkflowError(
+            ExitCode.REFUSED,
+            f"refusing to {action}: '{branch}' is checked out in the worktree {holder}, so git "
+            f"cannot move it from here (run the task there, or free it: git -C {holder} switch "
+            "--detach)",
+        )
+
+
 def require_feature_branch(branch: str, main_branch: str, action: str) -> None:
     if branch == main_branch:
         raise WorkflowError(
