@@ -16,6 +16,7 @@ from tools.workflow.ledger.store import (
     bookkeeping_header,
     commit_ledger_edit,
     entry_for_branch,
+    is_bookkeeping_commit,
     load_ledger,
     with_status,
 )
@@ -31,6 +32,7 @@ from tools.workflow.repo.state import (
     Operation,
     clear_operation,
     forget_branch_task,
+    require_branch_free,
     require_feature_branch,
     require_no_pending_operation,
     require_safe_state,
@@ -196,6 +198,35 @@ def run_ship_steps(
     reporter.say(f"Shipped {operation.branch}.")
 
 
+def describe_commits(git: Git, commits: list[str], shown: int = 3) -> str:
+    """``abc1234 subject, ...`` for the first ``shown`` commits, then how many more."""
+    parts = [git.output("log", "-1", "--format=%h %s", sha) for sha in commits[:shown]]
+    more = len(commits) - shown
+    return ", ".join(parts) + (f" and {more} more" if more > 0 else "")
+
+
+def require_pushed_as_is(git: Git, branch: str, remote: str) -> None:
+    """Ship lands exactly what was pushed (and so reviewed): a branch that has a remote branch
+    must be the same commit as it, as last fetched."""
+    remote_head = git.rev(f"refs/remotes/{remote}/{branch}")
+    head = git.output("rev-parse", "HEAD")
+    if remote_head is None or remote_head == head:
+        return
+    differences: list[str] = []
+    unpushed = git.commits(remote_head, head)
+    if unpushed:
+        differences.append(f"not pushed: {describe_commits(git, unpushed)}")
+    foreign = git.commits(head, remote_head)
+    if foreign:
+        differences.append(f"only on {remote}/{branch}: {describe_commits(git, foreign)}")
+    raise WorkflowError(
+        ExitCode.REFUSED,
+        f"refusing to ship: '{branch}' and {remote}/{branch} differ ({'; '.join(differences)}); "
+        "ship lands exactly what was pushed, so push for review (invoke pr) or take the "
+        f"remote commits first (git pull --rebase {remote} {branch})",
+    )
+
+
 def ship(
     git: Git,
     reporter: Reporter,
@@ -203,9 +234,11 @@ def ship(
     main_branch: str = "main",
     remote: str = "origin",
 ) -> None:
+    """Land the branch (see docs/workflow.md, "Ship's rules")."""
+    require_no_pending_operation(git, "ship")
     branch = require_safe_state(git, "ship")
     require_feature_branch(branch, main_branch, "ship")
-    require_no_pending_operation(git, "ship")
+    require_branch_free(git, main_branch, "ship")
     allowed_types = read_commit_types(git.root)
     update_main(git, reporter, main_branch, remote)
     if not git.is_ancestor(main_branch, "HEAD"):
@@ -214,10 +247,18 @@ def ship(
             f"refusing to ship: '{branch}' is not based on the latest {main_branch} "
             "(run invoke sync first; ship only fast-forwards)",
         )
+    require_pushed_as_is(git, branch, remote)
     verdicts = check_commits(git, main_branch, "HEAD", allowed_types)
     if not verdicts:
         raise WorkflowError(
             ExitCode.REFUSED, f"refusing to ship: '{branch}' has no commits ahead of {main_branch}"
+        )
+    if all(is_bookkeeping_commit(git, verdict.sha) for verdict in verdicts):
+        raise WorkflowError(
+            ExitCode.REFUSED,
+            f"refusing to ship: '{branch}' holds only ledger bookkeeping "
+            f"({describe_commits(git, [verdict.sha for verdict in verdicts])}); commit the work "
+            "first",
         )
     report_verdicts(verdicts, reporter)
     failed = [verdict for verdict in verdicts if not verdict.ok]

@@ -1,0 +1,86 @@
+"""``invoke ship`` lands exactly what was pushed and reviewed, never loses a commit on origin,
+and while it is stopped nothing else runs (issue 11, items 1, 2, 5 and "Also seen").
+
+Every test drives the real ``invoke`` as a subprocess inside scratch repositories."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from tests.fixtures.workflow.scratch import Scratch
+
+pytestmark = pytest.mark.regression
+
+BRANCH = "feat/qa-checks"
+
+
+def _pushed_work(scratch: Scratch) -> str:
+    """The entry's branch (the ledger plans it) with one commit of work, pushed to origin."""
+    work = scratch.branch_with_commit(BRANCH, "qa.txt", "checks\n", "feat(qa): add the checks")
+    scratch.clone_git("push", "--quiet", "--set-upstream", "origin", BRANCH)
+    return work
+
+
+def _subject(scratch: Scratch, commit: str) -> str:
+    return scratch.clone_git("log", "-1", "--format=%h %s", commit)
+
+
+def test_ship_keeps_a_teammate_s_commit_on_the_remote_branch(regression_scratch: Scratch) -> None:
+    """What broke: clones A and B both pushed to the branch; A shipped, printed "Deleted
+    origin/feat/qa-checks", and B's commit was on no ref of origin any more."""
+    scratch = regression_scratch
+    _pushed_work(scratch)
+    theirs = scratch.teammate_pushes(BRANCH, "theirs.txt", "theirs\n", "feat(qa): add their check")
+
+    result = scratch.invoke("ship")
+
+    assert scratch.reachable_from_origin(theirs)
+    assert scratch.origin_rev(f"refs/heads/{BRANCH}") == theirs
+    assert result.returncode == 3
+    assert result.stderr == (
+        f"error: refusing to ship: '{BRANCH}' and origin/{BRANCH} differ (only on "
+        f"origin/{BRANCH}: {_subject(scratch, theirs)}); ship lands exactly what was pushed, "
+        "so push for review (invoke pr) or take the remote commits first (git pull --rebase "
+        f"origin {BRANCH})\n"
+    )
+
+
+def test_ship_refuses_commits_that_were_never_pushed(regression_scratch: Scratch) -> None:
+    """What broke: ship landed local commits made after the branch was pushed for review."""
+    scratch = regression_scratch
+    _pushed_work(scratch)
+    late = scratch.commit_file("late.txt", "late\n", "feat(qa): add a late check")
+    main = scratch.origin_rev("refs/heads/main")
+
+    result = scratch.invoke("ship")
+
+    assert scratch.origin_rev("refs/heads/main") == main
+    assert result.returncode == 3
+    assert result.stderr == (
+        f"error: refusing to ship: '{BRANCH}' and origin/{BRANCH} differ (not pushed: "
+        f"{_subject(scratch, late)}); ship lands exactly what was pushed, so push for review "
+        f"(invoke pr) or take the remote commits first (git pull --rebase origin {BRANCH})\n"
+    )
+
+
+def test_ship_refuses_a_branch_holding_only_ledger_bookkeeping(
+    regression_scratch: Scratch,
+) -> None:
+    """What broke: right after start-task, ship marked the entry Done and landed a branch whose
+    only commit was the start-task ledger commit, without a word."""
+    scratch = regression_scratch
+    assert scratch.invoke("start-task", "tv-2025-12-04").returncode == 0
+    started = scratch.clone_git("rev-parse", "HEAD")
+    main = scratch.origin_rev("refs/heads/main")
+
+    result = scratch.invoke("ship")
+
+    assert scratch.origin_rev("refs/heads/main") == main
+    assert result.returncode == 3
+    assert result.stderr == (
+        f"error: refusing to ship: '{BRANCH}' holds only ledger bookkeeping "
+        f"({_subject(scratch, started)}); commit the work first\n"
+    )
