@@ -84,3 +84,44 @@ def test_ship_refuses_a_branch_holding_only_ledger_bookkeeping(
         f"error: refusing to ship: '{BRANCH}' holds only ledger bookkeeping "
         f"({_subject(scratch, started)}); commit the work first\n"
     )
+
+
+def test_a_rejected_push_names_the_rejection_not_the_destination(
+    regression_scratch: Scratch,
+) -> None:
+    """What broke: a rejected push of main was reported as "pushing main to origin failed:
+    To /path/origin.git", the first line git prints, instead of why it was rejected."""
+    scratch = regression_scratch
+    _pushed_work(scratch)
+    scratch.reject_pushes()
+
+    result = scratch.invoke("ship")
+
+    assert result.returncode == 4
+    assert result.stderr.splitlines()[0] == (
+        "error: pushing main to origin failed: ! [remote rejected] main -> main "
+        "(pre-receive hook declined)"
+    )
+
+
+def test_ship_keeps_a_remote_branch_that_moved_after_the_ship_started(
+    regression_scratch: Scratch,
+) -> None:
+    """What broke: the clean-up step deleted origin's branch without looking at its tip, so a
+    commit pushed to it while the ship was stopped was lost."""
+    scratch = regression_scratch
+    _pushed_work(scratch)
+    scratch.reject_pushes("origin is read-only today")
+    assert scratch.invoke("ship").returncode == 4
+    scratch.accept_pushes()
+    theirs = scratch.teammate_pushes(BRANCH, "theirs.txt", "theirs\n", "feat(qa): add their check")
+
+    result = scratch.invoke("continue")
+
+    assert scratch.origin_rev(f"refs/heads/{BRANCH}") == theirs
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        f"warning: kept origin/{BRANCH}: its tip {theirs[:10]} is not in main (pushed after "
+        "the ship started?); nothing of it was deleted\n"
+    )
+    assert scratch.origin_rev("refs/heads/main") == scratch.rev("main")

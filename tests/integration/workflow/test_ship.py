@@ -468,8 +468,13 @@ def test_delete_local_step_keeps_a_branch_with_unshipped_commits(
         continue_operation(seed_scratch.git, out.reporter)
 
     assert caught.value.code == ExitCode.STOPPED
-    assert caught.value.message.startswith(f"git branch -d {BRANCH} refused: error: ")
-    assert caught.value.details == ("the branch is kept; check what it holds that main does not",)
+    assert caught.value.message == (
+        f"kept the local branch {BRANCH}: it holds 1 commit(s) that main does not "
+        f"({extra[:7]} docs(imports): add more)"
+    )
+    assert caught.value.details == (
+        "land or move them first; invoke continue then deletes the branch",
+    )
     assert seed_scratch.rev(BRANCH) == extra
     assert seed_scratch.git.current_branch() == "main"
 

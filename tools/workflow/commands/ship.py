@@ -135,7 +135,7 @@ def _push_main(
 def _delete_remote(
     git: Git, reporter: Reporter, operation: Operation, main_branch: str, remote: str
 ) -> None:
-    del main_branch
+    """Delete the remote branch only when its tip is in the new main (and still that tip)."""
     if not git.has_remote(remote):
         return
     listed = git.run("ls-remote", "--heads", remote, f"refs/heads/{operation.branch}", check=False)
@@ -147,7 +147,22 @@ def _delete_remote(
         )
     if not listed.stdout.strip():
         return
-    result = git.run("push", "--quiet", remote, "--delete", operation.branch, check=False)
+    tip = listed.stdout.split()[0]
+    if not git.is_ancestor(tip, main_branch):
+        reporter.warn(
+            f"kept {remote}/{operation.branch}: its tip {tip[:10]} is not in {main_branch} "
+            "(pushed after the ship started?); nothing of it was deleted"
+        )
+        return
+    result = git.run(
+        "push",
+        "--quiet",
+        f"--force-with-lease=refs/heads/{operation.branch}:{tip}",
+        remote,
+        "--delete",
+        operation.branch,
+        check=False,
+    )
     if not result.ok:
         raise WorkflowError(
             ExitCode.STOPPED,
@@ -160,18 +175,23 @@ def _delete_remote(
 def _delete_local(
     git: Git, reporter: Reporter, operation: Operation, main_branch: str, remote: str
 ) -> None:
+    """Delete the local branch once main contains it (judged against main only: git branch -d
+    alone would also accept a branch merged into its upstream but not into main)."""
     del remote
     if not git.branch_exists(operation.branch):
         return
     if git.current_branch() == operation.branch:
         git.run("switch", "--quiet", main_branch)
-    result = git.run("branch", "-d", operation.branch, check=False)
-    if not result.ok:
+    if not git.is_ancestor(operation.branch, main_branch):
+        extra = git.commits(main_branch, operation.branch)
         raise WorkflowError(
             ExitCode.STOPPED,
-            f"git branch -d {operation.branch} refused: {failure_line(result)}",
-            ["the branch is kept; check what it holds that main does not"],
+            f"kept the local branch {operation.branch}: it holds {len(extra)} commit(s) that "
+            f"{main_branch} does not ({describe_commits(git, extra)})",
+            ["land or move them first; invoke continue then deletes the branch"],
         )
+    git.run("branch", "--quiet", "--unset-upstream", operation.branch, check=False)
+    git.run("branch", "--quiet", "-d", operation.branch)
     reporter.say(f"Deleted the local branch {operation.branch}.")
 
 
