@@ -22,12 +22,25 @@ if TYPE_CHECKING:
     from tools.workflow.repo.git import Git
 
 
-def _run(action: Callable[[Git, Reporter], object]) -> None:
+def _run(
+    action: Callable[[Git, Reporter], object], refuse_while_pending: str | None = None
+) -> None:
+    """Run ``action`` in the repository of the current directory; an error becomes one line
+    and the exit code. Tasks that change the repository refuse by themselves while a sync or
+    ship is interrupted; the others name what they do ("list the tasks") to refuse here."""
     from tools.workflow.cli import Reporter, run_reported
     from tools.workflow.repo.git import Git
+    from tools.workflow.repo.state import require_no_pending_operation
 
     reporter = Reporter(sys.stdout, sys.stderr)
-    code = run_reported(lambda: action(Git.discover(Path.cwd()), reporter), reporter)
+
+    def in_repository() -> None:
+        git = Git.discover(Path.cwd())
+        if refuse_while_pending is not None:
+            require_no_pending_operation(git, refuse_while_pending)
+        action(git, reporter)
+
+    code = run_reported(in_repository, reporter)
     if code:
         raise Exit(code=code)
 
@@ -40,7 +53,7 @@ def tasks(c: Context, all_: bool = False) -> None:
     from tools.workflow.commands.tasks import list_tasks
 
     width = shutil.get_terminal_size().columns
-    _run(lambda git, reporter: list_tasks(git.root, reporter, all_, width))
+    _run(lambda git, reporter: list_tasks(git.root, reporter, all_, width), "list the tasks")
 
 
 @task(
@@ -181,7 +194,8 @@ def check_range(c: Context, base: str = "") -> None:
             base or default_base(git, "main", "origin"),
             "HEAD",
             read_commit_types(git.root),
-        )
+        ),
+        "check the commits",
     )
 
 
@@ -190,7 +204,7 @@ def hooks(c: Context) -> None:
     """Use the tracked .githooks/ (commit-msg, pre-commit, pre-push)."""
     from tools.workflow.hooks import install_hooks
 
-    _run(install_hooks)
+    _run(install_hooks, "install the hooks")
 
 
 @task
@@ -198,4 +212,4 @@ def ledger_lint(c: Context) -> None:
     """Report ledger damage with line numbers; exit 1 on errors."""
     from tools.workflow.commands.tasks import run_ledger_lint
 
-    _run(lambda git, reporter: run_ledger_lint(git.root, reporter))
+    _run(lambda git, reporter: run_ledger_lint(git.root, reporter), "lint the ledger")

@@ -86,6 +86,32 @@ def test_ship_refuses_a_branch_holding_only_ledger_bookkeeping(
     )
 
 
+def test_a_stopped_ship_makes_other_tasks_refuse_until_continue_or_abort(
+    regression_scratch: Scratch,
+) -> None:
+    """What broke: origin rejected ship's push of main (exit 4), yet ``invoke start-task`` of
+    another entry still ran, branching from the unpushed main; after ``invoke abort`` that
+    branch carried the first task's commits, and shipping it landed them."""
+    scratch = regression_scratch
+    _pushed_work(scratch)
+    scratch.reject_pushes()
+    stopped = scratch.invoke("ship")
+    assert stopped.returncode == 4
+
+    started = scratch.invoke("start-task", "tv-2025-12-05")
+    listed = scratch.invoke("tasks")
+    status = scratch.invoke("status")
+
+    assert scratch.rev("refs/heads/docs/notes-more") is None
+    assert started.returncode == 3
+    pending = f"an interrupted ship of '{BRANCH}' is pending (invoke continue or invoke abort)"
+    assert started.stderr == f"error: refusing to start a task: {pending}\n"
+    assert listed.returncode == 3
+    assert listed.stderr == f"error: refusing to list the tasks: {pending}\n"
+    assert status.returncode == 0
+    assert "Interrupted ship of feat/qa-checks (step push-main)" in status.stdout
+
+
 def test_a_rejected_push_names_the_rejection_not_the_destination(
     regression_scratch: Scratch,
 ) -> None:

@@ -25,6 +25,7 @@ from tools.workflow.repo.state import (
     require_attached_branch,
     require_feature_branch,
     require_no_operation,
+    require_no_pending_operation,
 )
 from tools.workflow.versioning import read_commit_types
 
@@ -58,6 +59,7 @@ def commit_staged(
     main_branch: str = "main",
 ) -> str:
     """Commit the staged changes; returns the new commit id."""
+    require_no_pending_operation(git, "commit")
     require_no_operation(git, "commit")
     branch = require_attached_branch(git, "commit")
     require_feature_branch(branch, main_branch, "commit")

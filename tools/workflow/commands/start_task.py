@@ -18,7 +18,12 @@ from tools.workflow.ledger.store import (
 )
 from tools.workflow.repo.git import Git
 from tools.workflow.repo.remote import update_main
-from tools.workflow.repo.state import BranchTask, remember_branch_task, require_safe_state
+from tools.workflow.repo.state import (
+    BranchTask,
+    remember_branch_task,
+    require_no_pending_operation,
+    require_safe_state,
+)
 from tools.workflow.versioning import branch_problems, read_commit_types
 
 
@@ -180,6 +185,7 @@ def start_task(
 
     If marking fails (a hook or commit signing refuses the ledger commit), nothing is left
     behind: the user is back on the branch they started from and a new branch is removed."""
+    require_no_pending_operation(git, "start a task")
     allowed_types = read_commit_types(git.root)
     loaded = load_ledger(git.root)
     warn_about_problems(loaded, reporter)
