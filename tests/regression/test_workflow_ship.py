@@ -5,6 +5,8 @@ Every test drives the real ``invoke`` as a subprocess inside scratch repositorie
 
 from __future__ import annotations
 
+import json
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.regression
 
 BRANCH = "feat/qa-checks"
+GATE = {"WORKFLOW_GATE_FULL": json.dumps([sys.executable, "-c", "pass"])}
 
 
 def _pushed_work(scratch: Scratch) -> str:
@@ -45,6 +48,27 @@ def test_ship_keeps_a_teammate_s_commit_on_the_remote_branch(regression_scratch:
         f"origin/{BRANCH}: {_subject(scratch, theirs)}); ship lands exactly what was pushed, "
         "so push for review (invoke pr) or take the remote commits first (git pull --rebase "
         f"origin {BRANCH})\n"
+    )
+
+
+def test_pr_never_forces_a_push_over_a_teammate_s_commit(regression_scratch: Scratch) -> None:
+    """What broke (found by the model-based test): ``invoke pr`` pushed with
+    ``--force-with-lease`` whenever origin's branch was not an ancestor of the local one, the
+    lease being the tip just fetched; a teammate's commit on that branch was dropped."""
+    scratch = regression_scratch
+    _pushed_work(scratch)
+    theirs = scratch.teammate_pushes(BRANCH, "theirs.txt", "theirs\n", "feat(qa): add their check")
+    scratch.commit_file("late.txt", "late\n", "feat(qa): add a late check")
+    assert scratch.invoke("sync").returncode == 0
+
+    result = scratch.invoke("pr", extra_env=GATE)
+
+    assert scratch.origin_rev(f"refs/heads/{BRANCH}") == theirs
+    assert result.returncode == 3
+    assert result.stderr == (
+        f"error: refusing to push {BRANCH}: origin/{BRANCH} holds commits this branch never "
+        f"had ({_subject(scratch, theirs)}); take them first (git pull --rebase origin "
+        f"{BRANCH}): a forced push would drop them\n"
     )
 
 

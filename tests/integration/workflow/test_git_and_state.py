@@ -170,3 +170,17 @@ def test_branch_whose_remembered_title_is_gone_falls_back_to_the_plan(
     assert found is not None
     assert found.title == "Make PEP 420 the import policy"
     assert entry_for_branch(seed_scratch.git, ledger, "docs/unplanned-note") is None
+
+
+def test_a_commit_was_on_a_branch_when_its_reflog_reaches_it(seed_scratch: Scratch) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/kept")
+    first = seed_scratch.commit_file("a.txt", "a\n", "docs: add a")
+    seed_scratch.clone_git("reset", "--quiet", "--keep", "HEAD~1")
+    other = seed_scratch.commit_file("b.txt", "b\n", "docs: add b")
+    seed_scratch.clone_git("config", "core.logAllRefUpdates", "false")
+    seed_scratch.clone_git("branch", "--quiet", "docs/no-log", other)
+
+    assert seed_scratch.git.was_on_branch("docs/kept", first) is True
+    assert seed_scratch.git.was_on_branch("docs/kept", other) is True
+    assert seed_scratch.git.was_on_branch("main", first) is False
+    assert seed_scratch.git.was_on_branch("docs/no-log", other) is False

@@ -84,10 +84,19 @@ def pr_body(entry: LedgerEntry | None, subjects: Sequence[str], gate: Sequence[s
 
 
 def push_branch(git: Git, branch: str, remote: str) -> None:
-    """Push with upstream; a rebased branch is pushed with a lease on the old remote head."""
+    """Push with upstream. A branch rewritten by sync is pushed with a lease on the old remote
+    head, and only when that head was once on this branch: commits someone else pushed, never
+    taken in, are never dropped by a forced push."""
     args = ["push", "--quiet", "--set-upstream"]
     remote_head = git.rev(f"refs/remotes/{remote}/{branch}")
     if remote_head is not None and not git.is_ancestor(remote_head, "HEAD"):
+        if not git.was_on_branch(branch, remote_head):
+            raise WorkflowError(
+                ExitCode.REFUSED,
+                f"refusing to push {branch}: {remote}/{branch} holds commits this branch never "
+                f"had ({git.describe(git.commits('HEAD', remote_head))}); take them first "
+                f"(git pull --rebase {remote} {branch}): a forced push would drop them",
+            )
         args.append(f"--force-with-lease=refs/heads/{branch}:{remote_head}")
     tree = git.output("rev-parse", "HEAD^{tree}")
     result = git.run(

@@ -187,7 +187,7 @@ def _delete_local(
         raise WorkflowError(
             ExitCode.STOPPED,
             f"kept the local branch {operation.branch}: it holds {len(extra)} commit(s) that "
-            f"{main_branch} does not ({describe_commits(git, extra)})",
+            f"{main_branch} does not ({git.describe(extra)})",
             ["land or move them first; invoke continue then deletes the branch"],
         )
     git.run("branch", "--quiet", "--unset-upstream", operation.branch, check=False)
@@ -218,13 +218,6 @@ def run_ship_steps(
     reporter.say(f"Shipped {operation.branch}.")
 
 
-def describe_commits(git: Git, commits: list[str], shown: int = 3) -> str:
-    """``abc1234 subject, ...`` for the first ``shown`` commits, then how many more."""
-    parts = [git.output("log", "-1", "--format=%h %s", sha) for sha in commits[:shown]]
-    more = len(commits) - shown
-    return ", ".join(parts) + (f" and {more} more" if more > 0 else "")
-
-
 def require_pushed_as_is(git: Git, branch: str, remote: str) -> None:
     """Ship lands exactly what was pushed (and so reviewed): a branch that has a remote branch
     must be the same commit as it, as last fetched."""
@@ -235,10 +228,10 @@ def require_pushed_as_is(git: Git, branch: str, remote: str) -> None:
     differences: list[str] = []
     unpushed = git.commits(remote_head, head)
     if unpushed:
-        differences.append(f"not pushed: {describe_commits(git, unpushed)}")
+        differences.append(f"not pushed: {git.describe(unpushed)}")
     foreign = git.commits(head, remote_head)
     if foreign:
-        differences.append(f"only on {remote}/{branch}: {describe_commits(git, foreign)}")
+        differences.append(f"only on {remote}/{branch}: {git.describe(foreign)}")
     raise WorkflowError(
         ExitCode.REFUSED,
         f"refusing to ship: '{branch}' and {remote}/{branch} differ ({'; '.join(differences)}); "
@@ -277,7 +270,7 @@ def ship(
         raise WorkflowError(
             ExitCode.REFUSED,
             f"refusing to ship: '{branch}' holds only ledger bookkeeping "
-            f"({describe_commits(git, [verdict.sha for verdict in verdicts])}); commit the work "
+            f"({git.describe([verdict.sha for verdict in verdicts])}); commit the work "
             "first",
         )
     report_verdicts(verdicts, reporter)
