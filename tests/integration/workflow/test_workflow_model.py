@@ -1,0 +1,191 @@
+"""A model-based test of the workflow: two clones, a bare origin that looks like GitHub, and a
+teammate, doing the workflow's tasks in any order a Hypothesis state machine picks.
+
+After every step three invariants must hold:
+
+- nothing is lost: every commit reachable from a branch of clone A, clone B or origin before
+  the step is still reachable from one of them after it (the teammate's own repository does not
+  count: what it pushed exists only on origin);
+- origin's main only moves forward by fast-forward;
+- the ledger at every branch tip differs from the original only in entry headings' status and
+  recorded PR ids.
+
+The tasks run in-process (fast); the quality gate passes. ``WORKFLOW_MODEL_EXAMPLES`` raises the
+number of examples for a long local run (docs/workflow.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from tests.fixtures.workflow.model import (
+    CloneState,
+    ModelRepositories,
+    build_model_template,
+    git_in,
+    ledger_differs_only_in_headings,
+    working,
+)
+from tests.fixtures.workflow.scratch import LEDGER
+from tools.workflow.cli import Reporter, WorkflowError
+from tools.workflow.commands.commit import commit_staged
+from tools.workflow.commands.resume import abort_operation, continue_operation
+from tools.workflow.commands.start_task import start_task
+from tools.workflow.commands.sync import sync_branch
+from tools.workflow.repo.git import Git
+
+pytestmark = pytest.mark.integration
+
+ENTRIES = {"feat/model-one": "Model the first task", "docs/model-two": "Model the second task"}
+"""Each entry's branch, and the title words start-task finds it by (its id changes with a PR)."""
+CLONES = ("a", "b")
+GATE = ["true"]
+DEFAULT_EXAMPLES = 12
+STEPS = 25
+
+
+class WorkflowModel(RuleBasedStateMachine):
+    """One example: a fresh copy of the repositories, and what the invariants last saw."""
+
+    template: Path
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.repos = ModelRepositories(self.template)
+        self.reachable = self.repos.reachable_commits()
+        self.origin_main = self.repos.origin_rev("main")
+        self.clones = {clone: self.repos.state(clone) for clone in CLONES}
+
+    def teardown(self) -> None:
+        self.repos.remove()
+
+    def attempt(self, action: Callable[[Git, Reporter], object], clone: str) -> None:
+        """Run a task; its refusals and stops are expected outcomes, anything else a bug."""
+        with contextlib.suppress(WorkflowError):
+            action(self.repos.git(clone), Reporter(io.StringIO(), io.StringIO()))
+
+    def eligible(self, wanted: Callable[[CloneState], bool]) -> list[str]:
+        return [clone for clone in CLONES if wanted(self.clones[clone])]
+
+    def on_a_feature_branch(self) -> list[str]:
+        return self.eligible(lambda state: state.branch not in (None, "main"))
+
+    # -- rules ---------------------------------------------------------------------------
+
+    @rule(clone=st.sampled_from(CLONES), branch=st.sampled_from(sorted(ENTRIES)))
+    def start(self, clone: str, branch: str) -> None:
+        self.attempt(lambda git, out: start_task(git, out, ENTRIES[branch]), clone)
+
+    @precondition(lambda self: self.eligible(working))
+    @rule(
+        data=st.data(),
+        name=st.sampled_from(["shared.txt", "own.txt"]),
+        version=st.integers(1, 3),
+    )
+    def edit_and_commit(self, data: st.DataObject, name: str, version: int) -> None:
+        clone = data.draw(st.sampled_from(self.eligible(working)), label="clone")
+        root, env = self.repos.roots[clone], self.repos.env
+        file = f"{clone}-{name}" if name == "own.txt" else name
+        text = f"{clone} {self.clones[clone].branch} v{version}\n"
+        (root / file).write_text(text, encoding="utf-8")
+        git_in(root, env, "add", "--", file)
+        message = f"feat(model): change {file.removesuffix('.txt')} to v{version}"
+        self.attempt(lambda git, out: commit_staged(git, out, message, None, GATE), clone)
+        if git_in(root, env, "status", "--porcelain", "--", file).strip():
+            git_in(root, env, "reset", "--quiet", "--", file)
+            git_in(root, env, "checkout", "--quiet", "HEAD", "--", file)
+
+    @precondition(lambda self: self.on_a_feature_branch())
+    @rule(data=st.data())
+    def sync(self, data: st.DataObject) -> None:
+        self.attempt(sync_branch, data.draw(st.sampled_from(self.on_a_feature_branch())))
+
+    @precondition(lambda self: self.eligible(lambda state: state.rebasing))
+    @rule(data=st.data())
+    def resolve_and_continue(self, data: st.DataObject) -> None:
+        """Resolve a stopped rebase: main's ledger, the clone's own text elsewhere."""
+        clone = data.draw(st.sampled_from(self.eligible(lambda state: state.rebasing)))
+        root, env = self.repos.roots[clone], self.repos.env
+        for name in git_in(root, env, "diff", "--name-only", "--diff-filter=U").split():
+            if name == LEDGER.as_posix():
+                git_in(root, env, "checkout", "--ours", "--", name)
+            else:
+                (root / name).write_text(f"resolved by {clone}\n", encoding="utf-8")
+            git_in(root, env, "add", "--", name)
+        self.attempt(continue_operation, clone)
+
+    @precondition(lambda self: self.eligible(lambda state: state.pending))
+    @rule(data=st.data())
+    def continue_(self, data: st.DataObject) -> None:
+        clone = data.draw(st.sampled_from(self.eligible(lambda state: state.pending)))
+        self.attempt(continue_operation, clone)
+
+    @precondition(lambda self: self.eligible(lambda state: state.pending))
+    @rule(data=st.data())
+    def abort(self, data: st.DataObject) -> None:
+        clone = data.draw(st.sampled_from(self.eligible(lambda state: state.pending)))
+        self.attempt(abort_operation, clone)
+
+    # -- invariants (they also refresh what the next step may choose from) ---------------
+
+    @invariant()
+    def nothing_is_lost(self) -> None:
+        self.clones = {clone: self.repos.state(clone) for clone in CLONES}
+        now = self.repos.reachable_commits()
+        lost = self.reachable - now
+        assert not lost, f"commits no branch reaches any more: {sorted(lost)}"
+        self.reachable = now
+
+    @invariant()
+    def origin_main_only_fast_forwards(self) -> None:
+        now = self.repos.origin_rev("main")
+        if now != self.origin_main:
+            ancestry = ["merge-base", "--is-ancestor", str(self.origin_main), str(now)]
+            moved = subprocess.run(
+                ["git", "--git-dir", str(self.repos.origin), *ancestry],
+                env=self.repos.env,
+                check=False,
+            )
+            assert moved.returncode == 0, f"origin's main moved {self.origin_main} -> {now}"
+        self.origin_main = now
+
+    @invariant()
+    def the_ledger_changes_only_in_headings(self) -> None:
+        env = self.repos.env
+        for repository in self.repos.counted():
+            refs = git_in(repository, env, "for-each-ref", "--format=%(refname)", "refs/heads")
+            for ref in refs.split():
+                show = ["git", "show", f"{ref}:{LEDGER.as_posix()}"]
+                shown = subprocess.run(show, cwd=repository, env=env, capture_output=True)
+                assert ledger_differs_only_in_headings(self.repos.original_ledger, shown.stdout), (
+                    f"{repository.name} {ref}: the ledger changed beyond its headings"
+                )
+
+
+def model_settings() -> settings:
+    examples = int(os.environ.get("WORKFLOW_MODEL_EXAMPLES", DEFAULT_EXAMPLES))
+    return settings(settings.default, max_examples=examples, stateful_step_count=STEPS)
+
+
+def test_the_workflow_keeps_its_invariants(tmp_path_factory: pytest.TempPathFactory) -> None:
+    template = tmp_path_factory.mktemp("model-template")
+    build_model_template(template)
+    WorkflowModel.template = template
+
+    run_state_machine_as_test(WorkflowModel, settings=model_settings())
