@@ -4,8 +4,9 @@ teammate, doing the workflow's tasks in any order a Hypothesis state machine pic
 After every step three invariants must hold:
 
 - nothing is lost: every commit reachable from a branch of clone A, clone B or origin before
-  the step is still reachable from one of them after it (the teammate's own repository does not
-  count: what it pushed exists only on origin);
+  the step is still reachable from one of them after it, or was only rewritten by sync's rebase
+  (a branch reaches a commit with the same change, or the same message and author date). The
+  teammate's own repository does not count: what it pushed exists only on origin;
 - origin's main only moves forward by fast-forward;
 - the ledger at every branch tip differs from the original only in entry headings' status and
   recorded PR ids.
@@ -17,6 +18,7 @@ number of examples for a long local run (docs/workflow.md).
 from __future__ import annotations
 
 import contextlib
+import datetime
 import io
 import os
 import subprocess
@@ -45,7 +47,9 @@ from tests.fixtures.workflow.model import (
 from tests.fixtures.workflow.scratch import LEDGER
 from tools.workflow.cli import Reporter, WorkflowError
 from tools.workflow.commands.commit import commit_staged
+from tools.workflow.commands.pr import open_pull_request
 from tools.workflow.commands.resume import abort_operation, continue_operation
+from tools.workflow.commands.ship import ship
 from tools.workflow.commands.start_task import start_task
 from tools.workflow.commands.sync import sync_branch
 from tools.workflow.repo.git import Git
@@ -56,8 +60,14 @@ ENTRIES = {"feat/model-one": "Model the first task", "docs/model-two": "Model th
 """Each entry's branch, and the title words start-task finds it by (its id changes with a PR)."""
 CLONES = ("a", "b")
 GATE = ["true"]
-DEFAULT_EXAMPLES = 12
+TODAY = datetime.date(2025, 12, 12)
+DEFAULT_EXAMPLES = 20
 STEPS = 25
+
+
+def quietly(command: list[str], repository: Path, env: dict[str, str]) -> None:
+    """A plain git command whose failure (a rejected push) is part of the model."""
+    subprocess.run(command, cwd=repository, env=env, capture_output=True, check=False)
 
 
 class WorkflowModel(RuleBasedStateMachine):
@@ -70,7 +80,10 @@ class WorkflowModel(RuleBasedStateMachine):
         self.repos = ModelRepositories(self.template)
         self.reachable = self.repos.reachable_commits()
         self.origin_main = self.repos.origin_rev("main")
+        self.rejecting = False
+        self.teammate_commits = 0
         self.clones = {clone: self.repos.state(clone) for clone in CLONES}
+        self.edits = 0
 
     def teardown(self) -> None:
         self.repos.remove()
@@ -105,11 +118,38 @@ class WorkflowModel(RuleBasedStateMachine):
         text = f"{clone} {self.clones[clone].branch} v{version}\n"
         (root / file).write_text(text, encoding="utf-8")
         git_in(root, env, "add", "--", file)
-        message = f"feat(model): change {file.removesuffix('.txt')} to v{version}"
+        self.edits += 1
+        message = f"feat(model): change {file.removesuffix('.txt')} to v{version} ({self.edits})"
         self.attempt(lambda git, out: commit_staged(git, out, message, None, GATE), clone)
         if git_in(root, env, "status", "--porcelain", "--", file).strip():
             git_in(root, env, "reset", "--quiet", "--", file)
             git_in(root, env, "checkout", "--quiet", "HEAD", "--", file)
+
+    @rule(branch=st.sampled_from(sorted(ENTRIES)))
+    def teammate_pushes(self, branch: str) -> None:
+        """Someone outside the two clones adds a commit to origin's branch (or starts it)."""
+        teammate, env = self.repos.teammate, self.repos.env
+        base = branch if self.repos.origin_rev(f"refs/heads/{branch}") else "main"
+        fetch = ["git", "fetch", "--quiet", "origin", f"+{base}:refs/remotes/origin/{base}"]
+        if subprocess.run(fetch, cwd=teammate, env=env, capture_output=True).returncode:
+            return
+        git_in(teammate, env, "switch", "--quiet", "--detach", f"origin/{base}")
+        self.teammate_commits += 1
+        text = f"teammate's commit {self.teammate_commits} on {branch}\n"
+        (teammate / "teammate.txt").write_text(text, encoding="utf-8")
+        git_in(teammate, env, "add", "teammate.txt")
+        message = f"feat(model): add their part {self.teammate_commits}"
+        git_in(teammate, env, "commit", "--quiet", "-m", message)
+        quietly(["git", "push", "--quiet", "origin", f"HEAD:refs/heads/{branch}"], teammate, env)
+
+    @precondition(lambda self: self.on_a_feature_branch())
+    @rule(data=st.data())
+    def push_branch_by_hand(self, data: st.DataObject) -> None:
+        """A plain ``git push`` of the clone's branch (never forced)."""
+        clone = data.draw(st.sampled_from(self.on_a_feature_branch()), label="clone")
+        branch = self.clones[clone].branch
+        push = ["git", "push", "--quiet", "origin", f"{branch}:{branch}"]
+        quietly(push, self.repos.roots[clone], self.repos.env)
 
     @precondition(lambda self: self.on_a_feature_branch())
     @rule(data=st.data())
@@ -130,6 +170,19 @@ class WorkflowModel(RuleBasedStateMachine):
             git_in(root, env, "add", "--", name)
         self.attempt(continue_operation, clone)
 
+    @precondition(lambda self: self.on_a_feature_branch())
+    @rule(data=st.data())
+    def pr(self, data: st.DataObject) -> None:
+        clone = data.draw(st.sampled_from(self.on_a_feature_branch()), label="clone")
+        gh = self.repos.gh
+        self.attempt(lambda git, out: open_pull_request(git, out, GATE, gh, TODAY), clone)
+
+    @precondition(lambda self: self.on_a_feature_branch())
+    @rule(data=st.data())
+    def ship(self, data: st.DataObject) -> None:
+        clone = data.draw(st.sampled_from(self.on_a_feature_branch()), label="clone")
+        self.attempt(lambda git, out: ship(git, out, self.repos.gh), clone)
+
     @precondition(lambda self: self.eligible(lambda state: state.pending))
     @rule(data=st.data())
     def continue_(self, data: st.DataObject) -> None:
@@ -142,6 +195,18 @@ class WorkflowModel(RuleBasedStateMachine):
         clone = data.draw(st.sampled_from(self.eligible(lambda state: state.pending)))
         self.attempt(abort_operation, clone)
 
+    @rule()
+    def toggle_rejection(self) -> None:
+        """Origin starts or stops rejecting every push (a pre-receive hook that exits 1)."""
+        hook = self.repos.origin / "hooks" / "pre-receive"
+        self.rejecting = not self.rejecting
+        if self.rejecting:
+            hook.parent.mkdir(exist_ok=True)
+            hook.write_text("#!/bin/sh\necho 'origin is read-only today' >&2\nexit 1\n")
+            hook.chmod(0o755)
+        else:
+            hook.unlink()
+
     # -- invariants (they also refresh what the next step may choose from) ---------------
 
     @invariant()
@@ -149,6 +214,7 @@ class WorkflowModel(RuleBasedStateMachine):
         self.clones = {clone: self.repos.state(clone) for clone in CLONES}
         now = self.repos.reachable_commits()
         lost = self.reachable - now
+        lost -= self.repos.rewritten(lost)
         assert not lost, f"commits no branch reaches any more: {sorted(lost)}"
         self.reachable = now
 
