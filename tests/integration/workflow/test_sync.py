@@ -216,20 +216,22 @@ def test_abort_after_the_rebase_was_aborted_by_hand(seed_scratch: Scratch, out: 
     assert load_operation(seed_scratch.git) is None
 
 
-def _finish_the_rebase_by_hand(scratch: Scratch) -> str:
+def _rebased_by_hand(scratch: Scratch, out: Captured) -> str:
+    """A sync stopped on a conflict that the user resolved and finished with git itself;
+    returns where the branch was before the sync."""
+    head = _conflicting_branch(scratch, out)
+    with pytest.raises(WorkflowError):
+        sync_branch(scratch.git, out.reporter)
     scratch.write("story.txt", "both versions\n")
     scratch.clone_git("add", "story.txt")
     scratch.raw(scratch.root, "rebase", "--continue", env={**scratch.env, "GIT_EDITOR": "true"})
-    return scratch.clone_git("rev-parse", "HEAD")
+    return head
 
 
 def test_abort_puts_back_a_branch_rebased_by_hand_while_another_is_checked_out(
     seed_scratch: Scratch, out: Captured
 ) -> None:
-    head = _conflicting_branch(seed_scratch, out)
-    with pytest.raises(WorkflowError):
-        sync_branch(seed_scratch.git, out.reporter)
-    _finish_the_rebase_by_hand(seed_scratch)
+    head = _rebased_by_hand(seed_scratch, out)
     seed_scratch.clone_git("switch", "--quiet", "main")
 
     abort_operation(seed_scratch.git, out.reporter)
@@ -242,10 +244,7 @@ def test_abort_puts_back_a_branch_rebased_by_hand_while_another_is_checked_out(
 def test_abort_refuses_when_the_branch_moved_after_a_rebase_finished_by_hand(
     seed_scratch: Scratch, out: Captured
 ) -> None:
-    head = _conflicting_branch(seed_scratch, out)
-    with pytest.raises(WorkflowError):
-        sync_branch(seed_scratch.git, out.reporter)
-    _finish_the_rebase_by_hand(seed_scratch)
+    head = _rebased_by_hand(seed_scratch, out)
     later = seed_scratch.commit_file("later.txt", "later\n", "docs(tests): add a later note")
 
     with pytest.raises(WorkflowError) as caught:

@@ -32,9 +32,7 @@ from tools.workflow.repo.remote import (
 from tools.workflow.repo.state import (
     BranchTask,
     remember_branch_task,
-    require_feature_branch,
-    require_no_pending_operation,
-    require_safe_state,
+    require_feature_work,
 )
 from tools.workflow.versioning import check_commits, read_commit_types, report_verdicts
 
@@ -143,9 +141,7 @@ def open_pull_request(
     main_branch: str = "main",
     remote: str = "origin",
 ) -> PullRequestOutcome:
-    require_no_pending_operation(git, "open a pull request")
-    branch = require_safe_state(git, "open a pull request")
-    require_feature_branch(branch, main_branch, "open a pull request")
+    branch = require_feature_work(git, "open a pull request", main_branch)
     if not git.has_remote(remote):
         raise WorkflowError(
             ExitCode.REFUSED, f"no remote '{remote}' to push to (git remote add {remote} <url>)"

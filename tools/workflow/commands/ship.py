@@ -33,9 +33,7 @@ from tools.workflow.repo.state import (
     clear_operation,
     forget_branch_task,
     require_branch_free,
-    require_feature_branch,
-    require_no_pending_operation,
-    require_safe_state,
+    require_feature_work,
     save_operation,
 )
 from tools.workflow.versioning import check_commits, read_commit_types, report_verdicts
@@ -248,9 +246,7 @@ def ship(
     remote: str = "origin",
 ) -> None:
     """Land the branch (see docs/workflow.md, "Ship's rules")."""
-    require_no_pending_operation(git, "ship")
-    branch = require_safe_state(git, "ship")
-    require_feature_branch(branch, main_branch, "ship")
+    branch = require_feature_work(git, "ship", main_branch)
     require_branch_free(git, main_branch, "ship")
     allowed_types = read_commit_types(git.root)
     update_main(git, reporter, main_branch, remote)

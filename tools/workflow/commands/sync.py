@@ -16,9 +16,7 @@ from tools.workflow.repo.state import (
     describe_files,
     operation_in_progress,
     require_clean_tree,
-    require_feature_branch,
-    require_no_pending_operation,
-    require_safe_state,
+    require_feature_work,
     save_operation,
 )
 
@@ -48,9 +46,7 @@ def sync_branch(
     git: Git, reporter: Reporter, main_branch: str = "main", remote: str = "origin"
 ) -> bool:
     """Rebase the current feature branch onto main; True when commits were replayed."""
-    branch = require_safe_state(git, "sync")
-    require_feature_branch(branch, main_branch, "sync")
-    require_no_pending_operation(git, "sync")
+    branch = require_feature_work(git, "sync", main_branch)
     update_main(git, reporter, main_branch, remote)
     if git.is_ancestor(main_branch, "HEAD"):
         reporter.say(f"{branch} is already based on the latest {main_branch}.")

@@ -237,3 +237,12 @@ def require_no_pending_operation(git: Git, action: str) -> None:
             f"refusing to {action}: an interrupted {pending.kind} of '{pending.branch}' is "
             "pending (invoke continue or invoke abort)",
         )
+
+
+def require_feature_work(git: Git, action: str, main_branch: str) -> str:
+    """What sync, pr and ship need first: no interrupted sync or ship, a safe state and a
+    feature branch; returns the branch."""
+    require_no_pending_operation(git, action)
+    branch = require_safe_state(git, action)
+    require_feature_branch(branch, main_branch, action)
+    return branch
