@@ -198,9 +198,11 @@ def check_commits(
     return [check_commit(git, sha, allowed_types) for sha in git.commits(base, head)]
 
 
-def report_verdicts(verdicts: list[CommitVerdict], reporter: Reporter) -> None:
+def report_verdicts(verdicts: list[CommitVerdict], reporter: Reporter) -> list[CommitVerdict]:
+    """One line per commit (and one per problem); returns the commits that failed."""
     for verdict in verdicts:
         mark = "ok  " if verdict.ok else "FAIL"
         reporter.say(f"{mark} {verdict.sha[:10]} {verdict.touched:5d} lines  {verdict.subject}")
         for problem in verdict.problems:
             reporter.say(f"       - {problem}")
+    return [verdict for verdict in verdicts if not verdict.ok]

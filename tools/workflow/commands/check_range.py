@@ -15,8 +15,7 @@ def run_check_range(
 ) -> list[CommitVerdict]:
     """``invoke check-range``: prints one line per commit; CHECK_FAILED if any is invalid."""
     verdicts = check_commits(git, base, head, allowed_types)
-    report_verdicts(verdicts, reporter)
-    failed = [verdict for verdict in verdicts if not verdict.ok]
+    failed = report_verdicts(verdicts, reporter)
     if failed:
         raise WorkflowError(
             ExitCode.CHECK_FAILED,

@@ -153,8 +153,7 @@ def open_pull_request(
             ExitCode.REFUSED,
             f"'{branch}' has no commits ahead of {main_branch}; nothing to propose",
         )
-    report_verdicts(verdicts, reporter)
-    failed = [verdict for verdict in verdicts if not verdict.ok]
+    failed = report_verdicts(verdicts, reporter)
     if failed:
         raise WorkflowError(
             ExitCode.CHECK_FAILED,

@@ -269,8 +269,7 @@ def ship(
             f"({git.describe([verdict.sha for verdict in verdicts])}); commit the work "
             "first",
         )
-    report_verdicts(verdicts, reporter)
-    failed = [verdict for verdict in verdicts if not verdict.ok]
+    failed = report_verdicts(verdicts, reporter)
     if failed:
         raise WorkflowError(
             ExitCode.CHECK_FAILED,
