@@ -14,6 +14,7 @@ from tests.fixtures.workflow.scratch import (  # noqa: F401  (fixtures, found by
     fake_gh,
     make_scratch,
     passing_gate,
+    regression_scratch,
     scratch_templates,
     seed_scratch,
 )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.ledger.store import entry_for_branch, load_ledger
+from tools.workflow.ledger.store import entry_for_branch, load_ledger, staged_bookkeeping
 from tools.workflow.repo.git import Git
 from tools.workflow.repo.state import (
     STATE_DIRECTORY,
@@ -184,3 +184,13 @@ def test_a_commit_was_on_a_branch_when_its_reflog_reaches_it(seed_scratch: Scrat
     assert seed_scratch.git.was_on_branch("docs/kept", other) is True
     assert seed_scratch.git.was_on_branch("main", first) is False
     assert seed_scratch.git.was_on_branch("docs/no-log", other) is False
+
+
+def test_a_ledger_that_head_does_not_have_yet_is_no_bookkeeping(seed_scratch: Scratch) -> None:
+    ledger = seed_scratch.root / ".ldres" / "tv-tasks.md"
+    text = ledger.read_text(encoding="utf-8")
+    seed_scratch.clone_git("rm", "--quiet", ".ldres/tv-tasks.md")
+    seed_scratch.clone_git("commit", "--quiet", "-m", "docs: drop the ledger")
+    seed_scratch.stage(".ldres/tv-tasks.md", text.replace("### Open", "### Done", 1))
+
+    assert staged_bookkeeping(seed_scratch.git) is False

@@ -380,3 +380,30 @@ def test_plan_of_an_entry_with_only_a_branch(seed_scratch: Scratch, out: Capture
         "\n"
         "Then: stage a small slice (git add -p) and run 'invoke commit'.\n"
     )
+
+
+def test_a_picked_done_entry_is_not_started(regression_scratch: Scratch, out: Captured) -> None:
+    ledger = regression_scratch.ledger_text()
+
+    with pytest.raises(WorkflowError) as caught:
+        start_task(regression_scratch.git, out.reporter, "tv-2025-10-04", pick=2)
+
+    assert caught.value.code == ExitCode.USAGE
+    assert caught.value.message == (
+        "'Migrate packages to implicit namespaces' (tv-2025-10-04:PR??) landed by PR #41: "
+        "it is Done, nothing to start"
+    )
+    assert regression_scratch.ledger_text() == ledger
+
+
+def test_a_refused_start_on_the_branch_itself_stays_there(
+    regression_scratch: Scratch, out: Captured
+) -> None:
+    regression_scratch.clone_git("switch", "--quiet", "-c", "feat/qa-checks")
+    regression_scratch.install_hook("pre-commit", "#!/bin/sh\nexit 1\n")
+
+    with pytest.raises(WorkflowError) as caught:
+        start_task(regression_scratch.git, out.reporter, "tv-2025-12-04")
+
+    assert caught.value.details[-1] == "nothing was started: back on feat/qa-checks"
+    assert regression_scratch.git.current_branch() == "feat/qa-checks"
