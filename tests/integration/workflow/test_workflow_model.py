@@ -178,10 +178,14 @@ class WorkflowModel(RuleBasedStateMachine):
         self.attempt(lambda git, out: open_pull_request(git, out, GATE, gh, TODAY), clone)
 
     @precondition(lambda self: self.on_a_feature_branch())
-    @rule(data=st.data())
-    def ship(self, data: st.DataObject) -> None:
+    @rule(data=st.data(), origin_rejects=st.booleans())
+    def ship(self, data: st.DataObject, origin_rejects: bool) -> None:
+        """Ship; sometimes origin rejects its pushes for just this step."""
         clone = data.draw(st.sampled_from(self.on_a_feature_branch()), label="clone")
+        rejecting = self.rejecting
+        self.reject_pushes(rejecting or origin_rejects)
         self.attempt(lambda git, out: ship(git, out, self.repos.gh), clone)
+        self.reject_pushes(rejecting)
 
     @precondition(lambda self: self.eligible(lambda state: state.pending))
     @rule(data=st.data())
@@ -197,15 +201,19 @@ class WorkflowModel(RuleBasedStateMachine):
 
     @rule()
     def toggle_rejection(self) -> None:
-        """Origin starts or stops rejecting every push (a pre-receive hook that exits 1)."""
-        hook = self.repos.origin / "hooks" / "pre-receive"
+        """Origin starts or stops rejecting every push, for the steps to come."""
         self.rejecting = not self.rejecting
-        if self.rejecting:
+        self.reject_pushes(self.rejecting)
+
+    def reject_pushes(self, rejecting: bool) -> None:
+        """Origin's pre-receive hook: exits 1 while rejecting, absent otherwise."""
+        hook = self.repos.origin / "hooks" / "pre-receive"
+        if rejecting:
             hook.parent.mkdir(exist_ok=True)
             hook.write_text("#!/bin/sh\necho 'origin is read-only today' >&2\nexit 1\n")
             hook.chmod(0o755)
         else:
-            hook.unlink()
+            hook.unlink(missing_ok=True)
 
     # -- invariants (they also refresh what the next step may choose from) ---------------
 
