@@ -30,6 +30,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
+    initialize,
     invariant,
     precondition,
     rule,
@@ -80,7 +81,6 @@ class WorkflowModel(RuleBasedStateMachine):
         self.repos = ModelRepositories(self.template)
         self.reachable = self.repos.reachable_commits()
         self.origin_main = self.repos.origin_rev("main")
-        self.rejecting = False
         self.teammate_commits = 0
         self.clones = {clone: self.repos.state(clone) for clone in CLONES}
         self.edits = 0
@@ -100,6 +100,17 @@ class WorkflowModel(RuleBasedStateMachine):
         return self.eligible(lambda state: state.branch not in (None, "main"))
 
     # -- rules ---------------------------------------------------------------------------
+
+    @initialize(work_in_progress=st.booleans())
+    def begin(self, work_in_progress: bool) -> None:
+        """Half of the examples begin with clone A's first task started and one commit made,
+        so that the steps go further than the first commit more often."""
+        if work_in_progress:
+            self.attempt(lambda git, out: start_task(git, out, ENTRIES["feat/model-one"]), "a")
+            (self.repos.roots["a"] / "shared.txt").write_text("a begins\n", encoding="utf-8")
+            git_in(self.repos.roots["a"], self.repos.env, "add", "shared.txt")
+            message = "feat(model): begin the shared file"
+            self.attempt(lambda git, out: commit_staged(git, out, message, None, GATE), "a")
 
     @rule(clone=st.sampled_from(CLONES), branch=st.sampled_from(sorted(ENTRIES)))
     def start(self, clone: str, branch: str) -> None:
@@ -125,11 +136,14 @@ class WorkflowModel(RuleBasedStateMachine):
             git_in(root, env, "reset", "--quiet", "--", file)
             git_in(root, env, "checkout", "--quiet", "HEAD", "--", file)
 
-    @rule(branch=st.sampled_from(sorted(ENTRIES)))
-    def teammate_pushes(self, branch: str) -> None:
-        """Someone outside the two clones adds a commit to origin's branch (or starts it)."""
+    @rule(data=st.data())
+    def teammate_pushes(self, data: st.DataObject) -> None:
+        """Someone outside the two clones adds a commit to a branch origin has (or, when it
+        has none, starts one of the entries' branches)."""
         teammate, env = self.repos.teammate, self.repos.env
-        base = branch if self.repos.origin_rev(f"refs/heads/{branch}") else "main"
+        pushed = [branch for branch in sorted(ENTRIES) if self.repos.origin_rev(branch)]
+        branch = data.draw(st.sampled_from(pushed or sorted(ENTRIES)), label="branch")
+        base = branch if branch in pushed else "main"
         fetch = ["git", "fetch", "--quiet", "origin", f"+{base}:refs/remotes/origin/{base}"]
         if subprocess.run(fetch, cwd=teammate, env=env, capture_output=True).returncode:
             return
@@ -143,24 +157,42 @@ class WorkflowModel(RuleBasedStateMachine):
         quietly(["git", "push", "--quiet", "origin", f"HEAD:refs/heads/{branch}"], teammate, env)
 
     @precondition(lambda self: self.on_a_feature_branch())
-    @rule(data=st.data())
-    def push_branch_by_hand(self, data: st.DataObject) -> None:
-        """A plain ``git push`` of the clone's branch (never forced)."""
+    @rule(data=st.data(), how=st.sampled_from(["pr", "git push"]))
+    def push(self, data: st.DataObject, how: str) -> None:
+        """Push the clone's branch with ``invoke pr`` (gh stand-in) or a plain ``git push``."""
         clone = data.draw(st.sampled_from(self.on_a_feature_branch()), label="clone")
-        branch = self.clones[clone].branch
-        push = ["git", "push", "--quiet", "origin", f"{branch}:{branch}"]
-        quietly(push, self.repos.roots[clone], self.repos.env)
+        if how == "pr":
+            gh = self.repos.gh
+            self.attempt(lambda git, out: open_pull_request(git, out, GATE, gh, TODAY), clone)
+        else:
+            branch = self.clones[clone].branch
+            command = ["git", "push", "--quiet", "origin", f"{branch}:{branch}"]
+            quietly(command, self.repos.roots[clone], self.repos.env)
 
     @precondition(lambda self: self.on_a_feature_branch())
     @rule(data=st.data())
     def sync(self, data: st.DataObject) -> None:
         self.attempt(sync_branch, data.draw(st.sampled_from(self.on_a_feature_branch())))
 
-    @precondition(lambda self: self.eligible(lambda state: state.rebasing))
-    @rule(data=st.data())
-    def resolve_and_continue(self, data: st.DataObject) -> None:
-        """Resolve a stopped rebase: main's ledger, the clone's own text elsewhere."""
-        clone = data.draw(st.sampled_from(self.eligible(lambda state: state.rebasing)))
+    @precondition(lambda self: self.on_a_feature_branch())
+    @rule(data=st.data(), origin_rejects=st.booleans())
+    def ship(self, data: st.DataObject, origin_rejects: bool) -> None:
+        """Ship; sometimes origin rejects every push during this step."""
+        clone = data.draw(st.sampled_from(self.on_a_feature_branch()), label="clone")
+        self.reject_pushes(origin_rejects)
+        self.attempt(lambda git, out: ship(git, out, self.repos.gh), clone)
+        self.reject_pushes(False)
+
+    @precondition(lambda self: self.eligible(lambda state: state.pending or state.rebasing))
+    @rule(data=st.data(), how=st.sampled_from(["continue", "abort"]))
+    def resume(self, data: st.DataObject, how: str) -> None:
+        """``invoke continue`` (resolving a stopped rebase first: main's ledger, the clone's
+        own text elsewhere) or ``invoke abort``."""
+        stopped = self.eligible(lambda state: state.pending or state.rebasing)
+        clone = data.draw(st.sampled_from(stopped), label="clone")
+        if how == "abort":
+            self.attempt(abort_operation, clone)
+            return
         root, env = self.repos.roots[clone], self.repos.env
         for name in git_in(root, env, "diff", "--name-only", "--diff-filter=U").split():
             if name == LEDGER.as_posix():
@@ -169,41 +201,6 @@ class WorkflowModel(RuleBasedStateMachine):
                 (root / name).write_text(f"resolved by {clone}\n", encoding="utf-8")
             git_in(root, env, "add", "--", name)
         self.attempt(continue_operation, clone)
-
-    @precondition(lambda self: self.on_a_feature_branch())
-    @rule(data=st.data())
-    def pr(self, data: st.DataObject) -> None:
-        clone = data.draw(st.sampled_from(self.on_a_feature_branch()), label="clone")
-        gh = self.repos.gh
-        self.attempt(lambda git, out: open_pull_request(git, out, GATE, gh, TODAY), clone)
-
-    @precondition(lambda self: self.on_a_feature_branch())
-    @rule(data=st.data(), origin_rejects=st.booleans())
-    def ship(self, data: st.DataObject, origin_rejects: bool) -> None:
-        """Ship; sometimes origin rejects its pushes for just this step."""
-        clone = data.draw(st.sampled_from(self.on_a_feature_branch()), label="clone")
-        rejecting = self.rejecting
-        self.reject_pushes(rejecting or origin_rejects)
-        self.attempt(lambda git, out: ship(git, out, self.repos.gh), clone)
-        self.reject_pushes(rejecting)
-
-    @precondition(lambda self: self.eligible(lambda state: state.pending))
-    @rule(data=st.data())
-    def continue_(self, data: st.DataObject) -> None:
-        clone = data.draw(st.sampled_from(self.eligible(lambda state: state.pending)))
-        self.attempt(continue_operation, clone)
-
-    @precondition(lambda self: self.eligible(lambda state: state.pending))
-    @rule(data=st.data())
-    def abort(self, data: st.DataObject) -> None:
-        clone = data.draw(st.sampled_from(self.eligible(lambda state: state.pending)))
-        self.attempt(abort_operation, clone)
-
-    @rule()
-    def toggle_rejection(self) -> None:
-        """Origin starts or stops rejecting every push, for the steps to come."""
-        self.rejecting = not self.rejecting
-        self.reject_pushes(self.rejecting)
 
     def reject_pushes(self, rejecting: bool) -> None:
         """Origin's pre-receive hook: exits 1 while rejecting, absent otherwise."""
