@@ -46,14 +46,10 @@ def test_commit_with_git_s_all_flag_is_one_usage_line(regression_scratch: Scratc
 
 def test_a_gate_variable_that_is_not_json_is_one_usage_line(regression_scratch: Scratch) -> None:
     """What broke: the gate command was read outside the error handler, so a non-JSON
-    ``WORKFLOW_GATE_FAST`` escaped as a WorkflowError traceback (exit 1)."""
-    result = regression_scratch.invoke(
-        "commit",
-        "--fast",
-        "-m",
-        "feat(qa): add the checks",
-        extra_env={"WORKFLOW_GATE_FAST": "nox -s lint"},
-    )
+    ``WORKFLOW_GATE_FAST`` escaped as a WorkflowError traceback (exit 1). Both variables are
+    broken so that the test also fails where plain ``invoke commit`` ran the full gate."""
+    broken = {"WORKFLOW_GATE_FAST": "nox -s lint", "WORKFLOW_GATE_FULL": "nox -s quality"}
+    result = regression_scratch.invoke("commit", "-m", "feat(qa): add the checks", extra_env=broken)
 
     assert result.returncode == 2
     assert result.stderr == (

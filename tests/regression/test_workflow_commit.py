@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.regression
 
 PASSING_GATE = [sys.executable, "-c", "pass"]
-GATE = {"WORKFLOW_GATE_FULL": json.dumps(PASSING_GATE)}
+GATE = {
+    "WORKFLOW_GATE_FULL": json.dumps(PASSING_GATE),
+    "WORKFLOW_GATE_FAST": json.dumps(PASSING_GATE),
+}
 STRAY_CR = "the message holds a carriage return (\\r) that ends no line; a line ends at a newline"
 
 

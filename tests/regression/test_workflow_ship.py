@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.regression
 
 BRANCH = "feat/qa-checks"
-GATE = {"WORKFLOW_GATE_FULL": json.dumps([sys.executable, "-c", "pass"])}
+PASSING_GATE = json.dumps([sys.executable, "-c", "pass"])
+GATE = {"WORKFLOW_GATE_FULL": PASSING_GATE, "WORKFLOW_GATE_FAST": PASSING_GATE}
 
 
 def _pushed_work(scratch: Scratch) -> str:
