@@ -265,6 +265,29 @@ def test_rejected_push_is_an_external_error(
     assert seed_scratch.origin_rev(f"refs/heads/{BRANCH}") is None
 
 
+def test_a_push_rejected_for_a_teammate_s_commits_says_how_to_take_them(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    _branch_with_work(seed_scratch, out, passing_gate)
+    seed_scratch.clone_git("push", "--quiet", "origin", BRANCH)
+    theirs = seed_scratch.teammate_pushes(BRANCH, "theirs.txt", "theirs\n", "docs(imports): add")
+    seed_scratch.stage("docs/more.md", "more\n")
+    commit_staged(seed_scratch.git, out.reporter, "docs(imports): add more", None, passing_gate)
+
+    with pytest.raises(WorkflowError) as caught:
+        open_pull_request(seed_scratch.git, out.reporter, passing_gate, None, TODAY)
+
+    assert caught.value.code == ExitCode.EXTERNAL
+    assert caught.value.message == (
+        f"git push origin {BRANCH} failed: ! [rejected] {BRANCH} -> {BRANCH} (fetch first)"
+    )
+    assert caught.value.details == (
+        f"origin/{BRANCH} has commits this branch lacks: take them with "
+        f"git pull --rebase origin {BRANCH}, then invoke pr again",
+    )
+    assert seed_scratch.origin_rev(f"refs/heads/{BRANCH}") == theirs
+
+
 def test_pr_without_a_remote_is_refused(
     seed_scratch: Scratch, out: Captured, passing_gate: list[str]
 ) -> None:

@@ -101,9 +101,16 @@ def push_branch(git: Git, branch: str, remote: str) -> None:
         *args, remote, f"{branch}:{branch}", check=False, extra_env={GATE_PASSED_VARIABLE: tree}
     )
     if not result.ok:
-        raise WorkflowError(
-            ExitCode.EXTERNAL, f"git push {remote} {branch} failed: {failure_line(result)}"
+        cause = failure_line(result)
+        fix = (
+            [
+                f"{remote}/{branch} has commits this branch lacks: take them with "
+                f"git pull --rebase {remote} {branch}, then invoke pr again"
+            ]
+            if cause.startswith("! [rejected]")
+            else []
         )
+        raise WorkflowError(ExitCode.EXTERNAL, f"git push {remote} {branch} failed: {cause}", fix)
 
 
 def record_pr_number(
