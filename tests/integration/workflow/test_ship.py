@@ -152,6 +152,50 @@ def test_rejected_push_stops_and_abort_restores_main(
     assert seed_scratch.origin_rev("refs/heads/main") == main_before
 
 
+def test_a_pushed_branch_ships_again_after_an_aborted_ship(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    """The Done commit the aborted ship left on the branch is bookkeeping, not unpushed work."""
+    _branch_with_work(seed_scratch, out, passing_gate)
+    seed_scratch.clone_git("push", "--quiet", "--set-upstream", "origin", BRANCH)
+    _reject_pushes(seed_scratch)
+    with pytest.raises(WorkflowError):
+        ship(seed_scratch.git, out.reporter, gh=None)
+    abort_operation(seed_scratch.git, out.reporter)
+    (seed_scratch.origin / "hooks" / "pre-receive").unlink()
+    done_head = seed_scratch.rev(BRANCH)
+
+    ship(seed_scratch.git, out.reporter, gh=None)
+
+    assert seed_scratch.origin_rev("refs/heads/main") == done_head
+    assert seed_scratch.origin_rev(f"refs/heads/{BRANCH}") is None
+
+
+def test_ship_still_refuses_work_committed_after_an_aborted_ship(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    _branch_with_work(seed_scratch, out, passing_gate)
+    seed_scratch.clone_git("push", "--quiet", "--set-upstream", "origin", BRANCH)
+    _reject_pushes(seed_scratch)
+    with pytest.raises(WorkflowError):
+        ship(seed_scratch.git, out.reporter, gh=None)
+    abort_operation(seed_scratch.git, out.reporter)
+    (seed_scratch.origin / "hooks" / "pre-receive").unlink()
+    seed_scratch.stage("docs/late.md", "late\n")
+    late = commit_staged(
+        seed_scratch.git, out.reporter, "docs(imports): add a late note", None, passing_gate
+    )
+    main_before = seed_scratch.origin_rev("refs/heads/main")
+
+    with pytest.raises(WorkflowError) as caught:
+        ship(seed_scratch.git, out.reporter, gh=None)
+
+    assert caught.value.code == ExitCode.REFUSED
+    assert "differ (not pushed: " in caught.value.message
+    assert f"{late[:7]} docs(imports): add a late note" in caught.value.message
+    assert seed_scratch.origin_rev("refs/heads/main") == main_before
+
+
 def test_continue_finishes_a_ship_after_the_push_works_again(
     seed_scratch: Scratch, out: Captured, passing_gate: list[str]
 ) -> None:

@@ -218,13 +218,18 @@ def run_ship_steps(
 
 def require_pushed_as_is(git: Git, branch: str, remote: str) -> None:
     """Ship lands exactly what was pushed (and so reviewed): a branch that has a remote branch
-    must be the same commit as it, as last fetched."""
+    must be that commit, as last fetched, plus at most ledger bookkeeping on top (the Done
+    commit an aborted ship leaves, a PR number recorded by hand)."""
     remote_head = git.rev(f"refs/remotes/{remote}/{branch}")
     head = git.output("rev-parse", "HEAD")
     if remote_head is None or remote_head == head:
         return
     differences: list[str] = []
     unpushed = git.commits(remote_head, head)
+    if git.is_ancestor(remote_head, head) and all(
+        is_bookkeeping_commit(git, commit) for commit in unpushed
+    ):
+        return
     if unpushed:
         differences.append(f"not pushed: {git.describe(unpushed)}")
     foreign = git.commits(head, remote_head)
