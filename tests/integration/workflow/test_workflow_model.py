@@ -101,16 +101,20 @@ class WorkflowModel(RuleBasedStateMachine):
 
     # -- rules ---------------------------------------------------------------------------
 
-    @initialize(work_in_progress=st.booleans())
-    def begin(self, work_in_progress: bool) -> None:
-        """Half of the examples begin with clone A's first task started and one commit made,
-        so that the steps go further than the first commit more often."""
-        if work_in_progress:
-            self.attempt(lambda git, out: start_task(git, out, ENTRIES["feat/model-one"]), "a")
-            (self.repos.roots["a"] / "shared.txt").write_text("a begins\n", encoding="utf-8")
-            git_in(self.repos.roots["a"], self.repos.env, "add", "shared.txt")
-            message = "feat(model): begin the shared file"
-            self.attempt(lambda git, out: commit_staged(git, out, message, None, GATE), "a")
+    @initialize(progress=st.sampled_from(["nothing", "committed", "pushed"]))
+    def begin(self, progress: str) -> None:
+        """Most examples begin with clone A's first task started and one commit made (and
+        pushed), so that the steps go further than the first commit more often."""
+        if progress == "nothing":
+            return
+        root, env = self.repos.roots["a"], self.repos.env
+        self.attempt(lambda git, out: start_task(git, out, ENTRIES["feat/model-one"]), "a")
+        (root / "shared.txt").write_text("a begins\n", encoding="utf-8")
+        git_in(root, env, "add", "shared.txt")
+        message = "feat(model): begin the shared file"
+        self.attempt(lambda git, out: commit_staged(git, out, message, None, GATE), "a")
+        if progress == "pushed":
+            git_in(root, env, "push", "--quiet", "origin", "feat/model-one")
 
     @rule(clone=st.sampled_from(CLONES), branch=st.sampled_from(sorted(ENTRIES)))
     def start(self, clone: str, branch: str) -> None:
