@@ -152,17 +152,22 @@ def test_rejected_push_stops_and_abort_restores_main(
     assert seed_scratch.origin_rev("refs/heads/main") == main_before
 
 
+def _pushed_branch_after_an_aborted_ship(scratch: Scratch, out: Captured, gate: list[str]) -> None:
+    """Work pushed to origin; a ship stopped by a rejected push, aborted; pushes work again."""
+    _branch_with_work(scratch, out, gate)
+    scratch.clone_git("push", "--quiet", "--set-upstream", "origin", BRANCH)
+    _reject_pushes(scratch)
+    with pytest.raises(WorkflowError):
+        ship(scratch.git, out.reporter, gh=None)
+    abort_operation(scratch.git, out.reporter)
+    (scratch.origin / "hooks" / "pre-receive").unlink()
+
+
 def test_a_pushed_branch_ships_again_after_an_aborted_ship(
     seed_scratch: Scratch, out: Captured, passing_gate: list[str]
 ) -> None:
     """The Done commit the aborted ship left on the branch is bookkeeping, not unpushed work."""
-    _branch_with_work(seed_scratch, out, passing_gate)
-    seed_scratch.clone_git("push", "--quiet", "--set-upstream", "origin", BRANCH)
-    _reject_pushes(seed_scratch)
-    with pytest.raises(WorkflowError):
-        ship(seed_scratch.git, out.reporter, gh=None)
-    abort_operation(seed_scratch.git, out.reporter)
-    (seed_scratch.origin / "hooks" / "pre-receive").unlink()
+    _pushed_branch_after_an_aborted_ship(seed_scratch, out, passing_gate)
     done_head = seed_scratch.rev(BRANCH)
 
     ship(seed_scratch.git, out.reporter, gh=None)
@@ -174,13 +179,7 @@ def test_a_pushed_branch_ships_again_after_an_aborted_ship(
 def test_ship_still_refuses_work_committed_after_an_aborted_ship(
     seed_scratch: Scratch, out: Captured, passing_gate: list[str]
 ) -> None:
-    _branch_with_work(seed_scratch, out, passing_gate)
-    seed_scratch.clone_git("push", "--quiet", "--set-upstream", "origin", BRANCH)
-    _reject_pushes(seed_scratch)
-    with pytest.raises(WorkflowError):
-        ship(seed_scratch.git, out.reporter, gh=None)
-    abort_operation(seed_scratch.git, out.reporter)
-    (seed_scratch.origin / "hooks" / "pre-receive").unlink()
+    _pushed_branch_after_an_aborted_ship(seed_scratch, out, passing_gate)
     seed_scratch.stage("docs/late.md", "late\n")
     late = commit_staged(
         seed_scratch.git, out.reporter, "docs(imports): add a late note", None, passing_gate
