@@ -149,3 +149,28 @@ def test_a_derived_branch_name_transliterates_non_ascii_letters(
 
     assert result.returncode == 0, result.stderr
     assert regression_scratch.branch() == "fix/parser-fix-uber-parser"
+
+
+def test_an_entry_a_teammate_added_on_origin_starts_without_a_pull(
+    regression_scratch: Scratch,
+) -> None:
+    """What broke: start-task looked the id up in the checked-out ledger before updating main,
+    so an entry a teammate had pushed to origin's main answered "no ledger entry matches"."""
+    scratch = regression_scratch
+    ledger = (scratch.upstream / LEDGER).read_text(encoding="utf-8")
+    added = (
+        "\n### Open · tv-2026-01-05:PR?? · Add the teammate's entry\n\n"
+        "- **Summary**: Pushed to origin's main by someone else.\n"
+        "- **Git plan**:\n"
+        "  - Branch: `feat/qa-teammate`\n"
+    )
+    pushed = scratch.upstream_commit(LEDGER, ledger + added, "docs(ledger): plan a task")
+
+    result = scratch.invoke("start-task", "tv-2026-01-05")
+
+    assert result.returncode == 0, result.stderr
+    assert scratch.branch() == "feat/qa-teammate"
+    assert scratch.rev("main") == pushed
+    assert "### In progress · tv-2026-01-05:PR?? · Add the teammate's entry" in (
+        scratch.ledger_text()
+    )

@@ -9,10 +9,12 @@ from tools.workflow.ledger.model import LedgerEntry
 from tools.workflow.ledger.select import matching_entries, select_entry
 from tools.workflow.ledger.store import (
     LEDGER_PATH,
+    LoadedLedger,
     bookkeeping_header,
     commit_ledger_edit,
     find_entry,
     load_ledger,
+    load_ledger_at,
     warn_about_problems,
     with_status,
 )
@@ -173,6 +175,22 @@ def _undo_start(git: Git, started_on: str, branch: str, created: str | None) -> 
     return f"back on {started_on}; {branch} was removed again"
 
 
+def _ledger_with(
+    git: Git, reporter: Reporter, query: str, main_branch: str, remote: str
+) -> LoadedLedger:
+    """The checked-out ledger; when no entry there matches ``query``, the ledger of ``main``
+    once updated from ``remote`` (an entry a teammate added on origin needs no pull first)."""
+    loaded = load_ledger(git.root)
+    if matching_entries(loaded.ledger, query) or not git.has_remote(remote):
+        return loaded
+    require_safe_state(git, "start a task")
+    update_main(git, reporter, main_branch, remote)
+    on_main = load_ledger_at(git, f"refs/heads/{main_branch}")
+    if on_main is None or not matching_entries(on_main.ledger, query):
+        return loaded
+    return on_main
+
+
 def start_task(
     git: Git,
     reporter: Reporter,
@@ -187,7 +205,7 @@ def start_task(
     behind: the user is back on the branch they started from and a new branch is removed."""
     require_no_pending_operation(git, "start a task")
     allowed_types = read_commit_types(git.root)
-    loaded = load_ledger(git.root)
+    loaded = _ledger_with(git, reporter, query, main_branch, remote)
     warn_about_problems(loaded, reporter)
     matches = matching_entries(loaded.ledger, query)
     if pick is None and matches and all(entry.status == "Done" for entry in matches):

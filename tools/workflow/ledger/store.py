@@ -53,6 +53,15 @@ def load_ledger(root: Path) -> LoadedLedger:
     return LoadedLedger(path=path, data=data, ledger=parse_ledger_bytes(data))
 
 
+def load_ledger_at(git: Git, ref: str) -> LoadedLedger | None:
+    """The ledger as committed on ``ref`` (its exact bytes); None when ``ref`` has none."""
+    shown = git.run("show", f"{ref}:{LEDGER_PATH.as_posix()}", check=False)
+    if not shown.ok:
+        return None
+    data = shown.stdout.encode("utf-8", "surrogateescape")
+    return LoadedLedger(path=git.root / LEDGER_PATH, data=data, ledger=parse_ledger_bytes(data))
+
+
 def warn_about_problems(loaded: LoadedLedger, reporter: Reporter) -> None:
     """One warning per damaged line; the readable entries are used anyway."""
     for problem in loaded.ledger.problems:
