@@ -1,6 +1,6 @@
 """Is the incremental gate fast, and does it miss nothing the full test run catches?
 
-``python -m tools.benchmarks.bench_gate [--repo DIR] [--limit K] [--python PY]``
+``python -m tools.benchmarks.bench_gate [--repo DIR] [--limit K] [--python PY] [--testmon-only]``
 
 Clones the repository's HEAD into a temporary directory (never touching the work tree), gives
 the clone its own environment (``uv sync``, or ``--python``), records the test dependencies
@@ -11,9 +11,11 @@ once (``tools.gate.run --record``), then applies each fault of
   clean recording before every fault), and
 - the full ``tests`` selection, ``pytest tests/unit tests/property -n auto``.
 
-It prints one line per fault, the median and maximum seconds of each, and the faults the full
-run catches that the gate misses, by name. Exit codes: 0 no miss, 1 a miss (or the clean
-clone fails a check), 2 the benchmark could not run.
+With ``--testmon-only`` the gate records and selects without its plugin
+(``tools.gate.pytest_deps``): plain pytest-testmon, the same fallback rules, which shows what
+the plugin is for. It prints one line per fault, the median and maximum seconds of each, and
+the faults the full run catches that the gate misses, by name. Exit codes: 0 no miss, 1 a miss
+(or the clean clone fails a check), 2 the benchmark could not run.
 """
 
 from __future__ import annotations
@@ -35,12 +37,16 @@ from pathlib import Path
 from typing import cast
 
 from tools.benchmarks.gate_faults import FAULTS, Fault
+from tools.gate.recording import write_state
+from tools.gate.steps import PLUGIN
 
 GROUPS = ("test", "lint", "workflow", "checks")
 """The groups of ``nox -s changed``."""
 FULL_TESTS = ("-m", "pytest", "tests/unit", "tests/property", "-n", "auto", "-q")
 STRICT = ("-W", "error", "--strict-markers", "--strict-config", "-p", "no:cacheprovider")
 GATE_CACHE = ".cache/gate"
+WITHOUT_PLUGIN = ("--", "-p", f"no:{PLUGIN}")
+"""Arguments that make the gate's pytest plain pytest-testmon (pytest blocks the plugin)."""
 
 
 class BenchError(Exception):
@@ -138,7 +144,9 @@ def describe(outcome: Outcome) -> str:
     )
 
 
-def bench(clone: Path, python: str, faults: Sequence[Fault]) -> list[Outcome]:
+def bench(
+    clone: Path, python: str, faults: Sequence[Fault], testmon_only: bool = False
+) -> list[Outcome]:
     bin_dir = str(Path(python).parent)
     env = {
         **os.environ,
@@ -148,8 +156,13 @@ def bench(clone: Path, python: str, faults: Sequence[Fault]) -> list[Outcome]:
         "PYTHONPYCACHEPREFIX": str(clone / ".cache" / "pycache"),
     }
     env.pop("VIRTUAL_ENV", None)
-    if run([python, "-m", "tools.gate.run", "--record"], clone, env)[0] != 0:
+    gate = [python, "-m", "tools.gate.run"]
+    extra = WITHOUT_PLUGIN if testmon_only else ()
+    if run([*gate, "--record", *extra], clone, env)[0] != 0:
         raise BenchError("the clean clone fails its tests: nothing to compare")
+    if testmon_only:  # the plugin marks a finished recording; here the benchmark does
+        for data in (clone / GATE_CACHE).glob("testmon-py*.db"):
+            write_state(data, finished=True)
     snapshot = clone.parent / "gate-snapshot"
     shutil.copytree(clone / GATE_CACHE, snapshot)
     outcomes: list[Outcome] = []
@@ -158,7 +171,7 @@ def bench(clone: Path, python: str, faults: Sequence[Fault]) -> list[Outcome]:
         original = path.read_text(encoding="utf-8")
         path.write_text(original.replace(fault.original, fault.replacement), encoding="utf-8")
         try:
-            gate_status, gate_seconds, gate_cpu = run([python, "-m", "tools.gate.run"], clone, env)
+            gate_status, gate_seconds, gate_cpu = run([*gate, *extra], clone, env)
             full_status, full_seconds, full_cpu = run([python, *FULL_TESTS, *STRICT], clone, env)
         finally:
             path.write_text(original, encoding="utf-8")
@@ -211,6 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=len(FAULTS), help="only the first K faults")
     parser.add_argument("--python", help="interpreter for the clone (default: uv sync in it)")
     parser.add_argument("--faults", type=Path, help="JSON list of faults (default: FAULTS)")
+    parser.add_argument(
+        "--testmon-only", action="store_true", help="select tests without the gate's plugin"
+    )
     args = parser.parse_args(argv)
     try:
         faults = load_faults(args.faults) if args.faults else FAULTS
@@ -224,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-gate-") as temp:
         try:
             clone, python = prepare_clone(args.repo.resolve(), Path(temp), args.python)
-            outcomes = bench(clone, python, faults[:limit])
+            outcomes = bench(clone, python, faults[:limit], args.testmon_only)
         except (BenchError, subprocess.CalledProcessError) as error:
             print(f"error: bench_gate: {error}", file=sys.stderr)
             return 2

@@ -45,6 +45,24 @@ def test_one_fault_is_caught_by_both_runs(
     assert (project / "ml_playground/gate_scratch_lib.py").read_text().count("2 * x") == 1
 
 
+def test_plain_testmon_misses_a_change_to_a_file_read_as_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_scratch(tmp_path / "project")
+    fault = {
+        "name": "data",
+        "path": "ml_playground/gate_scratch_data.txt",
+        "original": "expected",
+        "replacement": "changed",
+    }
+    faults = write_faults(tmp_path / "faults.json", fault)
+    argv = ["--repo", str(project), "--python", sys.executable, "--faults", str(faults)]
+    assert main(argv) == 0
+    assert main([*argv, "--testmon-only"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2] == "missed by the gate, caught by the full run: 1 (data)"
+
+
 def test_a_fault_whose_text_is_gone_stops_the_benchmark(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
