@@ -11,8 +11,12 @@ Standard library only.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
 import subprocess
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,12 +58,15 @@ def run(
     env: Mapping[str, str] | None = None,
     input_text: str | None = None,
     echo: Callable[[str], object] | None = None,
+    timeout: float | None = None,
 ) -> Completed:
     """Run ``command`` in ``cwd`` and wait for it.
 
     With ``echo`` the command's stderr joins its stdout and ``echo`` is called with every line
     as it arrives (a long gate shows progress); ``stderr`` is then empty. Without ``input_text``
-    the command reads nothing (stdin is ``/dev/null``).
+    the command reads nothing (stdin is ``/dev/null``). With ``timeout`` the command runs in a
+    session of its own, killed with everything it started once ``timeout`` seconds have passed
+    (its status is then ``-SIGKILL``).
     """
     arguments = tuple(command)
     environment = None if env is None else dict(env)
@@ -72,10 +79,32 @@ def run(
             stdin=subprocess.DEVNULL if stdin_data is None else subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT if echo is not None else subprocess.PIPE,
+            start_new_session=timeout is not None,
         )
     except OSError as error:
         reason = error.strerror or str(error)
         return Completed(arguments, NOT_STARTED, "", f"{arguments[0]}: {reason}\n", started=False)
+    if timeout is None:
+        return _wait(process, arguments, stdin_data, echo)
+    deadline = threading.Timer(timeout, _kill_group, (process.pid,))
+    deadline.start()
+    try:
+        return _wait(process, arguments, stdin_data, echo)
+    finally:
+        deadline.cancel()
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # it ended just now
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _wait(
+    process: subprocess.Popen[bytes],
+    arguments: tuple[str, ...],
+    stdin_data: bytes | None,
+    echo: Callable[[str], object] | None,
+) -> Completed:
     if echo is None:
         out, err = process.communicate(stdin_data)
         return Completed(arguments, process.returncode, _decode(out), _decode(err))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -64,6 +66,31 @@ def test_echo_streams_every_line_and_merges_stderr(tmp_path: Path) -> None:
 
     assert echoed == ["one\n", "two\n", "three\n"]
     assert result == Completed((PYTHON, "-c", script), 3, "one\ntwo\nthree\n", "")
+
+
+HANG = "import os; r, w = os.pipe(); os.read(r, 1)"
+"""Waits forever: nobody writes to the pipe."""
+HANG_WITH_CHILD = (
+    f"import subprocess, sys; print('started', flush=True);"
+    f" subprocess.Popen([sys.executable, '-c', {HANG!r}]); {HANG}"
+)
+
+
+@pytest.mark.parametrize("echo", [None, [].append], ids=["captured", "echoed"])
+def test_a_timeout_kills_the_command_and_what_it_started(
+    tmp_path: Path, echo: Callable[[str], object] | None
+) -> None:
+    # run returns only once every holder of the output pipe is gone, the child included.
+    result = run([PYTHON, "-c", HANG_WITH_CHILD], tmp_path, echo=echo, timeout=1.0)
+
+    assert result.returncode == -signal.SIGKILL
+    assert result.stdout == "started\n"
+
+
+def test_a_command_within_its_timeout_ends_normally(tmp_path: Path) -> None:
+    result = run([PYTHON, "-c", "print('done')"], tmp_path, timeout=60.0)
+
+    assert result == Completed((PYTHON, "-c", "print('done')"), 0, "done\n", "")
 
 
 def failed(stderr: str, stdout: str = "", status: int = 1) -> Completed:
