@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import cast
 
 from tools.benchmarks.gate_faults import FAULTS, Fault
-from tools.gate.recording import write_state
 from tools.gate.steps import PLUGIN
 
 GROUPS = ("test", "lint", "workflow", "checks")
@@ -160,9 +159,6 @@ def bench(
     extra = WITHOUT_PLUGIN if testmon_only else ()
     if run([*gate, "--record", *extra], clone, env)[0] != 0:
         raise BenchError("the clean clone fails its tests: nothing to compare")
-    if testmon_only:  # the plugin marks a finished recording; here the benchmark does
-        for data in (clone / GATE_CACHE).glob("testmon-py*.db"):
-            write_state(data, finished=True)
     snapshot = clone.parent / "gate-snapshot"
     shutil.copytree(clone / GATE_CACHE, snapshot)
     outcomes: list[Outcome] = []

@@ -19,8 +19,7 @@ configuring, conftest hooks) is no test's dependency. The dependencies ride on t
 teardown report (``nodes_files_lines``), so they reach the controller under pytest-xdist too.
 
 Load with ``-p tools.gate.pytest_deps`` next to ``--testmon`` (the gate and ``nox -s quality``
-do). While testmon records into ``$TESTMON_DATAFILE``, a state file beside it says whether the
-recording finished (:mod:`tools.gate.recording`).
+do).
 """
 
 from __future__ import annotations
@@ -42,7 +41,6 @@ from tools.gate.dep_lines import DepLines
 from tools.gate.deps_recorder import CHILD_DIRECTORY, LOG_VARIABLE, ROOT_VARIABLE, DepsRecorder
 from tools.gate.file_deps import NOT_SOURCE, Deps
 from tools.gate.import_graph import load_graph
-from tools.gate.recording import DATA_VARIABLE, write_state
 from tools.gate.stand_ins import refresh
 
 TESTMON_FIELD = "nodes_files_lines"
@@ -72,17 +70,6 @@ def audit(event: str, args: tuple[object, ...]) -> None:
         recorder.on_event(event, args)
 
 
-def recorded_data(config: pytest.Config) -> Path | None:
-    """testmon's data file when this process (not an xdist worker) records into it."""
-    if hasattr(config, "workerinput") or config.getoption("testmon_nocollect", default=False):
-        return None
-    recording = config.getoption("testmon", default=False) or config.getoption(
-        "testmon_noselect", default=False
-    )
-    name = os.environ.get(DATA_VARIABLE)
-    return Path(str(config.rootpath), name) if recording and name else None
-
-
 def _set_environ(values: Mapping[str, str | None]) -> None:
     for name, value in values.items():
         if value is None:
@@ -96,9 +83,6 @@ def pytest_configure(config: pytest.Config) -> None:
     root = Path(str(config.rootpath)).resolve()
     if not hasattr(config, "workerinput"):
         refresh(root)
-    data = recorded_data(config)
-    if data is not None:
-        write_state(data, finished=False)
     recorder = DepsRecorder(root)
     saved = {name: os.environ.get(name) for name in (ROOT_VARIABLE, "PYTHONPATH", LOG_VARIABLE)}
     config.stash[RUN] = Run(
@@ -113,13 +97,6 @@ def pytest_configure(config: pytest.Config) -> None:
     if not getattr(sys, "_gate_audit_hook", False):
         sys.addaudithook(audit)
         sys._gate_audit_hook = True  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    data = recorded_data(session.config)
-    if data is not None:
-        write_state(data, finished=True)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

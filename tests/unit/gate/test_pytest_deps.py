@@ -12,8 +12,7 @@ import pytest
 from tests.unit.gate.conftest import git
 from tools.gate.deps_recorder import LOG_VARIABLE, ROOT_VARIABLE
 from tools.gate.file_deps import Deps
-from tools.gate.pytest_deps import RUN, audit, recorded_data
-from tools.gate.recording import DATA_VARIABLE
+from tools.gate.pytest_deps import RUN, audit
 from tools.gate.stand_ins import TREE_FILE, listing_file
 
 pytest_plugins = ["pytester"]
@@ -87,10 +86,9 @@ def test_calls_the_helper():
 def test_each_test_gets_what_it_read_listed_and_started(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in (ROOT_VARIABLE, LOG_VARIABLE, "PYTHONPATH", DATA_VARIABLE):
+    for name in (ROOT_VARIABLE, LOG_VARIABLE, "PYTHONPATH"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PYTHONPATH", "/kept")
-    monkeypatch.setenv(DATA_VARIABLE, ".cache/gate/testmon-py3.11.db")
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_deps=TESTS, helper="def answer():\n    return 42\n")
     for name, text in {
@@ -128,19 +126,6 @@ def test_each_test_gets_what_it_read_listed_and_started(
     assert os.environ["PYTHONPATH"] == "/kept"
     assert ROOT_VARIABLE not in os.environ
     assert (pytester.path / TREE_FILE).is_file()
-    assert not (pytester.path / ".cache/gate/testmon-py3.11.db.state.json").exists()
-
-
-def test_recording_needs_testmon_collecting_into_the_data_file(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(DATA_VARIABLE, ".cache/gate/data.db")
-    recording = pytester.parseconfig("--testmon-noselect")
-    assert recorded_data(recording) == pytester.path / ".cache/gate/data.db"
-    assert recorded_data(pytester.parseconfig("--testmon", "--testmon-nocollect")) is None
-    assert recorded_data(pytester.parseconfig()) is None
-    monkeypatch.delenv(DATA_VARIABLE)
-    assert recorded_data(recording) is None
 
 
 def test_the_audit_hook_reaches_every_configured_run(pytester: pytest.Pytester) -> None:

@@ -1,36 +1,27 @@
-"""Whether the recorded test dependencies can select tests, and why not."""
+"""Where the recorded test dependencies live, and when there are none to select with."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from tools.gate.recording import PLUGIN_VERSION, data_file, data_problem, state_file, write_state
+from tools.gate.recording import data_file, data_problem
 
 pytestmark = pytest.mark.unit
 
 
-def test_the_data_file_is_per_python_minor_version(tmp_path: Path) -> None:
-    assert data_file(tmp_path, (3, 12)) == tmp_path / ".cache/gate/testmon-py3.12.db"
-    assert state_file(data_file(tmp_path, (3, 12))).name == "testmon-py3.12.db.state.json"
+def test_the_data_file_is_per_python_and_gate_version(tmp_path: Path) -> None:
+    data = data_file(tmp_path, (3, 12))
+    assert data.parent == tmp_path / ".cache/gate"
+    assert data.name.startswith("testmon-py3.12-")
+    assert data_file(tmp_path, (3, 12)) == data
+    assert data_file(tmp_path, (3, 13)).name.startswith("testmon-py3.13-")
 
 
-def test_missing_unreadable_foreign_and_unfinished_data_is_not_used(tmp_path: Path) -> None:
+def test_only_a_missing_data_file_is_a_reason_to_run_every_test(tmp_path: Path) -> None:
     data = data_file(tmp_path, (3, 11))
-    assert data_problem(data) == "no recorded test dependencies yet (testmon-py3.11.db)"
+    assert data_problem(data) == f"no recorded test dependencies yet ({data.name})"
     data.parent.mkdir(parents=True)
-    data.write_bytes(b"sqlite")
-    assert data_problem(data) == (
-        "the test dependencies in testmon-py3.11.db have no readable state file"
-    )
-    state_file(data).write_text("[1]", encoding="utf-8")
-    assert "another gate version" in str(data_problem(data))
-    state = {"plugin_version": PLUGIN_VERSION + 1, "finished": True}
-    state_file(data).write_text(json.dumps(state), encoding="utf-8")
-    assert "another gate version" in str(data_problem(data))
-    write_state(data, finished=False)
-    assert data_problem(data) == "the last recording into testmon-py3.11.db did not finish"
-    write_state(data, finished=True)
+    data.write_bytes(b"")
     assert data_problem(data) is None
