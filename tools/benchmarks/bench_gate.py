@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import cast
 
 from tools.benchmarks.gate_faults import FAULTS, Fault
-from tools.gate.steps import PLUGIN
+from tools.gate.run import PLUGIN
 
 GROUPS = ("test", "lint", "workflow", "checks")
 """The groups of ``nox -s changed``."""

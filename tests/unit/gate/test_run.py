@@ -1,4 +1,4 @@
-"""The commands of the planned checks."""
+"""The gate's edges: what changed, where the data lives, and the commands of the checks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tools.gate.plan import Plan
-from tools.gate.steps import markdown_command, pytest_command, quick_steps, tool
+from tools.gate.run import markdown_command, pytest_command, quick_steps, tool
 
 pytestmark = pytest.mark.unit
 
