@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from tools.gate.changes import Change
 from tools.gate.file_deps import module_for_path
 from tools.gate.import_graph import SCRIPTS, ImportGraph
 
@@ -28,6 +27,14 @@ PYTHON_ROOTS = ("ml_playground", "tools", "tests")
 MARKDOWN_ROOTS = ("docs", ".dev-guidelines")
 MARKDOWN_FILES = ("README.md", ".ldres/tv-tasks.md")
 MARKDOWN_GENERATED = ("docs/coverage/roadmap.md",)
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str
+    """POSIX path relative to the repository root."""
+    exists: bool
+    """False when the change deletes the file."""
 
 
 @dataclass(frozen=True)

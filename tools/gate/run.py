@@ -22,16 +22,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from tools.gate.changes import ChangesError, working_changes
 from tools.gate.import_graph import ImportGraph, load_graph
 from tools.gate.plan import (
     MARKDOWN_FILES,
     MARKDOWN_GENERATED,
     MARKDOWN_ROOTS,
+    Change,
     Plan,
     make_plan,
 )
 from tools.gate.recording import DATA_VARIABLE, data_file, data_problem
+from tools.process import failure_line, run
 
 TEST_DIRECTORIES = ("tests/unit", "tests/property")
 STRICT = ("-W", "error", "--strict-markers", "--strict-config")
@@ -45,6 +46,21 @@ PLUGIN = "tools.gate.pytest_deps"
 class Step:
     name: str
     command: tuple[str, ...]
+
+
+class ChangesError(Exception):
+    """git could not say what changed (not a repository, git missing)."""
+
+
+def working_changes(root: Path) -> list[Change]:
+    """Every path that differs between HEAD and the index or the work tree, and every
+    untracked file that is not ignored; a rename is its deletion plus its addition."""
+    status = ("git", "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all")
+    result = run((*status, "--ignore-submodules=none"), root)
+    if not result.ok:
+        raise ChangesError(f"git status failed in {root}: {failure_line(result)}")
+    paths = {entry[3:] for entry in result.stdout.split("\0") if len(entry) > 3}
+    return [Change(path, exists=(root / path).is_file()) for path in sorted(paths)]
 
 
 def tool(name: str) -> str:

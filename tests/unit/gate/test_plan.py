@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.gate.changes import Change
 from tools.gate.import_graph import ImportGraph
-from tools.gate.plan import Plan, is_linted_markdown, is_python_source, make_plan
+from tools.gate.plan import Change, Plan, is_linted_markdown, is_python_source, make_plan
 
 pytestmark = pytest.mark.unit
 

@@ -7,12 +7,47 @@ from pathlib import Path
 
 import pytest
 
-from tools.gate.plan import Plan
-from tools.gate.run import markdown_command, pytest_command, quick_steps, tool
+from tests.unit.gate.conftest import git
+from tools.gate.plan import Change, Plan
+from tools.gate.run import (
+    ChangesError,
+    markdown_command,
+    pytest_command,
+    quick_steps,
+    tool,
+    working_changes,
+)
 
 pytestmark = pytest.mark.unit
 
 NOTHING = Plan(ruff=None, pyright=None, import_linter=False, whole_suite_reason=None, markdown=None)
+
+
+def test_a_clean_tree_has_no_changes(git_repo: Path) -> None:
+    (git_repo / ".cache").mkdir()
+    (git_repo / ".cache" / "ignored.txt").write_text("x", encoding="utf-8")
+    assert working_changes(git_repo) == []
+
+
+def test_staged_unstaged_untracked_deleted_and_renamed_files(git_repo: Path) -> None:
+    (git_repo / "pkg" / "a.py").write_text("A = 2\n", encoding="utf-8")
+    (git_repo / "README.md").write_text("# staged\n", encoding="utf-8")
+    git(git_repo, "add", "README.md")
+    (git_repo / "docs").mkdir()
+    (git_repo / "docs" / "new file.md").write_text("new\n", encoding="utf-8")
+    git(git_repo, "mv", "pkg/b.py", "pkg/c.py")
+    assert working_changes(git_repo) == [
+        Change("README.md", exists=True),
+        Change("docs/new file.md", exists=True),
+        Change("pkg/a.py", exists=True),
+        Change("pkg/b.py", exists=False),
+        Change("pkg/c.py", exists=True),
+    ]
+
+
+def test_outside_a_repository_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ChangesError, match=r"git status failed in .*: fatal: not a git repo"):
+        working_changes(tmp_path)
 
 
 def test_tools_come_from_the_interpreter_environment() -> None:
