@@ -5,12 +5,16 @@ changed``. It compares the work tree and the index with HEAD (untracked files in
 the checks (:mod:`tools.gate.plan`), prints the plan, then runs ruff, import-linter and the
 Markdown lint, and pyright alongside the tests (two cores, two long steps).
 
+The tests' dependency data is one SQLite file per Python minor version and per version of the
+gate's code (a hash of ``tools/gate``), so data recorded under other rules is never read.
+
 Exit codes: 0 every check passed, 1 a check failed, 2 the gate could not run.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import subprocess
 import sys
@@ -31,9 +35,11 @@ from tools.gate.plan import (
     Plan,
     make_plan,
 )
-from tools.gate.recording import DATA_VARIABLE, data_file, data_problem
 from tools.process import failure_line, run
 
+DATA_VARIABLE = "TESTMON_DATAFILE"
+"""testmon reads the path of its data file from this environment variable."""
+GATE_SOURCE = Path(__file__).resolve().parent
 TEST_DIRECTORIES = ("tests/unit", "tests/property")
 STRICT = ("-W", "error", "--strict-markers", "--strict-config")
 # worksteal: testmon runs the fastest tests first, so the slowest come last; an idle worker
@@ -46,6 +52,19 @@ PLUGIN = "tools.gate.pytest_deps"
 class Step:
     name: str
     command: tuple[str, ...]
+
+
+def data_file(root: Path, version: tuple[int, int] | None = None) -> Path:
+    major, minor = version or sys.version_info[:2]
+    digest = hashlib.sha256()
+    for path in sorted(GATE_SOURCE.glob("**/*.py")):
+        digest.update(path.read_bytes())
+    return root / ".cache/gate" / f"testmon-py{major}.{minor}-{digest.hexdigest()[:12]}.db"
+
+
+def data_problem(data: Path) -> str | None:
+    """Why the recorded data cannot select tests; None if it can."""
+    return None if data.is_file() else f"no recorded test dependencies yet ({data.name})"
 
 
 class ChangesError(Exception):

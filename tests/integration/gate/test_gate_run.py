@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.gate.conftest import git
-from tools.gate.recording import data_file
+from tools.gate.run import data_file
 
 pytestmark = pytest.mark.integration
 

@@ -11,6 +11,8 @@ from tests.unit.gate.conftest import git
 from tools.gate.plan import Change, Plan
 from tools.gate.run import (
     ChangesError,
+    data_file,
+    data_problem,
     markdown_command,
     pytest_command,
     quick_steps,
@@ -48,6 +50,22 @@ def test_staged_unstaged_untracked_deleted_and_renamed_files(git_repo: Path) -> 
 def test_outside_a_repository_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ChangesError, match=r"git status failed in .*: fatal: not a git repo"):
         working_changes(tmp_path)
+
+
+def test_the_data_file_is_per_python_and_gate_version(tmp_path: Path) -> None:
+    data = data_file(tmp_path, (3, 12))
+    assert data.parent == tmp_path / ".cache/gate"
+    assert data.name.startswith("testmon-py3.12-")
+    assert data_file(tmp_path, (3, 12)) == data
+    assert data_file(tmp_path, (3, 13)).name.startswith("testmon-py3.13-")
+
+
+def test_only_a_missing_data_file_is_a_reason_to_run_every_test(tmp_path: Path) -> None:
+    data = data_file(tmp_path, (3, 11))
+    assert data_problem(data) == f"no recorded test dependencies yet ({data.name})"
+    data.parent.mkdir(parents=True)
+    data.write_bytes(b"")
+    assert data_problem(data) is None
 
 
 def test_tools_come_from_the_interpreter_environment() -> None:
