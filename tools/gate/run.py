@@ -1,9 +1,10 @@
 """The incremental gate: the checks of ``nox -s quality`` scoped to what changed.
 
-``python -m tools.gate.run [--root DIR] [--dry-run] [-- PYTEST_ARGS]``, run by ``nox -s
-changed``. It compares the work tree and the index with HEAD (untracked files included), plans
-the checks (:mod:`tools.gate.plan`), prints the plan, then runs ruff, import-linter and the
-Markdown lint, and pyright alongside the tests (two cores, two long steps).
+``python -m tools.gate.run [--root DIR] [--dry-run] [--record] [-- PYTEST_ARGS]``, run by
+``nox -s changed`` (and, with ``--record``, by ``quality-3.11``). It compares the work tree and
+the index with HEAD (untracked files included), plans the checks (:mod:`tools.gate.plan`),
+prints the plan, then runs ruff, import-linter and the Markdown lint, and pyright beside the
+tests (two cores, two long steps).
 
 The tests' dependency data is one SQLite file per Python minor version and per version of the
 gate's code (a hash of ``tools/gate``), so data recorded under other rules is never read.
@@ -15,16 +16,15 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import os
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import TextIO
 
 from tools.gate.import_graph import ImportGraph, load_graph
 from tools.gate.plan import (
@@ -123,14 +123,12 @@ def quick_steps(plan: Plan, root: Path) -> list[Step]:
     return steps
 
 
-def scope(files: tuple[str, ...] | None) -> str:
-    if files is None:
-        return "skipped"
-    return f"{len(files)} files" if files else "everything"
-
-
 def describe(plan: Plan, changed: int) -> list[str]:
     """The plan in a few lines, printed before anything runs."""
+
+    def scope(files: tuple[str, ...] | None) -> str:
+        return "skipped" if files is None else f"{len(files)} files" if files else "everything"
+
     tests = (
         f"the whole unit + property suite: {plan.whole_suite_reason}"
         if plan.whole_suite_reason
@@ -143,69 +141,34 @@ def describe(plan: Plan, changed: int) -> list[str]:
     ]
 
 
-def run_streamed(step: Step, root: Path, env: Mapping[str, str]) -> tuple[bool, float]:
+def run_step(step: Step, root: Path, env: Mapping[str, str], out: TextIO) -> tuple[bool, float]:
+    """Run ``step``, its output (both streams) written to ``out`` as it comes."""
     start = time.monotonic()
-    print(f"gate: $ {' '.join(step.command)}", flush=True)
-    try:
-        status = subprocess.run(step.command, cwd=root, env=dict(env), check=False).returncode
-    except OSError as error:
-        print(f"gate: error: {step.name} could not start: {error}", flush=True)
-        status = -1
-    return status == 0, time.monotonic() - start
-
-
-class Background:
-    """A step running beside the tests, its output kept until they are done."""
-
-    def __init__(self, step: Step, root: Path, env: Mapping[str, str], output: IO[str]) -> None:
-        self.step = step
-        self.result = (False, 0.0)
-        self._thread = threading.Thread(target=self._run, args=(root, env, output))
-        self._thread.start()
-
-    def _run(self, root: Path, env: Mapping[str, str], output: IO[str]) -> None:
-        start = time.monotonic()
-        try:
-            command = self.step.command
-            status = subprocess.run(
-                command,
-                cwd=root,
-                env=dict(env),
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                check=False,
-            ).returncode
-        except OSError as error:
-            output.write(f"gate: error: {self.step.name} could not start: {error}\n")
-            status = -1
-        self.result = (status == 0, time.monotonic() - start)
-
-    def wait(self) -> tuple[bool, float]:
-        self._thread.join()
-        return self.result
+    out.write(f"gate: $ {' '.join(step.command)}\n")
+    out.flush()
+    result = run(step.command, root, env, echo=out)
+    if not result.started:
+        out.write(f"gate: error: {step.name} could not start: {failure_line(result)}\n")
+    return result.ok, time.monotonic() - start
 
 
 def run_plan(plan: Plan, root: Path, env: Mapping[str, str], pytest_args: Sequence[str]) -> bool:
     """Run every planned check; True when all passed. Prints a summary line per check."""
-    results: list[tuple[str, bool, float]] = []
-    for step in quick_steps(plan, root):
-        ok, seconds = run_streamed(step, root, env)
-        results.append((step.name, ok, seconds))
-    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as pyright_output:
+    results = [
+        (step.name, *run_step(step, root, env, sys.stdout)) for step in quick_steps(plan, root)
+    ]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pyright_output = io.StringIO()
         pyright = None
         if plan.pyright is not None:
             # --pythonpath: the environment of this gate, whatever `python` PATH finds first.
             command = (tool("pyright"), "--pythonpath", sys.executable, *plan.pyright)
-            step = Step("pyright", command)
-            pyright = Background(step, root, env, pyright_output)
-        ok, seconds = run_streamed(Step("pytest", pytest_command(plan, pytest_args)), root, env)
-        results.append(("pytest", ok, seconds))
+            pyright = pool.submit(run_step, Step("pyright", command), root, env, pyright_output)
+        tests = Step("pytest", pytest_command(plan, pytest_args))
+        results.append(("pytest", *run_step(tests, root, env, sys.stdout)))
         if pyright is not None:
-            ok, seconds = pyright.wait()
-            pyright_output.seek(0)
-            print(f"gate: $ {' '.join(pyright.step.command)}", flush=True)
-            sys.stdout.write(pyright_output.read())
-            results.append(("pyright", ok, seconds))
+            results.append(("pyright", *pyright.result()))
+            sys.stdout.write(pyright_output.getvalue())
     for name, passed, seconds in results:
         print(f"gate: {'ok    ' if passed else 'FAILED'} {name} ({seconds:.1f} s)", flush=True)
     return all(passed for _, passed, _ in results)
@@ -217,14 +180,6 @@ def graph_or_none(root: Path) -> ImportGraph | None:
     except Exception as error:  # grimp raises its own types, e.g. on a syntax error
         print(f"gate: the import graph could not be built ({error}); pyright checks all")
         return None
-
-
-def bytecode_cache(root: Path) -> dict[str, str]:
-    """Write bytecode to one cache below .cache/ even under PYTHONDONTWRITEBYTECODE, so that
-    no test process compiles torch from source again (an existing cache choice is kept)."""
-    if os.environ.get("PYTHONPYCACHEPREFIX"):
-        return {}
-    return {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(root / ".cache" / "pycache")}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -244,11 +199,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     root: Path = args.root.resolve()
     data = data_file(root)
     data.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, DATA_VARIABLE: str(data), "PYTHONHASHSEED": "0", **bytecode_cache(root)}
+    env = {**os.environ, DATA_VARIABLE: str(data)}
     if args.record:
         plan = make_plan([], None, "recording for the incremental gate")
-        ok, _ = run_streamed(Step("pytest", pytest_command(plan, args.pytest_args)), root, env)
-        return 0 if ok else 1
+        tests = Step("pytest", pytest_command(plan, args.pytest_args))
+        return 0 if run_step(tests, root, env, sys.stdout)[0] else 1
     try:
         changes = working_changes(root)
     except ChangesError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
@@ -11,11 +12,13 @@ from tests.unit.gate.conftest import git
 from tools.gate.plan import Change, Plan
 from tools.gate.run import (
     ChangesError,
+    Step,
     data_file,
     data_problem,
     markdown_command,
     pytest_command,
     quick_steps,
+    run_step,
     tool,
     working_changes,
 )
@@ -120,3 +123,20 @@ def test_a_selection_beside_pyright_runs_in_one_process() -> None:
     )
     assert "-n" in pytest_command(whole, [])
     assert "--testmon-noselect" in pytest_command(whole, [])
+
+
+def test_a_step_streams_its_output_and_says_when_it_cannot_start(tmp_path: Path) -> None:
+    out = io.StringIO()
+    code = (
+        "import sys; print('out', flush=True); print('err', file=sys.stderr); raise SystemExit(1)"
+    )
+    ok, _ = run_step(Step("probe", (sys.executable, "-c", code)), tmp_path, {}, out)
+    assert not ok
+    assert out.getvalue().splitlines()[1:] == ["out", "err"]
+    missing = str(tmp_path / "missing")
+    out = io.StringIO()
+    assert not run_step(Step("missing", (missing,)), tmp_path, {}, out)[0]
+    assert out.getvalue().splitlines() == [
+        f"gate: $ {missing}",
+        f"gate: error: missing could not start: {missing}: No such file or directory",
+    ]
