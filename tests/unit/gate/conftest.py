@@ -6,7 +6,10 @@ import os
 import subprocess
 from pathlib import Path
 
+import grimp
 import pytest
+
+from tools.gate.import_graph import ImportGraph
 
 
 def git(root: Path, *args: str) -> str:
@@ -38,3 +41,13 @@ def git_repo(tmp_path: Path) -> Path:
     git(root, "add", ".")
     git(root, "commit", "-q", "-m", "init")
     return root
+
+
+def graph_of(imports: dict[str, set[str]]) -> ImportGraph:
+    """An import graph of modules that are all files: each module and what it imports."""
+    graph = grimp.ImportGraph()
+    for importer, imported in imports.items():
+        graph.add_module(importer)
+        for name in imported:
+            graph.add_import(importer=importer, imported=name)
+    return ImportGraph(graph, frozenset(imports))

@@ -6,18 +6,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.gate.conftest import graph_of
 from tools.gate.dep_lines import DepLines
 from tools.gate.file_deps import Deps
-from tools.gate.import_graph import ImportGraph
 from tools.gate.stand_ins import TREE_FILE, listing_file
 
 pytestmark = pytest.mark.unit
 
-GRAPH = ImportGraph(
+GRAPH = graph_of(
     {
-        "tools.a": frozenset({"tools.b"}),
-        "tools.b": frozenset(),
-        "tests.test_a": frozenset({"tools.a"}),
+        "tools.a": {"tools.b"},
+        "tools.b": set(),
+        "tests.test_a": {"tools.a"},
     }
 )
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import pytest
 
+from tests.unit.gate.conftest import graph_of
 from tools.gate.import_graph import ImportGraph
 from tools.gate.plan import Change, Plan, is_linted_markdown, is_python_source, make_plan
 
 pytestmark = pytest.mark.unit
 
-GRAPH = ImportGraph(
+GRAPH = graph_of(
     {
-        "tools.x.core": frozenset(),
-        "tools.x.user": frozenset({"tools.x.core"}),
-        "tests.unit.test_user": frozenset({"tools.x.user"}),
-        "tasks": frozenset({"tools.x.user"}),
-        "tools.x.other": frozenset(),
+        "tools.x.core": set(),
+        "tools.x.user": {"tools.x.core"},
+        "tests.unit.test_user": {"tools.x.user"},
+        "tasks": {"tools.x.user"},
+        "tools.x.other": set(),
     }
 )
 
