@@ -65,16 +65,18 @@ class Outcome:
 
 
 def locate(clone: Path, fault: Fault) -> Path:
-    """The file holding the fault's text exactly once: its path, or (after a move) the one
-    file of that name that does."""
-    candidates = [clone / fault.path]
-    if not candidates[0].is_file():
-        candidates = sorted(clone.glob(f"**/{Path(fault.path).name}"))
-    found = [
-        path
-        for path in candidates
-        if path.is_file() and path.read_text(encoding="utf-8").count(fault.original) == 1
-    ]
+    """The file holding the fault's text exactly once: its path or, after a move, the one
+    file of the same kind below the same top directory that does."""
+    path = clone / fault.path
+    top = clone / Path(fault.path).parts[0]
+    candidates = {path, *(top.rglob(f"*{path.suffix}") if top.is_dir() else ())}
+    found = sorted(
+        p
+        for p in candidates
+        if p.is_file() and p.read_text("utf-8", "replace").count(fault.original) == 1
+    )
+    if path in found:
+        return path
     if len(found) != 1:
         raise BenchError(f"fault {fault.name}: {fault.original!r} is not once in {fault.path}")
     return found[0]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.gate.test_gate_run import make_scratch
-from tools.benchmarks.bench_gate import Outcome, locate, main, run, summary
+from tools.benchmarks.bench_gate import BenchError, Outcome, locate, main, run, summary
 from tools.benchmarks.gate_faults import FAULTS, Fault
 
 pytestmark = pytest.mark.integration
@@ -67,23 +67,27 @@ def test_a_fault_whose_text_is_gone_stops_the_benchmark(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = make_scratch(tmp_path / "project")
-    fault = {"name": "gone", "path": "ml_playground/x.py", "original": "a", "replacement": "b"}
+    fault = {"name": "gone", "path": "ml_playground/x.py", "original": "gone()", "replacement": "b"}
     faults = write_faults(tmp_path / "faults.json", fault)
     argv = ["--repo", str(project), "--python", sys.executable, "--faults", str(faults)]
     assert main(argv) == 2
     assert capsys.readouterr().err == (
-        "error: bench_gate: fault gone: 'a' is not once in ml_playground/x.py\n"
+        "error: bench_gate: fault gone: 'gone()' is not once in ml_playground/x.py\n"
     )
     assert main([*argv, "--limit", "0"]) == 2
     assert main(["--faults", str(tmp_path / "missing.json")]) == 2
 
 
-def test_a_moved_file_is_found_by_name_and_text(tmp_path: Path) -> None:
-    moved = tmp_path / "tools" / "workflow" / "commits" / "commit_size.py"
+def test_moved_text_is_found_in_the_one_file_below_the_same_top(tmp_path: Path) -> None:
+    moved = tmp_path / "tools" / "workflow" / "commit_rules.py"
     moved.parent.mkdir(parents=True)
     moved.write_text("LINE_BUDGET = 200\n", encoding="utf-8")
+    (tmp_path / "tools" / "workflow" / "commit_size.py").write_text("", encoding="utf-8")
     fault = Fault("budget", "tools/workflow/commit_size.py", "LINE_BUDGET = 200", "x")
     assert locate(tmp_path, fault) == moved
+    (tmp_path / "tools" / "copy.py").write_text("LINE_BUDGET = 200\n", encoding="utf-8")
+    with pytest.raises(BenchError, match=r"is not once in tools/workflow/commit_size\.py"):
+        locate(tmp_path, fault)
 
 
 def test_the_summary_names_the_misses() -> None:
