@@ -20,137 +20,58 @@ class Fault:
     replacement: str
 
 
+def _in(path: str, *mutants: tuple[str, str, str]) -> tuple[Fault, ...]:
+    return tuple(Fault(name, path, original, new) for name, original, new in mutants)
+
+
 FAULTS = (
-    Fault(
-        "lr-warmup-boundary",
+    *_in(
         "ml_playground/training/optim/lr_scheduler.py",
-        "    if iteration < warmup:",
-        "    if iteration <= warmup:",
+        ("lr-warmup-boundary", "    if iteration < warmup:", "    if iteration <= warmup:"),
+        ("lr-decay-end-boundary", "if iteration >= decay_end:", "if iteration > decay_end:"),
+        ("lr-warmup-ramp", "rate * (iteration + 1) / (warmup", "rate * iteration / (warmup"),
     ),
-    Fault(
-        "lr-decay-end-boundary",
-        "ml_playground/training/optim/lr_scheduler.py",
-        "    if iteration >= decay_end:",
-        "    if iteration > decay_end:",
-    ),
-    Fault(
-        "lr-warmup-ramp",
-        "ml_playground/training/optim/lr_scheduler.py",
-        "learning_rate * (iteration + 1) / (warmup + 1)",
-        "learning_rate * iteration / (warmup + 1)",
-    ),
-    Fault(
-        "ema-decay-range",
+    *_in(
         "ml_playground/training/ema.py",
-        "        if not 0.0 <= decay < 1.0:",
-        "        if not 0.0 <= decay <= 1.0:",
+        ("ema-decay-range", "if not 0.0 <= decay < 1.0:", "if not 0.0 <= decay <= 1.0:"),
+        ("ema-state-keys", "if missing or unexpected:", "if missing and unexpected:"),
     ),
-    Fault(
-        "ema-state-keys",
-        "ml_playground/training/ema.py",
-        "        if missing or unexpected:",
-        "        if missing and unexpected:",
-    ),
-    Fault(
-        "tokenizer-decode-range",
+    *_in(
         "ml_playground/core/tokenizers.py",
-        "invalid = [i for i in ids if not 0 <= i < size]",
-        "invalid = [i for i in ids if not 0 <= i <= size]",
+        ("tokenizer-decode-range", "if not 0 <= i < size]", "if not 0 <= i <= size]"),
+        ("tokenizer-vocab-order", "cls(sorted(set(text)))", "cls(list(dict.fromkeys(text)))"),
     ),
-    Fault(
-        "tokenizer-vocab-order",
-        "ml_playground/core/tokenizers.py",
-        "        return cls(sorted(set(text)))",
-        "        return cls(list(dict.fromkeys(text)))",
-    ),
-    Fault(
-        "batches-short-corpus",
+    *_in(
         "ml_playground/data_pipeline/sampling/batches.py",
-        "    if n_tokens < 2:",
-        "    if n_tokens < 1:",
+        ("batches-short-corpus", "    if n_tokens < 2:", "    if n_tokens < 1:"),
     ),
-    Fault(
-        "merge-table-type",
+    *_in(
         "ml_playground/configuration/merge.py",
-        "            if was_table != isinstance(value, Mapping):",
-        "            if was_table == isinstance(value, Mapping):",
+        ("merge-table-type", "if was_table != isinstance(", "if was_table == isinstance("),
+        ("merge-unknown-key", "            if key not in base:", "            if key in base:"),
     ),
-    Fault(
-        "merge-unknown-key",
-        "ml_playground/configuration/merge.py",
-        "            if key not in base:",
-        "            if key in base:",
-    ),
-    Fault(
-        "validation-open-low",
+    *_in(
         "ml_playground/configuration/validation.py",
-        'value <= low if rules["low_open"] else value < low',
-        'value < low if rules["low_open"] else value < low',
+        ("validation-open-low", "value <= low if rules", "value < low if rules"),
+        ("validation-closed-high", "else value > high", "else value >= high"),
     ),
-    Fault(
-        "validation-closed-high",
-        "ml_playground/configuration/validation.py",
-        'value >= high if rules["high_open"] else value > high',
-        'value >= high if rules["high_open"] else value >= high',
-    ),
-    Fault(
-        "commit-size-boundary",
+    *_in(
         "tools/workflow/commit_rules.py",
-        "        return self.total > budget",
-        "        return self.total >= budget",
+        ("commit-size-boundary", "return self.total > budget", "return self.total >= budget"),
+        ("commit-size-generated", "if path in GENERATED_FILES:", "if path not in GENERATED_FILES:"),
+        ("commit-size-budget", "LINE_BUDGET = 200", "LINE_BUDGET = 201"),
+        ("commit-header-length", "header) > HEADER_MAX", "header) >= HEADER_MAX"),
+        ("commit-type-allowed", "if kind not in allowed_types:", "if kind in allowed_types:"),
+        ("commit-body-blank-line", "len(lines) > 1 and lines[1]", "len(lines) > 2 and lines[1]"),
     ),
-    Fault(
-        "commit-size-generated",
-        "tools/workflow/commit_rules.py",
-        "    if path in GENERATED_FILES:",
-        "    if path not in GENERATED_FILES:",
-    ),
-    Fault(
-        "commit-size-budget",
-        "tools/workflow/commit_rules.py",
-        "LINE_BUDGET = 200",
-        "LINE_BUDGET = 201",
-    ),
-    Fault(
-        "commit-header-length",
-        "tools/workflow/commit_rules.py",
-        "    if len(header) > HEADER_MAX_LENGTH:",
-        "    if len(header) >= HEADER_MAX_LENGTH:",
-    ),
-    Fault(
-        "commit-type-allowed",
-        "tools/workflow/commit_rules.py",
-        "    if kind not in allowed_types:",
-        "    if kind in allowed_types:",
-    ),
-    Fault(
-        "commit-body-blank-line",
-        "tools/workflow/commit_rules.py",
-        "    if len(lines) > 1 and lines[1].strip():",
-        "    if len(lines) > 2 and lines[1].strip():",
-    ),
-    Fault(
-        "branch-double-dot",
+    *_in(
         "tools/workflow/versioning.py",
-        '    if ".." in name:',
-        '    if "..." in name:',
+        ("branch-double-dot", '    if ".." in name:', '    if "..." in name:'),
+        ("branch-lock-suffix", 'component.endswith(".lock")', 'component.endswith(".lck")'),
+        ("branch-leading-dash", 'if name.startswith("-"):', 'if name.startswith("--"):'),
     ),
-    Fault(
-        "branch-lock-suffix",
-        "tools/workflow/versioning.py",
-        '        if component.endswith(".lock"):',
-        '        if component.endswith(".lck"):',
-    ),
-    Fault(
-        "branch-leading-dash",
-        "tools/workflow/versioning.py",
-        '    if name.startswith("-"):',
-        '    if name.startswith("--"):',
-    ),
-    Fault(
-        "ledger-planned-commits",
+    *_in(
         "tools/workflow/ledger/parse.py",
-        "        if branch is None and planned:",
-        "        if branch is None and not planned:",
+        ("ledger-planned-commits", "is None and planned:", "is None and not planned:"),
     ),
 )
