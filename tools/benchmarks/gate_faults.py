@@ -1,10 +1,12 @@
 """Real faults for ``bench_gate``: one-line changes the unit and property tests catch.
 
 Each is data: the file, the exact original text (found by text, never by line number, and
-required to occur once), its replacement and a name. They are mutants of the kind cosmic-ray
-makes and the suite kills (a flipped comparison, a shifted boundary, a negated condition),
-spread over ``ml_playground/`` and ``tools/workflow/``. When the text has moved, the one file
-below the same top directory that holds it is used (:func:`tools.benchmarks.bench_gate.locate`).
+required to occur once), its replacement and a name. The first 22 are mutants of the kind
+cosmic-ray makes and the suite kills (a flipped comparison, a shifted boundary, a negated
+condition), spread over ``ml_playground/`` and ``tools/workflow/``. The last are faults that
+no test process runs as Python lines: a file read as data, a module a child process runs.
+When the text has moved, the one file below the same top directory that holds it is used
+(:func:`tools.benchmarks.bench_gate.locate`).
 """
 
 from __future__ import annotations
@@ -74,4 +76,13 @@ FAULTS = (
         "tools/workflow/ledger/parse.py",
         ("ledger-planned-commits", "is None and planned:", "is None and not planned:"),
     ),
+    *_in(
+        "ml_playground/experiments/stdlib_char/config.toml",
+        ("experiment-max-iters", "max_iters = 2000", "max_iters = 2001"),
+    ),
+    *_in(
+        ".dev-guidelines/GIT_VERSIONING.md",
+        ("guide-commit-type", "| `perf` |", "| perf |"),
+    ),
+    *_in("tasks.py", ("task-renamed", "def status(c: Context)", "def state(c: Context)")),
 )

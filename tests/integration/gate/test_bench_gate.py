@@ -106,7 +106,7 @@ def test_the_built_in_faults_are_at_least_twenty_and_named_once() -> None:
     names = [fault.name for fault in FAULTS]
     assert len(names) >= 20
     assert len(set(names)) == len(names)
-    assert {fault.path.split("/")[0] for fault in FAULTS} == {"ml_playground", "tools"}
+    assert {"ml_playground", "tools"} <= {fault.path.split("/")[0] for fault in FAULTS}
 
 
 def test_a_hanging_run_is_stopped_with_its_children_and_fails(tmp_path: Path) -> None:
