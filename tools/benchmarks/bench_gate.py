@@ -25,19 +25,18 @@ import json
 import os
 import resource
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
 from tools.benchmarks.gate_faults import FAULTS, Fault
 from tools.gate.run import PLUGIN
+from tools.process import failure_line, run
 
 GROUPS = ("test", "lint", "workflow", "checks")
 """The groups of ``nox -s changed``."""
@@ -46,6 +45,9 @@ STRICT = ("-W", "error", "--strict-markers", "--strict-config", "-p", "no:cachep
 GATE_CACHE = ".cache/gate"
 WITHOUT_PLUGIN = ("--", "-p", f"no:{PLUGIN}")
 """Arguments that make the gate's pytest plain pytest-testmon (pytest blocks the plugin)."""
+TIMEOUT_SECONDS = 900.0
+"""A run that hangs (a test waiting forever) is stopped, with everything it started, and
+counts as a failure: the user would see it fail too."""
 
 
 class BenchError(Exception):
@@ -53,15 +55,18 @@ class BenchError(Exception):
 
 
 @dataclass(frozen=True)
+class Run:
+    caught: bool
+    seconds: float
+    cpu: float = 0.0
+    """CPU seconds of every process of the run: the cost a loaded machine cannot inflate."""
+
+
+@dataclass(frozen=True)
 class Outcome:
     fault: str
-    gate_seconds: float
-    gate_caught: bool
-    full_seconds: float
-    full_caught: bool
-    gate_cpu: float = 0.0
-    full_cpu: float = 0.0
-    """CPU seconds of every process of the run: the cost a loaded machine cannot inflate."""
+    gate: Run
+    full: Run
 
 
 def locate(clone: Path, fault: Fault) -> Path:
@@ -87,71 +92,51 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-TIMEOUT_SECONDS = 900.0
-"""A run that hangs (a test waiting forever) is stopped, with everything it started, and
-counts as a failure: the user would see it fail too."""
-
-
-def run(
-    command: Sequence[str], cwd: Path, env: dict[str, str], timeout: float = TIMEOUT_SECONDS
-) -> tuple[int, float, float]:
-    """Exit status, wall seconds and CPU seconds (every process it started) of ``command``."""
+def timed(
+    command: Sequence[str], cwd: Path, env: Mapping[str, str], timeout: float = TIMEOUT_SECONDS
+) -> Run:
+    """Run ``command``: did it fail, its wall seconds and CPU seconds (with its children)."""
     start, cpu = time.monotonic(), children_cpu()
-    process = subprocess.Popen(
-        list(command),
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        status = process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        status = process.wait()
-    return status, time.monotonic() - start, children_cpu() - cpu
+    result = run(command, cwd, env, timeout=timeout)
+    return Run(not result.ok, time.monotonic() - start, children_cpu() - cpu)
+
+
+def checked(command: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None) -> None:
+    result = run(command, cwd, env)
+    if not result.ok:
+        raise BenchError(f"{' '.join(command[:2])} failed: {failure_line(result)}")
 
 
 def prepare_clone(repo: Path, workdir: Path, python: str | None) -> tuple[Path, str]:
     """A clone of ``repo``'s HEAD and the interpreter to run it with."""
     clone = workdir / "clone"
-    subprocess.run(["git", "clone", "--quiet", str(repo), str(clone)], check=True)
+    checked(["git", "clone", "--quiet", str(repo), str(clone)], workdir)
     if python is not None:
         return clone, python
     if shutil.which("uv") is None:
         raise BenchError("uv not found: install it, or pass --python")
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")
-    }
+    hidden = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")
+    env = {k: v for k, v in os.environ.items() if k not in hidden}
     groups = [arg for group in GROUPS for arg in ("--group", group)]
-    subprocess.run(
-        ["uv", "sync", "--quiet", "--locked", "--no-default-groups", *groups],
-        cwd=clone,
-        env={**env, "UV_PYTHON_DOWNLOADS": "never"},
-        check=True,
-    )
+    sync = ["uv", "sync", "--quiet", "--locked", "--no-default-groups", *groups]
+    checked(sync, clone, {**env, "UV_PYTHON_DOWNLOADS": "never"})
     return clone, str(clone / ".venv" / "bin" / "python")
 
 
 def describe(outcome: Outcome) -> str:
-    def verdict(caught: bool) -> str:
-        return "caught" if caught else "passed"
+    def shown(name: str, ran: Run) -> str:
+        verdict = "caught" if ran.caught else "passed"
+        return f"{name} {ran.seconds:6.1f} s (cpu {ran.cpu:5.1f} s) {verdict}"
 
-    return (
-        f"{outcome.fault:28} gate {outcome.gate_seconds:6.1f} s (cpu {outcome.gate_cpu:5.1f} s)"
-        f" {verdict(outcome.gate_caught)}   full {outcome.full_seconds:6.1f} s"
-        f" (cpu {outcome.full_cpu:5.1f} s) {verdict(outcome.full_caught)}"
-    )
+    return f"{outcome.fault:28} {shown('gate', outcome.gate)}   {shown('full', outcome.full)}"
 
 
 def bench(
     clone: Path, python: str, faults: Sequence[Fault], testmon_only: bool = False
 ) -> list[Outcome]:
-    bin_dir = str(Path(python).parent)
     env = {
         **os.environ,
-        "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+        "PATH": str(Path(python).parent) + os.pathsep + os.environ.get("PATH", ""),
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "",
         "PYTHONPYCACHEPREFIX": str(clone / ".cache" / "pycache"),
@@ -159,7 +144,7 @@ def bench(
     env.pop("VIRTUAL_ENV", None)
     gate = [python, "-m", "tools.gate.run"]
     extra = WITHOUT_PLUGIN if testmon_only else ()
-    if run([*gate, "--record", *extra], clone, env)[0] != 0:
+    if timed([*gate, "--record", *extra], clone, env).caught:
         raise BenchError("the clean clone fails its tests: nothing to compare")
     snapshot = clone.parent / "gate-snapshot"
     shutil.copytree(clone / GATE_CACHE, snapshot)
@@ -169,23 +154,14 @@ def bench(
         original = path.read_text(encoding="utf-8")
         path.write_text(original.replace(fault.original, fault.replacement), encoding="utf-8")
         try:
-            gate_status, gate_seconds, gate_cpu = run([*gate, *extra], clone, env)
-            full_status, full_seconds, full_cpu = run([python, *FULL_TESTS, *STRICT], clone, env)
+            gate_run = timed([*gate, *extra], clone, env)
+            full_run = timed([python, *FULL_TESTS, *STRICT], clone, env)
         finally:
             path.write_text(original, encoding="utf-8")
             shutil.rmtree(clone / GATE_CACHE)
             shutil.copytree(snapshot, clone / GATE_CACHE)
-        outcome = Outcome(
-            fault.name,
-            gate_seconds,
-            gate_status != 0,
-            full_seconds,
-            full_status != 0,
-            gate_cpu,
-            full_cpu,
-        )
-        outcomes.append(outcome)
-        print(describe(outcome), flush=True)
+        outcomes.append(Outcome(fault.name, gate_run, full_run))
+        print(describe(outcomes[-1]), flush=True)
     return outcomes
 
 
@@ -193,18 +169,20 @@ def summary(outcomes: Sequence[Outcome]) -> list[str]:
     def spread(values: list[float]) -> str:
         return f"median {statistics.median(values):.1f} s, max {max(values):.1f} s"
 
-    gate = [o.gate_seconds for o in outcomes]
-    full = [o.full_seconds for o in outcomes]
-    missed = [o.fault for o in outcomes if o.full_caught and not o.gate_caught]
-    uncaught = [o.fault for o in outcomes if not o.full_caught]
+    def figures(runs: list[Run]) -> str:
+        return f"{spread([r.seconds for r in runs])}; cpu {spread([r.cpu for r in runs])}"
+
+    def named(faults: list[str]) -> str:
+        return f"{len(faults)}" + (f" ({', '.join(faults)})" if faults else "")
+
+    missed = [o.fault for o in outcomes if o.full.caught and not o.gate.caught]
+    uncaught = [o.fault for o in outcomes if not o.full.caught]
     return [
         f"faults: {len(outcomes)}",
-        f"incremental gate: {spread(gate)}; cpu {spread([o.gate_cpu for o in outcomes])}",
-        f"full tests:       {spread(full)}; cpu {spread([o.full_cpu for o in outcomes])}",
-        f"missed by the gate, caught by the full run: {len(missed)}"
-        + (f" ({', '.join(missed)})" if missed else ""),
-        f"not caught by the full run either: {len(uncaught)}"
-        + (f" ({', '.join(uncaught)})" if uncaught else ""),
+        f"incremental gate: {figures([o.gate for o in outcomes])}",
+        f"full tests:       {figures([o.full for o in outcomes])}",
+        f"missed by the gate, caught by the full run: {named(missed)}",
+        f"not caught by the full run either: {named(uncaught)}",
     ]
 
 
@@ -239,12 +217,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             clone, python = prepare_clone(args.repo.resolve(), Path(temp), args.python)
             outcomes = bench(clone, python, faults[:limit], args.testmon_only)
-        except (BenchError, subprocess.CalledProcessError) as error:
+        except BenchError as error:
             print(f"error: bench_gate: {error}", file=sys.stderr)
             return 2
     for line in summary(outcomes):
         print(line)
-    return 1 if any(o.full_caught and not o.gate_caught for o in outcomes) else 0
+    return 1 if any(o.full.caught and not o.gate.caught for o in outcomes) else 0
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.gate.test_gate_run import make_scratch
-from tools.benchmarks.bench_gate import BenchError, Outcome, locate, main, run, summary
+from tools.benchmarks.bench_gate import BenchError, Outcome, Run, locate, main, summary, timed
 from tools.benchmarks.gate_faults import FAULTS, Fault
 
 pytestmark = pytest.mark.integration
@@ -76,6 +76,9 @@ def test_a_fault_whose_text_is_gone_stops_the_benchmark(
     )
     assert main([*argv, "--limit", "0"]) == 2
     assert main(["--faults", str(tmp_path / "missing.json")]) == 2
+    capsys.readouterr()
+    assert main(["--repo", str(tmp_path / "nowhere"), "--python", sys.executable]) == 2
+    assert capsys.readouterr().err.startswith("error: bench_gate: git clone failed: fatal: ")
 
 
 def test_moved_text_is_found_in_the_one_file_below_the_same_top(tmp_path: Path) -> None:
@@ -91,8 +94,11 @@ def test_moved_text_is_found_in_the_one_file_below_the_same_top(tmp_path: Path) 
 
 
 def test_the_summary_names_the_misses() -> None:
-    outcomes = [Outcome("a", 1.0, True, 9.0, True), Outcome("b", 3.0, False, 7.0, True)]
-    outcomes.append(Outcome("c", 2.0, False, 8.0, False))
+    outcomes = [
+        Outcome("a", Run(True, 1.0), Run(True, 9.0)),
+        Outcome("b", Run(False, 3.0), Run(True, 7.0)),
+        Outcome("c", Run(False, 2.0), Run(False, 8.0)),
+    ]
     assert summary(outcomes) == [
         "faults: 3",
         "incremental gate: median 2.0 s, max 3.0 s; cpu median 0.0 s, max 0.0 s",
@@ -112,6 +118,6 @@ def test_the_built_in_faults_are_at_least_twenty_and_named_once() -> None:
 def test_a_hanging_run_is_stopped_with_its_children_and_fails(tmp_path: Path) -> None:
     block = "import os; r, w = os.pipe(); os.read(r, 1)"  # waits forever: nobody writes
     code = f"import subprocess, sys; subprocess.Popen([sys.executable, '-c', {block!r}]); {block}"
-    status, seconds, _ = run([sys.executable, "-c", code], tmp_path, {}, timeout=1.0)
-    assert status == -9
-    assert seconds < 30
+    ran = timed([sys.executable, "-c", code], tmp_path, {}, timeout=1.0)
+    assert ran.caught
+    assert ran.seconds < 30
