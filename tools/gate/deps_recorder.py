@@ -157,7 +157,7 @@ class DepsRecorder:
                 self.on_listing(record.get("path"))
             elif kind == "process":
                 argv = cast("list[str]", record.get("argv") or [])
-                self.on_process(argv, record.get("cwd"), None, record.get("traced") is True)
+                self.on_process(argv, record.get("cwd"), None, record.get("inherits") is True)
 
     def deps_of(self, home: str, fixture_names: Sequence[str]) -> Deps:
         """A new test's dependencies so far: its module's import, its wide-scope fixtures."""

@@ -34,13 +34,32 @@ def test_events_below_the_root_become_records(tmp_path: Path) -> None:
     hook("os.listdir", (None,))
     hook("subprocess.Popen", ("git", ["git", b"log"], str(root), None))
     hook("subprocess.Popen", ("sh", "echo", None, {"PATH": "/bin"}))
+    hook("os.exec", ("/bin/git", ("git", "log"), {"PATH": "/bin"}))
+    hook("os.fork", ())
     hook("compile", (b"", "x"))
+    here = str(Path.cwd())
     assert records == [
         {"event": "open", "path": str(root / "a.txt")},
         {"event": "open", "path": str(root / "tools" / "m.py")},
         {"event": "list", "path": str(root / "d")},
-        {"event": "process", "argv": ["git", "log"], "cwd": str(root), "traced": True},
-        {"event": "process", "argv": [], "cwd": str(Path.cwd()), "traced": False},
+        {"event": "process", "argv": ["git", "log"], "cwd": str(root), "inherits": True},
+        {"event": "process", "argv": [], "cwd": here, "inherits": False},
+        {"event": "process", "argv": ["git", "log"], "cwd": here, "inherits": True},
+    ]
+
+
+def test_in_the_test_process_imports_are_no_reads_and_forks_are_recorded(tmp_path: Path) -> None:
+    module = tmp_path / "tools" / "m.py"
+    records: list[dict[str, object]] = []
+    hook = make_hook(str(tmp_path), records.append, in_test=True)
+    namespace: dict[str, object] = {"hook": hook, "path": str(module)}
+    hook("exec", (compile("", str(module), "exec"),))
+    exec(compile("hook('open', (path,))", "<frozen importlib._bootstrap>", "exec"), namespace)
+    assert records == []
+    exec(compile("hook('open', (path,)); hook('os.fork', ())", str(module), "exec"), namespace)
+    assert records == [
+        {"event": "open", "path": str(module)},
+        {"event": "fork", "paths": [str(module)]},
     ]
 
 

@@ -107,8 +107,8 @@ def test_replay_adds_what_traced_children_logged(root: Path, tmp_path: Path) -> 
     records = [
         {"event": "open", "path": str(root / "data.txt")},
         {"event": "list", "path": str(root / "tools")},
-        {"event": "process", "argv": ["git", "log"], "cwd": str(root), "traced": False},
-        {"event": "process", "argv": ["python", "-m", "y"], "cwd": str(root), "traced": True},
+        {"event": "process", "argv": ["git", "log"], "cwd": str(root), "inherits": False},
+        {"event": "process", "argv": ["python", "-m", "y"], "cwd": str(root), "inherits": True},
     ]
     log.write_text("".join(json.dumps(r) + "\n" for r in records) + '{"event": "op', "utf-8")
     recorder = DepsRecorder(root)

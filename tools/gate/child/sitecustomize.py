@@ -1,12 +1,11 @@
-"""Started in every Python process a recorded test starts (``PYTHONPATH`` names this
-directory): log which repository files the process opens or runs as modules (``exec`` sees a
-module even when its bytecode comes from a cache), which directories it lists and which
-processes it starts, for :mod:`tools.gate.deps_recorder` to read back.
+"""Log what a process does below the repository root: the files it opens or runs as modules,
+the directories it lists, the processes it starts.
 
-Standard library only (it runs in any child Python, where the project may not import, so it
-repeats the path test of :meth:`DepsRecorder.relative`), and silent: it must never change
-what the process does. It is active
-only while ``GATE_DEPS_LOG`` names the log file of the running test.
+:mod:`tools.gate.pytest_deps` hooks :func:`make_hook` into the test process. As
+``sitecustomize`` (``PYTHONPATH`` names this directory) it starts in every Python process a
+recorded test starts and logs into the test's log file while ``GATE_DEPS_LOG`` names one.
+Standard library only (any child Python runs it, where the project may not import) and
+silent: it must never change what the process does.
 """
 
 # ruff: noqa: PTH100, PTH109
@@ -17,17 +16,22 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping
+from types import FrameType
 from typing import cast
 
 AuditHook = Callable[[str, tuple[object, ...]], None]
+Record = dict[str, object]
 
 LOG_VARIABLE = "GATE_DEPS_LOG"
 ROOT_VARIABLE = "GATE_DEPS_ROOT"
+_STARTS = ("subprocess.Popen", "os.exec", "os.posix_spawn", "os.spawn")
 
 
-def make_hook(root: str, write: Callable[[dict[str, object]], None]) -> AuditHook:
-    """The audit hook: ``write`` one record per open, module run, listing or process start
-    below ``root`` (it must not open files itself: the hook ignores events while it writes)."""
+def make_hook(root: str, write: Callable[[Record], None], in_test: bool = False) -> AuditHook:
+    """The audit hook: ``write`` one record per event below ``root`` (events while it writes
+    are ignored). ``in_test``: the test process, whose Python lines testmon traces itself, so
+    a module the import system opens or runs is no record, but a fork is (the child goes on
+    from the frames on the stack)."""
     prefix = root + os.sep
     busy: list[bool] = []
 
@@ -40,31 +44,30 @@ def make_hook(root: str, write: Callable[[dict[str, object]], None]) -> AuditHoo
             return None
         return path if path == root or path.startswith(prefix) else None
 
-    def record(event: str, args: tuple[object, ...]) -> dict[str, object] | None:
-        if event == "open":
-            path = path_of(args[0])
-            return None if path is None else {"event": "open", "path": path}
-        if event == "exec":  # a module runs: imported from source or from cached bytecode
-            path = path_of(getattr(args[0], "co_filename", None))
-            return None if path is None else {"event": "open", "path": path}
+    def record(event: str, args: tuple[object, ...]) -> Record | None:
+        if event == "open" or (event == "exec" and not in_test):
+            path = path_of(args[0] if event == "open" else getattr(args[0], "co_filename", None))
+            if path is None or (in_test and path.endswith(".py") and _importing()):
+                return None
+            return {"event": "open", "path": path}
         if event in ("os.listdir", "os.scandir"):
             path = path_of("." if args[0] is None else args[0])
             return None if path is None else {"event": "list", "path": path}
-        if event == "subprocess.Popen":
-            argv, cwd, env = args[1], args[2], args[3]
-            traced = env is None or (isinstance(env, dict) and LOG_VARIABLE in env)
-            shown = (
-                [os.fsdecode(a) for a in cast("list[str | bytes]", argv)]
-                if isinstance(argv, (list, tuple))
-                else []
-            )
-            where = os.getcwd() if cwd is None else os.fsdecode(cast("str | bytes", cwd))
+        if event in _STARTS:  # Popen: (program, argv, cwd, env); the others: (path, argv, ...)
+            _, argv, cwd, env = (*args, None, None, None)[:4]
+            if event != "subprocess.Popen":
+                cwd, env = None, None
+            where = os.getcwd() if cwd is None else os.fsdecode(cast("str", cwd))
+            listed = cast("list[str]", argv) if isinstance(argv, (list, tuple)) else []
             return {
                 "event": "process",
-                "argv": shown,
+                "argv": [os.fsdecode(arg) for arg in listed],
                 "cwd": os.path.abspath(where),
-                "traced": traced,
+                "inherits": env is None or (isinstance(env, dict) and LOG_VARIABLE in env),
             }
+        if event == "os.fork" and in_test:
+            frames = [frame.f_code.co_filename for frame in _frames()]
+            return {"event": "fork", "paths": [p for p in map(path_of, frames) if p]}
         return None
 
     def hook(event: str, args: tuple[object, ...]) -> None:
@@ -81,11 +84,25 @@ def make_hook(root: str, write: Callable[[dict[str, object]], None]) -> AuditHoo
     return hook
 
 
-def line_writer(fd: int) -> Callable[[dict[str, object]], None]:
+def _frames() -> list[FrameType]:
+    frame = sys._getframe(1)  # pyright: ignore[reportPrivateUsage]
+    found: list[FrameType] = []
+    while frame is not None:
+        found.append(frame)
+        frame = frame.f_back
+    return found
+
+
+def _importing() -> bool:
+    """Is the import system on the stack (loading a module)?"""
+    return any(f.f_code.co_filename.startswith("<frozen importlib") for f in _frames())
+
+
+def line_writer(fd: int) -> Callable[[Record], None]:
     """Append one JSON line per record; O_APPEND keeps lines of processes writing at once
     whole."""
 
-    def write(record: dict[str, object]) -> None:
+    def write(record: Record) -> None:
         with contextlib.suppress(OSError):
             os.write(fd, (json.dumps(record) + "\n").encode("utf-8", "surrogateescape"))
 
