@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
-from tools.gate.file_deps import NOT_SOURCE, Deps, module_for_path
-from tools.gate.import_graph import ImportGraph
+from tools.gate.file_deps import NOT_SOURCE, Deps
+from tools.gate.import_graph import ImportGraph, module_for_path
 from tools.gate.stand_ins import TREE_FILE, write_listing
 
 

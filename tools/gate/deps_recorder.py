@@ -20,7 +20,8 @@ from pathlib import Path
 from types import FrameType
 from typing import cast
 
-from tools.gate.file_deps import Deps, module_for_path, process_deps, repo_relative
+from tools.gate.file_deps import Deps, process_deps, repo_relative
+from tools.gate.import_graph import module_for_path
 from tools.gate.programs import is_python, read_text, runs_python, untraced_python
 
 LOG_VARIABLE = "GATE_DEPS_LOG"

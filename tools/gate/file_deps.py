@@ -13,13 +13,12 @@ such dependencies, expressed as files relative to the repository root.
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
+from tools.gate.import_graph import PROJECT_PACKAGES, imported_modules, module_for_path
 from tools.gate.programs import is_python, parse_python_command
 
 NOT_SOURCE = frozenset(
@@ -39,7 +38,6 @@ NOT_SOURCE = frozenset(
     }
 )
 """Names of directories holding outputs and caches, never inputs a test reads as source."""
-PROJECT_PACKAGES = ("ml_playground", "tools", "tests")
 _MODULE_NAME = re.compile(r"^(ml_playground|tools|tests)(\.\w+)+$")
 
 
@@ -80,28 +78,8 @@ def repo_relative(path: str, root: str) -> str | None:
     return "/".join(parts)
 
 
-def imported_modules(source: str) -> set[str]:
-    """Absolute module names imported by Python ``source``; raises SyntaxError."""
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
-
-
 def project_modules(names: Iterable[str]) -> set[str]:
     return {name for name in names if name.split(".", 1)[0] in PROJECT_PACKAGES}
-
-
-def module_for_path(relative: str) -> str | None:
-    """The dotted module name of a project ``.py`` file, or None."""
-    path = PurePosixPath(relative)
-    if path.suffix != ".py" or path.parts[0] not in PROJECT_PACKAGES:
-        return None
-    return ".".join(path.with_suffix("").parts)
 
 
 def process_deps(

@@ -6,19 +6,39 @@ grimp's graph (import-linter brings grimp) of the packages, plus the top-level s
 
 from __future__ import annotations
 
+import ast
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
-
-from tools.gate.file_deps import PROJECT_PACKAGES, imported_modules
 
 if TYPE_CHECKING:
     import grimp
 
+PROJECT_PACKAGES = ("ml_playground", "tools", "tests")
 SCRIPTS = ("tasks", "noxfile")
 """Top-level modules that import the project but belong to no package."""
+
+
+def module_for_path(relative: str) -> str | None:
+    """The dotted module name of a project ``.py`` file, or None."""
+    path = PurePosixPath(relative)
+    if path.suffix != ".py" or path.parts[0] not in PROJECT_PACKAGES:
+        return None
+    return ".".join(path.with_suffix("").parts)
+
+
+def imported_modules(source: str) -> set[str]:
+    """Absolute module names imported by Python ``source``; raises SyntaxError."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
 
 
 @dataclass(frozen=True)

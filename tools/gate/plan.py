@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from tools.gate.file_deps import module_for_path
-from tools.gate.import_graph import SCRIPTS, ImportGraph
+from tools.gate.import_graph import SCRIPTS, ImportGraph, module_for_path
 
 CONFIG = "pyproject.toml"
 LOCKFILE = "uv.lock"

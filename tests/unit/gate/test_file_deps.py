@@ -8,8 +8,6 @@ import pytest
 
 from tools.gate.file_deps import (
     Deps,
-    imported_modules,
-    module_for_path,
     process_deps,
     repo_relative,
 )
@@ -37,14 +35,6 @@ def test_paths_below_the_root_are_relative_and_caches_are_not_source(tmp_path: P
     assert repo_relative(str(tmp_path / ".cache" / "x"), root) is None
     assert repo_relative(str(tmp_path / "tools" / "__pycache__" / "a.pyc"), root) is None
     assert repo_relative(str(tmp_path) + "-sibling/a.py", root) is None
-
-
-def test_imports_and_module_names() -> None:
-    source = "import os, tools.a\nfrom tools.b import c\nfrom . import d\n"
-    assert imported_modules(source) == {"os", "tools.a", "tools.b", "tools.b.c"}
-    assert module_for_path("tools/gate/plan.py") == "tools.gate.plan"
-    assert module_for_path("tasks.py") is None
-    assert module_for_path("docs/x.md") is None
 
 
 def test_a_process_working_inside_the_repository_is_opaque(repo: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.gate.conftest import graph_of
-from tools.gate.import_graph import load_graph
+from tools.gate.import_graph import imported_modules, load_graph, module_for_path
 
 pytestmark = pytest.mark.unit
 
@@ -63,3 +63,11 @@ def test_the_graph_of_packages_and_scripts_on_disk(
     }
     assert graph.closure(["broken"]) == {"broken"}
     assert "gatealpha.sub" not in graph.files
+
+
+def test_imports_and_module_names() -> None:
+    source = "import os, tools.a\nfrom tools.b import c\nfrom . import d\n"
+    assert imported_modules(source) == {"os", "tools.a", "tools.b", "tools.b.c"}
+    assert module_for_path("tools/gate/plan.py") == "tools.gate.plan"
+    assert module_for_path("tasks.py") is None
+    assert module_for_path("docs/x.md") is None
