@@ -1,20 +1,89 @@
-"""Dependencies as testmon records them: a file and the lines of it a test depends on.
+"""Dependencies as testmon records them: files, with the lines of each a test depends on.
 
-A whole file (every line) for files read as data, stand-ins and modules run outside the test
-process; the lines that ran at collection for the modules a test module imports.
+- a file read, or a module run outside the test process (with what it imports and the data
+  files of its package): every line, so that any edit counts;
+- a directory listed: the stand-in ``.cache/gate/deps/listings/<directory>/.listing``, its
+  entries one a line, so that a new or deleted file there counts;
+- the whole tree: the stand-in ``tree.txt``, HEAD's tree and a hash of every file that differs
+  from it, so that any change counts;
+- the modules a test module imports, directly or not: the lines that ran while pytest imported
+  it, at least the first statement (testmon's module-level block).
+
+:func:`refresh` brings the stand-ins up to date before testmon compares fingerprints.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
+from ml_playground.core.atomic_files import atomic_write_bytes
 from tools.gate.file_deps import NOT_SOURCE, Deps
 from tools.gate.import_graph import ImportGraph, module_for_path
-from tools.gate.stand_ins import TREE_FILE, write_listing
+from tools.gate.run import working_changes
+from tools.process import run
+
+DEPS_DIR = ".cache/gate/deps"
+TREE_FILE = f"{DEPS_DIR}/tree.txt"
+LISTINGS_DIR = f"{DEPS_DIR}/listings"
+LISTING_NAME = ".listing"
+
+
+def listing_file(directory: str) -> str:
+    """The stand-in file for the listing of ``directory`` (relative to the root)."""
+    return (
+        f"{LISTINGS_DIR}/{LISTING_NAME}"
+        if directory == "."
+        else f"{LISTINGS_DIR}/{directory}/{LISTING_NAME}"
+    )
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    """Replace ``path`` atomically when its content differs (an unchanged file keeps its mtime)."""
+    data = text.encode("utf-8", "surrogateescape")
+    try:
+        if path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    atomic_write_bytes(path, data)
+
+
+def write_listing(root: Path, directory: str) -> str:
+    """Write the listing stand-in of ``directory`` (its entries sorted, outputs and caches left
+    out, so that running the tests does not change it); returns its relative path."""
+    try:
+        names = sorted(p.name for p in (root / directory).iterdir() if p.name not in NOT_SOURCE)
+    except OSError:
+        names = []
+    stand_in = listing_file(directory)
+    write_if_changed(root / stand_in, "".join(f"{name}\n" for name in names))
+    return stand_in
+
+
+def tree_text(root: Path) -> str:
+    """HEAD's tree, then every file that differs from it (tracked, or untracked and not
+    ignored) with a hash of its content."""
+    lines = [run(("git", "rev-parse", "-q", "--verify", "HEAD^{tree}"), root).stdout]
+    for change in working_changes(root):
+        try:
+            digest = hashlib.sha1((root / change.path).read_bytes()).hexdigest()
+        except OSError:
+            digest = "deleted"
+        lines.append(f"{digest} {change.path}\n")
+    return "".join(lines)
+
+
+def refresh(root: Path) -> None:
+    """Bring ``tree.txt`` and every listing stand-in up to date with the work tree."""
+    write_if_changed(root / TREE_FILE, tree_text(root))
+    listings = root / LISTINGS_DIR
+    for stand_in in sorted(listings.rglob(LISTING_NAME)):
+        write_listing(root, stand_in.parent.relative_to(listings).as_posix())
 
 
 class DepLines:

@@ -5,7 +5,7 @@ An audit hook (:func:`sys.addaudithook`) sees every ``open``, directory listing,
 and fork; :class:`tools.gate.deps_recorder.DepsRecorder` turns them into dependencies:
 
 - a repository file read as data: that file;
-- a directory listed: a stand-in file holding the listing (:mod:`tools.gate.stand_ins`), so
+- a directory listed: a stand-in file holding the listing (:mod:`tools.gate.dep_lines`), so
   a new or deleted file there selects the test;
 - a Python process that inherits the test's environment: what it logged itself (its imports
   and reads, and so on down its own children);
@@ -37,11 +37,10 @@ from typing import cast
 import coverage
 import pytest
 
-from tools.gate.dep_lines import DepLines
+from tools.gate.dep_lines import DepLines, refresh
 from tools.gate.deps_recorder import CHILD_DIRECTORY, LOG_VARIABLE, ROOT_VARIABLE, DepsRecorder
 from tools.gate.file_deps import NOT_SOURCE, Deps
 from tools.gate.import_graph import load_graph
-from tools.gate.stand_ins import refresh
 
 TESTMON_FIELD = "nodes_files_lines"
 """The attribute testmon puts its per-test file/line data on, in the teardown report."""
