@@ -1,0 +1,137 @@
+"""What a test depends on besides the Python lines it runs: the records of
+:mod:`tools.gate.child.sitecustomize` (from the test process and from the Python processes it
+starts) turned into :class:`Deps`, files relative to the repository root.
+
+- a file read: that file;
+- a directory listed, or a file opened that does not exist: the directory's listing;
+- a Python process that inherits the test's environment: nothing here, it logs itself;
+- any other process: the project modules it runs and what they import, the repository files
+  its arguments name, or, when it works inside the repository or cannot be seen into, the
+  whole tree (``opaque``);
+- a fork: the modules of the frames on the stack (the child goes on from there).
+"""
+
+# String paths and os.path on purpose: the audit hook sees every open() of a test run.
+# ruff: noqa: PTH112, PTH118, PTH206
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tools.gate.import_graph import PROJECT_PACKAGES, imported_modules, module_for_path
+
+NOT_SOURCE = frozenset(
+    {".cache", ".git", ".hypothesis", ".mypy_cache", ".nox", ".pytest_cache", ".ruff_cache"}
+    | {".venv", "__pycache__", "build", "dist", "out"}
+)
+"""Names of directories holding outputs and caches, never inputs a test reads as source."""
+_MODULE_NAME = re.compile(r"^(ml_playground|tools|tests)(\.\w+)+$")
+_PYTHON_NAME = re.compile(r"python(\d+(\.\d+)?)?(\.exe)?$")
+_FLAGS_WITH_VALUE = frozenset({"-W", "-X", "-Q"})
+
+
+@dataclass
+class Deps:
+    """The dependencies of one test (or collector) beyond traced Python lines."""
+
+    files: set[str] = field(default_factory=lambda: set[str]())
+    listings: set[str] = field(default_factory=lambda: set[str]())
+    """Directories listed ('.' for the root)."""
+    modules: set[str] = field(default_factory=lambda: set[str]())
+    """Project modules run outside this process (whole files, with what they import)."""
+    opaque: bool = False
+    """Something was started whose inputs cannot be known: depends on the whole tree."""
+
+    def update(self, other: Deps) -> None:
+        self.files |= other.files
+        self.listings |= other.listings
+        self.modules |= other.modules
+        self.opaque = self.opaque or other.opaque
+
+
+def repo_relative(path: str, root: str) -> str | None:
+    """``path`` (absolute, normalized) as a POSIX path below ``root``, or None when it is
+    outside the root or inside an output or cache directory."""
+    if path == root:
+        return "."
+    if not path.startswith(root + os.sep):
+        return None
+    parts = path[len(root) + 1 :].split(os.sep)
+    return None if any(part in NOT_SOURCE for part in parts) else "/".join(parts)
+
+
+def is_python(program: str) -> bool:
+    return program == sys.executable or bool(_PYTHON_NAME.search(Path(program).name))
+
+
+def runs_python(program: str) -> bool:
+    """Is ``program`` a Python interpreter, or a script whose ``#!`` line names one?"""
+    found = shutil.which(program)
+    if is_python(program) or found is None:
+        return is_python(program)
+    first = b""
+    with contextlib.suppress(OSError), Path(found).open("rb") as handle:
+        first = handle.readline(256)
+    return first.startswith(b"#!") and b"python" in first
+
+
+def python_command(args: Sequence[str]) -> tuple[str | None, str | None, bool]:
+    """What ``python [options] (-m MOD | -c CODE | SCRIPT) ...`` runs: ``(option, value,
+    untraced)``, option ``-m``, ``-c`` or ``script`` (None: stdin or nothing we can name);
+    untraced when an option skips ``site`` or the environment (``-S``, ``-I``, ``-E``), where
+    the logging of :mod:`tools.gate.child.sitecustomize` never starts."""
+    untraced, index = False, 1
+    while index < len(args):
+        arg = args[index]
+        if arg[:2] in ("-m", "-c"):
+            value = arg[2:] or (args[index + 1] if index + 1 < len(args) else None)
+            return (arg[:2] if value is not None else None), value, untraced
+        if not arg.startswith("-") or arg == "-":
+            return (None, None, untraced) if arg == "-" else ("script", arg, untraced)
+        untraced = untraced or (not arg.startswith("--") and bool(set(arg[1:]) & set("SIE")))
+        index += 2 if arg in _FLAGS_WITH_VALUE else 1
+    return None, None, untraced
+
+
+def process_deps(args: Sequence[str], cwd: str, root: str) -> Deps:
+    """What a process that does not log itself depends on. One working inside the repository,
+    or one we cannot see into, is opaque; a Python process elsewhere depends on the project
+    modules it runs (and what they import); every argument naming a repository file is read."""
+    deps = Deps(opaque=repo_relative(cwd, root) is not None or not args)
+    if deps.opaque:
+        return deps
+    for arg in args[1:]:
+        if _MODULE_NAME.match(arg):
+            deps.modules.add(arg)
+        relative = repo_relative(os.path.normpath(os.path.join(cwd, arg)), root)
+        if relative is not None and os.path.isdir(os.path.join(root, relative)):
+            deps.opaque = True
+        elif relative is not None and os.path.lexists(os.path.join(root, relative)):
+            deps.files.add(relative)
+            deps.modules |= {m for m in [module_for_path(relative)] if m}
+    if not is_python(args[0]):
+        return deps
+    option, value, _ = python_command(args)
+    source = value if option == "-c" else None
+    if option == "-m" and value is not None:
+        deps.modules.add(value)
+    elif option == "script" and value is not None:
+        try:
+            source = Path(cwd, value).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            deps.opaque = True
+    elif option is None:
+        deps.opaque = True
+    try:
+        names = imported_modules(source or "")
+    except (SyntaxError, ValueError):
+        deps.opaque, names = True, set[str]()
+    deps.modules |= {name for name in names if name.split(".", 1)[0] in PROJECT_PACKAGES}
+    return deps
