@@ -1,0 +1,107 @@
+"""Records of what a test did become its dependencies: files, listings, modules, the tree."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tools.gate.deps import (
+    Deps,
+    process_deps,
+    python_command,
+    repo_relative,
+    runs_python,
+)
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / "tools" / "x").mkdir(parents=True)
+    (repo / "tools" / "x" / "mod.py").write_text("", encoding="utf-8")
+    (repo / "data.txt").write_text("", encoding="utf-8")
+    return repo
+
+
+def test_paths_below_the_root_are_relative_and_caches_are_not_source(tmp_path: Path) -> None:
+    root = str(tmp_path)
+    assert repo_relative(str(tmp_path / "tools" / "a.py"), root) == "tools/a.py"
+    assert repo_relative(root, root) == "."
+    assert repo_relative(str(tmp_path / ".cache" / "x"), root) is None
+    assert repo_relative(str(tmp_path / "tools" / "__pycache__" / "a.pyc"), root) is None
+    assert repo_relative(str(tmp_path) + "-sibling/a.py", root) is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["python", "-m", "tools.x", "--flag"], ("-m", "tools.x", False)),
+        (["python3", "-u", "-W", "error", "-mtools.y"], ("-m", "tools.y", False)),
+        (["python", "-c", "import os"], ("-c", "import os", False)),
+        (["python", "-cprint(1)"], ("-c", "print(1)", False)),
+        (["python", "-X", "utf8", "script.py", "-m"], ("script", "script.py", False)),
+        (["python", "-S", "-m", "x"], ("-m", "x", True)),
+        (["python", "-W", "error", "-I", "x.py"], ("script", "x.py", True)),
+        (["python", "-uE", "-c", "pass"], ("-c", "pass", True)),
+        (["python", "-W", "ignore", "-m", "S"], ("-m", "S", False)),
+        (["python", "--version"], (None, None, False)),
+        (["python", "-"], (None, None, False)),
+        (["python", "-m"], (None, None, False)),
+    ],
+)
+def test_what_a_python_command_line_runs(
+    argv: list[str], expected: tuple[str | None, str | None, bool]
+) -> None:
+    assert python_command(argv) == expected
+
+
+def test_interpreters_are_known_by_name_or_by_their_shebang(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, text in {"tool": "#!/venv/bin/python\n", "other": "#!/bin/sh\n"}.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        (tmp_path / name).chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert runs_python(sys.executable)
+    assert runs_python("/usr/bin/python3.11")
+    assert runs_python("tool")
+    assert not runs_python("other")
+    assert not runs_python("missing-program")
+
+
+def test_a_process_working_inside_the_repository_is_opaque(root: Path) -> None:
+    assert process_deps(["git", "status"], str(root / "tools"), str(root)) == Deps(opaque=True)
+    assert process_deps([], "/", str(root)).opaque
+
+
+def test_a_python_process_elsewhere_depends_on_what_it_runs(root: Path, tmp_path: Path) -> None:
+    deps = process_deps(["python", "-m", "tools.x.mod", "x"], "/", str(root))
+    assert deps == Deps(modules={"tools.x.mod"})
+    code = "from tools.x import mod\nimport json"
+    assert process_deps(["python3", "-c", code], "/", str(root)).modules == {
+        "tools.x",
+        "tools.x.mod",
+    }
+    (tmp_path / "run.py").write_text("import ml_playground.cli\n", encoding="utf-8")
+    deps = process_deps(["python", "run.py"], str(tmp_path), str(root))
+    assert deps == Deps(modules={"ml_playground.cli"})
+    assert process_deps(["python", "gone.py"], str(tmp_path), str(root)).opaque
+    assert process_deps(["python", "-c", "def ("], "/", str(root)).opaque
+    assert process_deps(["python"], "/", str(root)).opaque
+
+
+def test_arguments_naming_repository_files_are_read(root: Path) -> None:
+    argv = ["lint", str(root / "data.txt"), str(root / "tools/x/mod.py"), "tools.y.z"]
+    deps = process_deps(argv, "/", str(root))
+    assert deps == Deps(files={"data.txt", "tools/x/mod.py"}, modules={"tools.x.mod", "tools.y.z"})
+    assert process_deps(["lint", str(root / "tools")], "/", str(root)).opaque
+
+
+def test_deps_merge() -> None:
+    deps = Deps(files={"a"})
+    deps.update(Deps(listings={"d"}, modules={"m"}, opaque=True))
+    assert deps == Deps(files={"a"}, listings={"d"}, modules={"m"}, opaque=True)
