@@ -12,18 +12,21 @@ starts) turned into :class:`Deps`, files relative to the repository root.
 """
 
 # String paths and os.path on purpose: the audit hook sees every open() of a test run.
-# ruff: noqa: PTH112, PTH118, PTH206
+# ruff: noqa: PTH100, PTH112, PTH118, PTH120, PTH206
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Generator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from tools.gate.import_graph import PROJECT_PACKAGES, imported_modules, module_for_path
 
@@ -135,3 +138,90 @@ def process_deps(args: Sequence[str], cwd: str, root: str) -> Deps:
         deps.opaque, names = True, set[str]()
     deps.modules |= {name for name in names if name.split(".", 1)[0] in PROJECT_PACKAGES}
     return deps
+
+
+class DepsRecorder:
+    """Collects :class:`Deps` for the running test, test-module import or wide-scope fixture."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.root_text = str(root)
+        self.active: list[Deps] = []
+        self.by_module_file: dict[str, Deps] = {}
+        self.by_fixture: dict[str, Deps] = {}
+        self.pending: dict[str, Deps] = {}
+        self.muted = 0
+        """Above 0 while the recorder does its own file work, which is nobody's dependency."""
+
+    @contextmanager
+    def mute(self) -> Generator[None]:
+        self.muted += 1
+        try:
+            yield
+        finally:
+            self.muted -= 1
+
+    @contextmanager
+    def recording(self, deps: Deps) -> Generator[Deps]:
+        self.active.append(deps)
+        try:
+            yield deps
+        finally:
+            self.active.remove(deps)
+
+    def relative(self, path: str) -> str | None:
+        return repo_relative(os.path.abspath(path), self.root_text)
+
+    def take(self, record: Mapping[str, object]) -> None:
+        """Add one record of :mod:`tools.gate.child.sitecustomize` to every active
+        :class:`Deps`."""
+        with self.mute():
+            found = self._deps_of_record(record)
+        for deps in self.active:
+            deps.update(found)
+
+    def _deps_of_record(self, record: Mapping[str, object]) -> Deps:
+        kind, path = record.get("event"), str(record.get("path", ""))
+        relative = self.relative(path) if path else None
+        if kind == "list" and relative is not None:
+            return Deps(listings={relative})
+        if kind == "open" and relative is not None and relative != ".":
+            if os.path.isdir(path):
+                return Deps(listings={relative})
+            if os.path.lexists(path):
+                return Deps(files={relative})
+            return Deps(listings={os.path.dirname(relative) or "."})
+        if kind == "process":
+            argv = [str(arg) for arg in cast("list[object]", record.get("argv") or [])]
+            traced = (
+                record.get("inherits") is True
+                and bool(argv)
+                and runs_python(argv[0])
+                and not (is_python(argv[0]) and python_command(argv)[2])
+            )
+            return Deps() if traced else process_deps(argv, str(record["cwd"]), self.root_text)
+        if kind == "fork":
+            relatives = [self.relative(str(p)) for p in cast("list[object]", record["paths"])]
+            modules = {module_for_path(r) for r in relatives if r}
+            return Deps(modules={m for m in modules if m and not m.startswith("tools.gate.")})
+        return Deps()
+
+    def replay(self, log: Path) -> None:
+        """Take what the test's child processes logged (one JSON record a line)."""
+        with self.mute():
+            try:
+                lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                return
+        for line in lines:
+            try:
+                self.take(cast("dict[str, object]", json.loads(line)))
+            except ValueError:
+                continue  # a child killed mid-line
+
+    def deps_of(self, home: str, fixture_names: Sequence[str]) -> Deps:
+        """A new test's dependencies so far: its module's import, its wide-scope fixtures."""
+        deps = Deps()
+        for found in [self.by_module_file.get(home), *map(self.by_fixture.get, fixture_names)]:
+            deps.update(found or Deps())
+        return deps

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from tools.gate.deps import (
     Deps,
+    DepsRecorder,
     process_deps,
     python_command,
     repo_relative,
@@ -27,6 +29,20 @@ def root(tmp_path: Path) -> Path:
     return repo
 
 
+def recorded(root: Path, *records: dict[str, object]) -> Deps:
+    recorder = DepsRecorder(root)
+    deps = Deps()
+    recorder.take({"event": "open", "path": str(root / "data.txt")})  # nothing records yet
+    with recorder.recording(deps):
+        for record in records:
+            recorder.take(record)
+    return deps
+
+
+def process(argv: list[str], cwd: Path | str, inherits: bool = True) -> dict[str, object]:
+    return {"event": "process", "argv": argv, "cwd": str(cwd), "inherits": inherits}
+
+
 def test_paths_below_the_root_are_relative_and_caches_are_not_source(tmp_path: Path) -> None:
     root = str(tmp_path)
     assert repo_relative(str(tmp_path / "tools" / "a.py"), root) == "tools/a.py"
@@ -34,6 +50,22 @@ def test_paths_below_the_root_are_relative_and_caches_are_not_source(tmp_path: P
     assert repo_relative(str(tmp_path / ".cache" / "x"), root) is None
     assert repo_relative(str(tmp_path / "tools" / "__pycache__" / "a.pyc"), root) is None
     assert repo_relative(str(tmp_path) + "-sibling/a.py", root) is None
+
+
+def test_reads_and_listings_inside_the_root(root: Path, tmp_path: Path) -> None:
+    deps = recorded(
+        root,
+        {"event": "open", "path": str(root / "data.txt")},
+        {"event": "open", "path": str(root / "tools")},
+        {"event": "open", "path": str(root / "tools" / "later.txt")},
+        {"event": "open", "path": str(tmp_path / "elsewhere.txt")},
+        {"event": "open", "path": str(root / ".cache" / "x")},
+        {"event": "open", "path": str(root)},
+        {"event": "list", "path": str(root / "tools" / "x")},
+        {"event": "list", "path": str(root)},
+        {"event": "unknown"},
+    )
+    assert deps == Deps(files={"data.txt"}, listings={"tools", "tools/x", "."})
 
 
 @pytest.mark.parametrize(
@@ -99,6 +131,47 @@ def test_arguments_naming_repository_files_are_read(root: Path) -> None:
     deps = process_deps(argv, "/", str(root))
     assert deps == Deps(files={"data.txt", "tools/x/mod.py"}, modules={"tools.x.mod", "tools.y.z"})
     assert process_deps(["lint", str(root / "tools")], "/", str(root)).opaque
+
+
+def test_processes_that_log_themselves_add_nothing_others_the_static_rule(root: Path) -> None:
+    python = sys.executable
+    assert recorded(root, process([python, "-m", "tools.x.mod"], "/")) == Deps()
+    deps = recorded(root, process([python, "-S", "-m", "tools.x.mod"], "/"))
+    assert deps.modules == {"tools.x.mod"}
+    assert recorded(root, process([python, "-m", "tools.x.mod"], "/", False)).modules == {
+        "tools.x.mod"
+    }
+    assert recorded(root, process(["git", "status"], root)).opaque
+    assert recorded(root, process([], "/")).opaque
+
+
+def test_a_fork_depends_on_the_project_modules_on_the_stack(root: Path) -> None:
+    paths = [str(root / "tools" / "x" / "mod.py"), str(root / "tools/gate/run.py"), "/lib/a.py"]
+    assert recorded(root, {"event": "fork", "paths": paths}) == Deps(modules={"tools.x.mod"})
+
+
+def test_replay_takes_what_children_logged(root: Path, tmp_path: Path) -> None:
+    log = tmp_path / "child.jsonl"
+    records = [
+        {"event": "open", "path": str(root / "data.txt")},
+        {"event": "list", "path": str(root / "tools")},
+        process(["git", "log"], root),
+    ]
+    log.write_text("".join(json.dumps(r) + "\n" for r in records) + '{"event": "op', "utf-8")
+    recorder = DepsRecorder(root)
+    deps = Deps()
+    with recorder.recording(deps):
+        recorder.replay(log)
+        recorder.replay(tmp_path / "missing.jsonl")
+    assert deps == Deps(files={"data.txt"}, listings={"tools"}, opaque=True)
+
+
+def test_wide_fixtures_and_module_imports_reach_each_test(root: Path) -> None:
+    recorder = DepsRecorder(root)
+    recorder.by_module_file["tests/test_a.py"] = Deps(files={"a"})
+    recorder.by_fixture["server"] = Deps(files={"b"})
+    assert recorder.deps_of("tests/test_a.py", ["server", "tmp_path"]).files == {"a", "b"}
+    assert recorder.deps_of("tests/test_b.py", ["tmp_path"]) == Deps()
 
 
 def test_deps_merge() -> None:
