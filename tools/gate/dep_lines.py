@@ -19,6 +19,7 @@ import hashlib
 import os
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
+from functools import cache
 from pathlib import Path
 
 from ml_playground.core.atomic_files import atomic_write_bytes
@@ -96,81 +97,69 @@ class DepLines:
         muted: Callable[[], AbstractContextManager[object]] = nullcontext,
     ) -> None:
         self.root = root
-        self._graph = graph
+        self.graph = cache(graph)
         self.muted = muted
         """Entered around the file reads here, so an audit hook can ignore them."""
-        self._line_counts: dict[str, int] = {}
-        self._package_data: dict[str, list[str]] = {}
-        self._first_statements: dict[str, int | None] = {}
-        self._import_lines: dict[str, dict[str, set[int]]] = {}
+        self.whole_file = cache(self._whole_file)
+        self.package_data = cache(self._package_data)
+        self.first_statement = cache(self._first_statement)
+        self.import_lines_of = cache(self._import_lines_of)
 
-    def whole_file(self, relative: str) -> set[int]:
-        count = self._line_counts.get(relative)
-        if count is None:
-            try:
-                count = (self.root / relative).read_bytes().count(b"\n") + 1
-            except OSError:
-                count = 1
-            self._line_counts[relative] = count
-        return set(range(1, count + 1))
+    def _whole_file(self, relative: str) -> frozenset[int]:
+        try:
+            count = (self.root / relative).read_bytes().count(b"\n") + 1
+        except OSError:
+            count = 1
+        return frozenset(range(1, count + 1))
 
-    def package_data(self, package: str) -> list[str]:
+    def _package_data(self, package: str) -> tuple[str, ...]:
         """Non-Python files below a top-level package: what its modules may open by
         ``__file__`` in a process we do not trace."""
-        if package not in self._package_data:
-            found: list[str] = []
-            for directory, names, files in os.walk(self.root / package):
-                names[:] = [name for name in names if name not in NOT_SOURCE]
-                found.extend(
-                    Path(directory, name).relative_to(self.root).as_posix()
-                    for name in files
-                    if not name.endswith((".py", ".pyc"))
-                )
-            self._package_data[package] = sorted(found)
-        return self._package_data[package]
+        found: list[str] = []
+        for directory, names, files in os.walk(self.root / package):
+            names[:] = [name for name in names if name not in NOT_SOURCE]
+            found += [
+                Path(directory, name).relative_to(self.root).as_posix()
+                for name in files
+                if not name.endswith((".py", ".pyc"))
+            ]
+        return tuple(sorted(found))
 
     def files_lines(self, deps: Deps) -> dict[str, set[int]]:
         """``deps`` as testmon's data: each file with all its lines (any edit counts)."""
         with self.muted():
             files = set(deps.files)
             if deps.modules:
-                modules = self._graph().closure(deps.modules)
+                modules = self.graph().closure(deps.modules)
                 files |= {module.replace(".", "/") + ".py" for module in modules}
                 for package in {module.split(".", 1)[0] for module in modules}:
                     files.update(self.package_data(package))
             files |= {write_listing(self.root, directory) for directory in deps.listings}
             if deps.opaque:
                 files.add(TREE_FILE)
-            found = {relative: set(lines) for relative, lines in deps.lines.items()}
-            for relative in files:
-                if (self.root / relative).is_file():
-                    found[relative] = self.whole_file(relative)
-            return found
+            found = {f: set(self.whole_file(f)) for f in files if (self.root / f).is_file()}
+            return {**{f: set(lines) for f, lines in deps.lines.items()}, **found}
 
     def import_lines(self, home: str, ran: Mapping[str, set[int]]) -> dict[str, set[int]]:
         """What a test module depends on through its imports: for every project module it
         imports, directly or not, the lines that ran during collection (module-level code and
         what it called), at least the first statement (testmon's module-level block)."""
+        with self.muted():
+            return {
+                relative: set(ran.get(relative, ())) | set(first)
+                for relative, first in self.import_lines_of(home).items()
+            }
+
+    def _import_lines_of(self, home: str) -> dict[str, tuple[int, ...]]:
         module = module_for_path(home)
         if module is None:
             return {}
-        if home in self._import_lines:
-            return self._import_lines[home]
-        with self.muted():
-            closure = self._graph().closure([module])
-            found: dict[str, set[int]] = {}
-            for name in closure:
-                relative = name.replace(".", "/") + ".py"
-                first = self.first_statement(relative)
-                found[relative] = set(ran.get(relative, set())) | ({first} if first else set())
-        self._import_lines[home] = found
-        return found
+        files = (name.replace(".", "/") + ".py" for name in self.graph().closure([module]))
+        return {relative: self.first_statement(relative) for relative in files}
 
-    def first_statement(self, relative: str) -> int | None:
-        if relative not in self._first_statements:
-            try:
-                tree = ast.parse((self.root / relative).read_bytes())
-                self._first_statements[relative] = tree.body[0].lineno if tree.body else None
-            except (OSError, SyntaxError, ValueError):
-                self._first_statements[relative] = None
-        return self._first_statements[relative]
+    def _first_statement(self, relative: str) -> tuple[int, ...]:
+        try:
+            tree = ast.parse((self.root / relative).read_bytes())
+        except (OSError, SyntaxError, ValueError):
+            return ()
+        return (tree.body[0].lineno,) if tree.body else ()
