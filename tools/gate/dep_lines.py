@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 
 from ml_playground.core.atomic_files import atomic_write_bytes
-from tools.gate.file_deps import NOT_SOURCE, Deps
+from tools.gate.deps import NOT_SOURCE, Deps
 from tools.gate.import_graph import ImportGraph, module_for_path
 from tools.gate.run import working_changes
 from tools.process import run
@@ -137,8 +137,7 @@ class DepLines:
             files |= {write_listing(self.root, directory) for directory in deps.listings}
             if deps.opaque:
                 files.add(TREE_FILE)
-            found = {f: set(self.whole_file(f)) for f in files if (self.root / f).is_file()}
-            return {**{f: set(lines) for f, lines in deps.lines.items()}, **found}
+            return {f: set(self.whole_file(f)) for f in files if (self.root / f).is_file()}
 
     def import_lines(self, home: str, ran: Mapping[str, set[int]]) -> dict[str, set[int]]:
         """What a test module depends on through its imports: for every project module it

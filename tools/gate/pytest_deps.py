@@ -1,17 +1,10 @@
 """pytest plugin: add to pytest-testmon's data what each test depends on besides the Python
 lines it runs in-process, so that testmon's selection is sound for those too.
 
-An audit hook (:func:`sys.addaudithook`) sees every ``open``, directory listing, process start
-and fork; :class:`tools.gate.deps_recorder.DepsRecorder` turns them into dependencies:
-
-- a repository file read as data: that file;
-- a directory listed: a stand-in file holding the listing (:mod:`tools.gate.dep_lines`), so
-  a new or deleted file there selects the test;
-- a Python process that inherits the test's environment: what it logged itself (its imports
-  and reads, and so on down its own children);
-- any other process: the project modules it runs and what they import (grimp), or, when it
-  works inside the repository or cannot be seen into, the whole tree (``tree.txt``);
-- a fork: the modules of the frames on the stack and what they import.
+An audit hook (:func:`sys.addaudithook`, built by :mod:`tools.gate.child.sitecustomize`) sees
+every ``open``, directory listing, process start and fork of the test process; Python processes
+a test starts log the same themselves. :mod:`tools.gate.deps` turns those records into
+dependencies, :mod:`tools.gate.dep_lines` into files and lines.
 
 Reads while a test module is imported belong to every test of that module, reads in a fixture
 of a wider scope to every test using that fixture; pytest's own work outside these (collecting,
@@ -30,21 +23,23 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Generator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
 import coverage
 import pytest
 
+from tools.gate.child.sitecustomize import LOG_VARIABLE, ROOT_VARIABLE, AuditHook, make_hook
 from tools.gate.dep_lines import DepLines, refresh
-from tools.gate.deps_recorder import CHILD_DIRECTORY, LOG_VARIABLE, ROOT_VARIABLE, DepsRecorder
-from tools.gate.file_deps import NOT_SOURCE, Deps
+from tools.gate.deps import NOT_SOURCE, Deps, DepsRecorder
 from tools.gate.import_graph import load_graph
 
+CHILD_DIRECTORY = Path(__file__).resolve().parent / "child"
+"""Holds the ``sitecustomize.py`` that the Python processes a test starts run."""
 TESTMON_FIELD = "nodes_files_lines"
 """The attribute testmon puts its per-test file/line data on, in the teardown report."""
-_ACTIVE: list[DepsRecorder] = []
+_ACTIVE: list[tuple[DepsRecorder, AuditHook]] = []
 """Every configured run in this process (a test may run pytest in-process): the audit hook's
 listeners, each keeping what falls below its own root."""
 _COUNTER = itertools.count()
@@ -57,24 +52,19 @@ class Run:
     recorder: DepsRecorder
     lines: DepLines
     logs: Path
-    saved_environ: dict[str, str | None]
+    environ: pytest.MonkeyPatch
+    collection_lines: dict[str, set[int]] = field(default_factory=lambda: dict[str, set[int]]())
+    """Lines of repository files that ran while pytest collected (imported) the tests."""
 
 
 RUN = pytest.StashKey[Run]()
 
 
 def audit(event: str, args: tuple[object, ...]) -> None:
-    """The process's audit hook: every configured run hears every event."""
-    for recorder in _ACTIVE:
-        recorder.on_event(event, args)
-
-
-def _set_environ(values: Mapping[str, str | None]) -> None:
-    for name, value in values.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+    """The process's audit hook: every configured run that records hears every event."""
+    for recorder, hook in _ACTIVE:
+        if recorder.active and not recorder.muted:
+            hook(event, args)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -83,16 +73,12 @@ def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):
         refresh(root)
     recorder = DepsRecorder(root)
-    saved = {name: os.environ.get(name) for name in (ROOT_VARIABLE, "PYTHONPATH", LOG_VARIABLE)}
-    config.stash[RUN] = Run(
-        recorder,
-        DepLines(root, lambda: load_graph(root), recorder.muted),
-        Path(tempfile.mkdtemp(prefix="gate-deps-")),
-        saved,
-    )
-    paths = [str(CHILD_DIRECTORY), *filter(None, [saved["PYTHONPATH"]])]
-    _set_environ({ROOT_VARIABLE: str(root), "PYTHONPATH": os.pathsep.join(paths)})
-    _ACTIVE.append(recorder)
+    lines = DepLines(root, lambda: load_graph(root), recorder.mute)
+    run = Run(recorder, lines, Path(tempfile.mkdtemp(prefix="gate-deps-")), pytest.MonkeyPatch())
+    config.stash[RUN] = run
+    run.environ.setenv(ROOT_VARIABLE, str(root))
+    run.environ.setenv("PYTHONPATH", str(CHILD_DIRECTORY), prepend=os.pathsep)
+    _ACTIVE.append((recorder, make_hook(str(root), recorder.take, in_test=True)))
     if not getattr(sys, "_gate_audit_hook", False):
         sys.addaudithook(audit)
         sys._gate_audit_hook = True  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
@@ -101,8 +87,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     run = config.stash.get(RUN, None)
     if run is not None:
-        _ACTIVE.remove(run.recorder)
-        _set_environ(run.saved_environ)
+        _ACTIVE[:] = [entry for entry in _ACTIVE if entry[0] is not run.recorder]
+        run.environ.undo()
         shutil.rmtree(run.logs, ignore_errors=True)
 
 
@@ -110,12 +96,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_collection(session: pytest.Session) -> Generator[None, object, object]:
     """Trace collection: the lines of project modules that run while the test modules are
     imported, which testmon (tracing from the first test on) never sees."""
-    recorder = session.config.stash[RUN].recorder
+    run = session.config.stash[RUN]
+    root = run.recorder.root
     tracer = coverage.Coverage(
         data_file=None,
         config_file=False,
-        include=[str(recorder.root / "*")],
-        omit=[str(recorder.root / name / "*") for name in NOT_SOURCE],
+        include=[str(root / "*")],
+        omit=[str(root / name / "*") for name in NOT_SOURCE],
     )
     tracer.set_option("run:disable_warnings", ["no-data-collected", "module-not-measured"])
     tracer.start()
@@ -123,14 +110,11 @@ def pytest_collection(session: pytest.Session) -> Generator[None, object, object
         return (yield)
     finally:
         tracer.stop()
-        keep_collection_lines(recorder, tracer.get_data())
-
-
-def keep_collection_lines(recorder: DepsRecorder, data: coverage.CoverageData) -> None:
-    for path in data.measured_files():
-        relative = recorder.relative(path)
-        if relative is not None:
-            recorder.collection_lines[relative] = set(data.lines(path) or ())
+        data = tracer.get_data()
+        for path in data.measured_files():
+            relative = run.recorder.relative(path)
+            if relative is not None:
+                run.collection_lines[relative] = set(data.lines(path) or ())
 
 
 @pytest.hookimpl(wrapper=True)
@@ -140,7 +124,7 @@ def pytest_make_collect_report(
     if not isinstance(collector, pytest.Module):
         return (yield)
     recorder = collector.config.stash[RUN].recorder
-    home = recorder.relative(collector.path) or ""
+    home = recorder.relative(str(collector.path)) or ""
     with recorder.recording(recorder.by_module_file.setdefault(home, Deps())):
         return (yield)
 
@@ -158,19 +142,14 @@ def pytest_fixture_setup(
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
-    run = item.config.stash[RUN]
-    recorder = run.recorder
-    home = recorder.relative(item.path) or ""
+    recorder = item.config.stash[RUN].recorder
+    home = recorder.relative(str(item.path)) or ""
     deps = recorder.deps_of(home, list(getattr(item, "fixturenames", ())))
-    deps.update(Deps(lines=run.lines.import_lines(home, recorder.collection_lines)))
     recorder.pending[item.nodeid] = deps
-    previous = os.environ.get(LOG_VARIABLE)
-    os.environ[LOG_VARIABLE] = str(run.logs / f"{next(_COUNTER)}.jsonl")
-    try:
-        with recorder.recording(deps):
-            return (yield)
-    finally:
-        _set_environ({LOG_VARIABLE: previous})
+    log = item.config.stash[RUN].logs / f"{next(_COUNTER)}.jsonl"
+    with pytest.MonkeyPatch.context() as environ, recorder.recording(deps):
+        environ.setenv(LOG_VARIABLE, str(log))
+        return (yield)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -178,17 +157,17 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    if call.when != "teardown":
-        return report
     run = item.config.stash[RUN]
-    log = Path(os.environ.get(LOG_VARIABLE, ""))
-    if item.nodeid in run.recorder.pending and log.name:
-        run.recorder.replay(log)  # inside the test's recording (pytest_runtest_protocol)
-        log.unlink(missing_ok=True)
+    if call.when != "teardown" or item.nodeid not in run.recorder.pending:
+        return report
+    log = Path(os.environ[LOG_VARIABLE])
+    run.recorder.replay(log)  # inside the test's recording (pytest_runtest_protocol)
+    log.unlink(missing_ok=True)
     nodes = cast("Mapping[str, dict[str, set[int]]] | None", getattr(report, TESTMON_FIELD, None))
-    for nodeid, files in (nodes or {}).items():
-        found = run.recorder.pending.pop(nodeid, None)
-        if found is not None:
-            for relative, lines in run.lines.files_lines(found).items():
+    for nodeid, files in (nodes or {}).items():  # testmon reports a batch of tests at once
+        deps = run.recorder.pending.pop(nodeid, None)
+        if deps is not None:
+            imports = run.lines.import_lines(nodeid.split("::", 1)[0], run.collection_lines)
+            for relative, lines in [*run.lines.files_lines(deps).items(), *imports.items()]:
                 files.setdefault(relative, set()).update(lines)
     return report

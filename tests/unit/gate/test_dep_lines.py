@@ -19,7 +19,7 @@ from tools.gate.dep_lines import (
     write_if_changed,
     write_listing,
 )
-from tools.gate.file_deps import Deps
+from tools.gate.deps import Deps
 
 pytestmark = pytest.mark.unit
 

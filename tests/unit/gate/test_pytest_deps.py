@@ -10,9 +10,9 @@ import os
 import pytest
 
 from tests.unit.gate.conftest import git
+from tools.gate.child.sitecustomize import LOG_VARIABLE, ROOT_VARIABLE
 from tools.gate.dep_lines import TREE_FILE, listing_file
-from tools.gate.deps_recorder import LOG_VARIABLE, ROOT_VARIABLE
-from tools.gate.file_deps import Deps
+from tools.gate.deps import Deps
 from tools.gate.pytest_deps import RUN, audit
 
 pytest_plugins = ["pytester"]
