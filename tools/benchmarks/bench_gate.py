@@ -4,18 +4,22 @@
 
 Clones the repository's HEAD into a temporary directory (never touching the work tree), gives
 the clone its own environment (``uv sync``, or ``--python``), records the test dependencies
-once (``tools.gate.run --record``), then applies each fault of
-:mod:`tools.benchmarks.gate_faults` alone, as a one-file change to the clean clone, and runs
+once (``tools.gate.run --record``), then applies each fault alone, as a one-file change to
+the clean clone, and runs
 
 - the incremental gate, ``python -m tools.gate.run`` (from the recorded data, restored to the
   clean recording before every fault), and
 - the full ``tests`` selection, ``pytest tests/unit tests/property -n auto``.
 
-With ``--testmon-only`` the gate records and selects without its plugin
-(``tools.gate.pytest_deps``): plain pytest-testmon, the same fallback rules, which shows what
-the plugin is for. It prints one line per fault, the median and maximum seconds of each, and
-the faults the full run catches that the gate misses, by name. Exit codes: 0 no miss, 1 a miss
-(or the clean clone fails a check), 2 the benchmark could not run.
+The faults (``gate_faults.json``, or ``--faults``: ``{file: {name: [original, replacement]}}``)
+are one-line changes the unit and property tests catch, found by their text (it must occur
+once), never by line: mutants of the kind cosmic-ray kills in ``ml_playground/`` and
+``tools/workflow/``, and changes no test process runs as Python lines (a file read as data, a
+module a child process runs). With ``--testmon-only`` the gate records and selects without
+its plugin (``tools.gate.pytest_deps``): plain pytest-testmon, the same fallback rules, which
+shows what the plugin is for. It prints one line per fault, the median and maximum seconds
+of each, and the faults the full run catches that the gate misses, by name. Exit codes: 0 no
+miss, 1 a miss (or the clean clone fails a check), 2 the benchmark could not run.
 """
 
 from __future__ import annotations
@@ -34,7 +38,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from tools.benchmarks.gate_faults import FAULTS, Fault
 from tools.gate.run import PLUGIN
 from tools.process import failure_line, run
 
@@ -50,8 +53,19 @@ TIMEOUT_SECONDS = 900.0
 counts as a failure: the user would see it fail too."""
 
 
+FAULTS = Path(__file__).with_name("gate_faults.json")
+
+
 class BenchError(Exception):
     """The benchmark could not run (no uv, a fault that cannot be placed, ...)."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    path: str
+    original: str
+    replacement: str
 
 
 @dataclass(frozen=True)
@@ -62,11 +76,8 @@ class Run:
     """CPU seconds of every process of the run: the cost a loaded machine cannot inflate."""
 
 
-@dataclass(frozen=True)
-class Outcome:
-    fault: str
-    gate: Run
-    full: Run
+Outcome = tuple[str, Run, Run]
+"""A fault's name, the gate's run and the full run."""
 
 
 def locate(clone: Path, fault: Fault) -> Path:
@@ -128,7 +139,8 @@ def describe(outcome: Outcome) -> str:
         verdict = "caught" if ran.caught else "passed"
         return f"{name} {ran.seconds:6.1f} s (cpu {ran.cpu:5.1f} s) {verdict}"
 
-    return f"{outcome.fault:28} {shown('gate', outcome.gate)}   {shown('full', outcome.full)}"
+    fault, gate, full = outcome
+    return f"{fault:28} {shown('gate', gate)}   {shown('full', full)}"
 
 
 def bench(
@@ -160,7 +172,7 @@ def bench(
             path.write_text(original, encoding="utf-8")
             shutil.rmtree(clone / GATE_CACHE)
             shutil.copytree(snapshot, clone / GATE_CACHE)
-        outcomes.append(Outcome(fault.name, gate_run, full_run))
+        outcomes.append((fault.name, gate_run, full_run))
         print(describe(outcomes[-1]), flush=True)
     return outcomes
 
@@ -175,41 +187,43 @@ def summary(outcomes: Sequence[Outcome]) -> list[str]:
     def named(faults: list[str]) -> str:
         return f"{len(faults)}" + (f" ({', '.join(faults)})" if faults else "")
 
-    missed = [o.fault for o in outcomes if o.full.caught and not o.gate.caught]
-    uncaught = [o.fault for o in outcomes if not o.full.caught]
+    missed = [fault for fault, gate, full in outcomes if full.caught and not gate.caught]
+    uncaught = [fault for fault, _, full in outcomes if not full.caught]
     return [
         f"faults: {len(outcomes)}",
-        f"incremental gate: {figures([o.gate for o in outcomes])}",
-        f"full tests:       {figures([o.full for o in outcomes])}",
+        f"incremental gate: {figures([gate for _, gate, _ in outcomes])}",
+        f"full tests:       {figures([full for _, _, full in outcomes])}",
         f"missed by the gate, caught by the full run: {named(missed)}",
         f"not caught by the full run either: {named(uncaught)}",
     ]
 
 
 def load_faults(path: Path) -> tuple[Fault, ...]:
-    """Faults from a JSON list of objects with the fields of :class:`Fault`."""
-    loaded: object = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(loaded, list):
-        raise ValueError("expected a JSON list of faults")
-    return tuple(Fault(**cast("dict[str, str]", entry)) for entry in cast("list[object]", loaded))
+    """Faults from JSON: ``{file: {name: [original, replacement]}}``."""
+    loaded = cast("dict[str, dict[str, list[str]]]", json.loads(path.read_text("utf-8")))
+    return tuple(
+        Fault(name, file, original, replacement)
+        for file, faults in loaded.items()
+        for name, (original, replacement) in faults.items()
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.benchmarks.bench_gate")
     parser.add_argument("--repo", type=Path, default=Path(), help="repository to clone (HEAD)")
-    parser.add_argument("--limit", type=int, default=len(FAULTS), help="only the first K faults")
+    parser.add_argument("--limit", type=int, help="only the first K faults")
     parser.add_argument("--python", help="interpreter for the clone (default: uv sync in it)")
-    parser.add_argument("--faults", type=Path, help="JSON list of faults (default: FAULTS)")
+    parser.add_argument("--faults", type=Path, default=FAULTS, help="the faults, JSON")
     parser.add_argument(
         "--testmon-only", action="store_true", help="select tests without the gate's plugin"
     )
     args = parser.parse_args(argv)
     try:
-        faults = load_faults(args.faults) if args.faults else FAULTS
-    except (OSError, ValueError, TypeError) as error:
+        faults = load_faults(args.faults)
+    except (OSError, ValueError, TypeError, AttributeError) as error:
         print(f"error: bench_gate: {args.faults}: {error}", file=sys.stderr)
         return 2
-    limit: int = args.limit
+    limit: int = len(faults) if args.limit is None else args.limit
     if limit < 1:
         print("error: bench_gate: --limit must be at least 1", file=sys.stderr)
         return 2
@@ -222,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     for line in summary(outcomes):
         print(line)
-    return 1 if any(o.full.caught and not o.gate.caught for o in outcomes) else 0
+    return 1 if any(full.caught and not gate.caught for _, gate, full in outcomes) else 0
 
 
 if __name__ == "__main__":

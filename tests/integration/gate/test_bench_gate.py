@@ -9,14 +9,23 @@ from pathlib import Path
 import pytest
 
 from tests.integration.gate.test_gate_run import make_scratch
-from tools.benchmarks.bench_gate import BenchError, Outcome, Run, locate, main, summary, timed
-from tools.benchmarks.gate_faults import FAULTS, Fault
+from tools.benchmarks.bench_gate import (
+    FAULTS,
+    BenchError,
+    Fault,
+    Run,
+    load_faults,
+    locate,
+    main,
+    summary,
+    timed,
+)
 
 pytestmark = pytest.mark.integration
 
 
-def write_faults(path: Path, *faults: dict[str, str]) -> Path:
-    path.write_text(json.dumps(list(faults)), encoding="utf-8")
+def write_fault(path: Path, name: str, file: str, original: str, replacement: str) -> Path:
+    path.write_text(json.dumps({file: {name: [original, replacement]}}), encoding="utf-8")
     return path
 
 
@@ -24,13 +33,8 @@ def test_one_fault_is_caught_by_both_runs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = make_scratch(tmp_path / "project")
-    fault = {
-        "name": "double-identity",
-        "path": "ml_playground/gate_scratch_lib.py",
-        "original": "return 2 * x",
-        "replacement": "return x",
-    }
-    faults = write_faults(tmp_path / "faults.json", fault)
+    lib = "ml_playground/gate_scratch_lib.py"
+    faults = write_fault(tmp_path / "f.json", "double-identity", lib, "return 2 * x", "return x")
     argv = ["--repo", str(project), "--python", sys.executable, "--faults", str(faults)]
     assert main(argv) == 0
     out = capsys.readouterr().out.splitlines()
@@ -49,13 +53,8 @@ def test_plain_testmon_misses_a_change_to_a_file_read_as_data(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = make_scratch(tmp_path / "project")
-    fault = {
-        "name": "data",
-        "path": "ml_playground/gate_scratch_data.txt",
-        "original": "expected",
-        "replacement": "changed",
-    }
-    faults = write_faults(tmp_path / "faults.json", fault)
+    data = "ml_playground/gate_scratch_data.txt"
+    faults = write_fault(tmp_path / "f.json", "data", data, "expected", "changed")
     argv = ["--repo", str(project), "--python", sys.executable, "--faults", str(faults)]
     assert main(argv) == 0
     assert main([*argv, "--testmon-only"]) == 1
@@ -67,8 +66,7 @@ def test_a_fault_whose_text_is_gone_stops_the_benchmark(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = make_scratch(tmp_path / "project")
-    fault = {"name": "gone", "path": "ml_playground/x.py", "original": "gone()", "replacement": "b"}
-    faults = write_faults(tmp_path / "faults.json", fault)
+    faults = write_fault(tmp_path / "f.json", "gone", "ml_playground/x.py", "gone()", "b")
     argv = ["--repo", str(project), "--python", sys.executable, "--faults", str(faults)]
     assert main(argv) == 2
     assert capsys.readouterr().err == (
@@ -76,6 +74,8 @@ def test_a_fault_whose_text_is_gone_stops_the_benchmark(
     )
     assert main([*argv, "--limit", "0"]) == 2
     assert main(["--faults", str(tmp_path / "missing.json")]) == 2
+    (tmp_path / "list.json").write_text("[]", encoding="utf-8")
+    assert main(["--faults", str(tmp_path / "list.json")]) == 2
     capsys.readouterr()
     assert main(["--repo", str(tmp_path / "nowhere"), "--python", sys.executable]) == 2
     assert capsys.readouterr().err.startswith("error: bench_gate: git clone failed: fatal: ")
@@ -95,9 +95,9 @@ def test_moved_text_is_found_in_the_one_file_below_the_same_top(tmp_path: Path) 
 
 def test_the_summary_names_the_misses() -> None:
     outcomes = [
-        Outcome("a", Run(True, 1.0), Run(True, 9.0)),
-        Outcome("b", Run(False, 3.0), Run(True, 7.0)),
-        Outcome("c", Run(False, 2.0), Run(False, 8.0)),
+        ("a", Run(True, 1.0), Run(True, 9.0)),
+        ("b", Run(False, 3.0), Run(True, 7.0)),
+        ("c", Run(False, 2.0), Run(False, 8.0)),
     ]
     assert summary(outcomes) == [
         "faults: 3",
@@ -109,10 +109,11 @@ def test_the_summary_names_the_misses() -> None:
 
 
 def test_the_built_in_faults_are_at_least_twenty_and_named_once() -> None:
-    names = [fault.name for fault in FAULTS]
+    faults = load_faults(FAULTS)
+    names = [fault.name for fault in faults]
     assert len(names) >= 20
     assert len(set(names)) == len(names)
-    assert {"ml_playground", "tools"} <= {fault.path.split("/")[0] for fault in FAULTS}
+    assert {"ml_playground", "tools"} <= {fault.path.split("/")[0] for fault in faults}
 
 
 def test_a_hanging_run_is_stopped_with_its_children_and_fails(tmp_path: Path) -> None:
