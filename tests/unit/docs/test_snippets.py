@@ -13,7 +13,6 @@ import shlex
 import subprocess
 import sys
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -119,7 +118,9 @@ def _nox_sessions(words: list[str]) -> list[str]:
     return names
 
 
-@cache
+# Module-scoped fixtures, not module-level caches: the incremental gate gives what a wide
+# fixture reads and runs to every test that uses it (docs/testing/gate.md).
+@pytest.fixture(scope="module")
 def nox_sessions() -> frozenset[str]:
     # `nox -l --json` alone lists only the default sessions; a keyword no session name contains
     # selects them all.
@@ -135,7 +136,7 @@ def nox_sessions() -> frozenset[str]:
     return frozenset({entry["session"] for entry in listed} | {entry["name"] for entry in listed})
 
 
-@cache
+@pytest.fixture(scope="module")
 def invoke_tasks() -> frozenset[str]:
     listed = json.loads(
         subprocess.run(
@@ -200,7 +201,9 @@ def test_python_snippet_runs(block: Block) -> None:
 
 
 @pytest.mark.parametrize("block", SHELL_BLOCKS, ids=str)
-def test_shell_snippet_names_real_sessions_and_tasks(block: Block) -> None:
+def test_shell_snippet_names_real_sessions_and_tasks(
+    block: Block, nox_sessions: frozenset[str], invoke_tasks: frozenset[str]
+) -> None:
     sessions, tasks = named_commands(block.text)
-    assert [name for name in sessions if name not in nox_sessions()] == []
-    assert [name for name in tasks if name not in invoke_tasks()] == []
+    assert [name for name in sessions if name not in nox_sessions] == []
+    assert [name for name in tasks if name not in invoke_tasks] == []
