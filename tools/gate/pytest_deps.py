@@ -137,7 +137,10 @@ def pytest_fixture_setup(
         return (yield)
     recorder = request.config.stash[RUN].recorder
     with recorder.recording(recorder.by_fixture.setdefault(fixturedef.argname, Deps())):
-        return (yield)
+        try:
+            return (yield)
+        finally:  # what the processes it started logged, for the fixture's later users too
+            recorder.replay(Path(os.environ[LOG_VARIABLE]))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

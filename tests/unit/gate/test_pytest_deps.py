@@ -53,7 +53,9 @@ DATA = Path("data/table.txt").read_text()
 
 @pytest.fixture(scope="module")
 def config_text():
-    return Path("config.txt").read_text()
+    code = "print(open('config.txt').read(), end='')"
+    run = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return run.stdout
 
 
 def test_reads_a_file():
@@ -80,6 +82,10 @@ def test_starts_git_here():
 
 def test_calls_the_helper():
     assert helper.answer() == 42
+
+
+def test_uses_the_module_fixture_again(config_text):
+    assert config_text == "c\\n"
 """
 
 
@@ -113,7 +119,7 @@ def test_each_test_gets_what_it_read_listed_and_started(
         "-p",
         "no:testmon",
     )
-    result.assert_outcomes(passed=6)
+    result.assert_outcomes(passed=7)
     seen = json.loads((pytester.path / "seen.json").read_text(encoding="utf-8"))
     assert "notes.txt" in seen["test_reads_a_file"]
     assert listing_file("data") in seen["test_lists_a_directory"]
@@ -121,6 +127,7 @@ def test_each_test_gets_what_it_read_listed_and_started(
         seen["test_uses_a_module_fixture_and_the_import"]
     )
     assert {"child.txt", "helper.py"} <= set(seen["test_starts_a_traced_python"])
+    assert "config.txt" in seen["test_uses_the_module_fixture_again"]
     assert TREE_FILE in seen["test_starts_git_here"]
     assert TREE_FILE not in seen["test_calls_the_helper"]
     assert os.environ["PYTHONPATH"] == "/kept"
