@@ -146,7 +146,7 @@ def run_step(step: Step, root: Path, env: Mapping[str, str], out: TextIO) -> tup
     start = time.monotonic()
     out.write(f"gate: $ {' '.join(step.command)}\n")
     out.flush()
-    result = run(step.command, root, env, echo=out)
+    result = run(step.command, root, env, echo=out.write)
     if not result.started:
         out.write(f"gate: error: {step.name} could not start: {failure_line(result)}\n")
     return result.ok, time.monotonic() - start
