@@ -1,4 +1,5 @@
-"""Load an experiment: packaged defaults → experiment TOML → JSON overrides, then validate.
+"""Load an experiment, then validate it. Layers, each over the one before: packaged defaults →
+the experiment's config.toml → the ``--exp-config`` file → JSON in the environment → ``--set``.
 
 Relative paths resolve against the directory of the file that declared them. The packaged TOML
 files live inside the installed package, so their relative paths resolve against the working
@@ -9,10 +10,10 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ml_playground.configuration.merge import LayeredConfig, Source
 from ml_playground.configuration.models import (
@@ -32,6 +33,7 @@ DEFAULT_EXPERIMENT = "stdlib_char"
 TRAIN_OVERRIDES_ENV = "ML_PLAYGROUND_TRAIN_OVERRIDES"
 SAMPLE_OVERRIDES_ENV = "ML_PLAYGROUND_SAMPLE_OVERRIDES"
 START_FILE_PREFIX = "FILE:"
+SET_OPTION = "--set"
 
 
 def list_experiments(experiments_dir: Path = EXPERIMENTS_DIR) -> list[str]:
@@ -69,6 +71,26 @@ def read_overrides(variable: str, env: Mapping[str, str]) -> dict[str, Any]:
     return value  # pyright: ignore[reportUnknownVariableType]
 
 
+def parse_assignment(text: str) -> dict[str, Any]:
+    """``a.b.c=VALUE`` as the table ``{"a": {"b": {"c": value}}}``.
+
+    VALUE is read as a TOML value (``3e-4``, ``true``, ``"text"``, ``[1, 2]``); anything that is
+    not one, such as ``cpu``, is taken as the plain string.
+    """
+    key, sep, raw = text.partition("=")
+    parts = key.strip().split(".")
+    if not sep or not all(part.strip() for part in parts):
+        raise ConfigError(SET_OPTION, "", f"expected KEY=VALUE with a dotted KEY, got {text!r}")
+    try:
+        parsed = tomllib.loads(f"value = {raw}")
+    except tomllib.TOMLDecodeError:
+        parsed = {}
+    value: object = parsed["value"] if list(parsed) == ["value"] else raw
+    for part in reversed(parts):
+        value = {part.strip(): value}
+    return cast("dict[str, Any]", value)
+
+
 def experiment_file(name: str, experiments_dir: Path = EXPERIMENTS_DIR) -> Path:
     """The config.toml of a packaged experiment; a name is never a path (``--exp-config`` is)."""
     known = list_experiments(experiments_dir)
@@ -85,27 +107,35 @@ def load_experiment(
     *,
     env: Mapping[str, str],
     cwd: Path,
+    assignments: Sequence[str] = (),
     experiments_dir: Path = EXPERIMENTS_DIR,
 ) -> ExperimentConfig:
-    """Merge and validate the configuration of one experiment."""
+    """Merge and validate the configuration of one experiment.
+
+    ``--exp-config`` alone replaces the packaged experiment; given with a ``name``, it is merged
+    over that experiment's file. ``assignments`` are the ``--set KEY=VALUE`` texts.
+    """
     layered = LayeredConfig()
     packaged = Source(str(DEFAULT_CONFIG), cwd)
     layered.add(read_toml(experiments_dir / "default_config.toml"), packaged)
+    files: list[tuple[Path, Path]] = []  # each file with the directory its paths resolve in
+    if name is not None or exp_config is None:
+        files.append((experiment_file(name or DEFAULT_EXPERIMENT, experiments_dir), cwd))
     if exp_config is not None:
-        config_path = (cwd / exp_config).resolve()
-        experiment_source = Source(str(config_path), config_path.parent)
-        experiment_name = name or (
-            config_path.parent.name if config_path.stem == "config" else config_path.stem
-        )
-    else:
-        experiment_name = name or DEFAULT_EXPERIMENT
-        config_path = experiment_file(experiment_name, experiments_dir)
-        experiment_source = Source(str(config_path), cwd)
-    layered.add(read_toml(config_path), experiment_source)
+        own = (cwd / exp_config).resolve()
+        files.append((own, own.parent))
+    for path, base_dir in files:
+        layered.add(read_toml(path), Source(str(path), base_dir))
+    config_path = files[-1][0]
+    experiment_name = name or (
+        config_path.parent.name if config_path.stem == "config" else config_path.stem
+    )
     for variable, section in ((TRAIN_OVERRIDES_ENV, "train"), (SAMPLE_OVERRIDES_ENV, "sample")):
         overrides = read_overrides(variable, env)
         if overrides:
             layered.add(overrides, Source(variable, cwd), prefix=(section,))
+    for text in assignments:
+        layered.add(parse_assignment(text), Source(SET_OPTION, cwd))
     return validate(layered, experiment_name, config_path)
 
 

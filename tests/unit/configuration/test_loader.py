@@ -11,6 +11,7 @@ from ml_playground.configuration.loader import (
     TRAIN_OVERRIDES_ENV,
     list_experiments,
     load_experiment,
+    parse_assignment,
 )
 from ml_playground.core.errors import ConfigError, UsageError
 
@@ -246,3 +247,80 @@ def test_a_model_above_the_parameter_limit_blames_the_last_source_of_its_sizes(
         "expected at most 1e+10 parameters (12 * n_layer * n_embd**2 + block_size * n_embd),"
         " got 1.00e+10"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("train.optim.learning_rate=3e-4", {"train": {"optim": {"learning_rate": 3e-4}}}),
+        ("train.runtime.max_iters=20", {"train": {"runtime": {"max_iters": 20}}}),
+        ("train.runtime.compile=true", {"train": {"runtime": {"compile": True}}}),
+        ("train.runtime.device=cpu", {"train": {"runtime": {"device": "cpu"}}}),
+        ('sample.start="a = b"', {"sample": {"start": "a = b"}}),
+        ("sample.start=a = b", {"sample": {"start": "a = b"}}),
+        ("sample.start=", {"sample": {"start": ""}}),
+        (" x . y =[1, 2]", {"x": {"y": [1, 2]}}),
+        ("x=1\ny = 2", {"x": "1\ny = 2"}),
+    ],
+)
+def test_an_assignment_is_a_nested_table_of_its_toml_value(
+    text: str, expected: dict[str, object]
+) -> None:
+    assert parse_assignment(text) == expected
+
+
+@pytest.mark.parametrize("text", ["train.optim", "=3", "train..x=1", "train. =1"])
+def test_an_assignment_without_a_dotted_key_is_an_error(text: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_assignment(text)
+    assert str(raised.value) == f"--set: expected KEY=VALUE with a dotted KEY, got {text!r}"
+    assert raised.value.exit_code == 2
+
+
+def test_layers_apply_in_order_defaults_experiment_file_env_set(tmp_path: Path) -> None:
+    """Each layer sets one key of its own and overrides one key of the layer below."""
+    own = write(
+        tmp_path / "own.toml",
+        "[train.runtime]\nmax_iters = 30\neval_interval = 5\n[sample]\ntop_k = 3\n",
+    )
+    env = {TRAIN_OVERRIDES_ENV: json.dumps({"runtime": {"eval_interval": 6, "eval_iters": 7}})}
+    sets = ["train.runtime.eval_iters=8", "sample.top_k=9", "sample.top_k=10"]
+    config = load_experiment("stdlib_char", own, env=env, cwd=tmp_path, assignments=sets)
+    runtime = config.train.runtime
+    assert config.name == "stdlib_char"
+    assert config.source == own
+    assert config.train.optim.learning_rate == 1e-3  # defaults
+    assert runtime.out_dir == tmp_path / "out" / "stdlib_char"  # experiment file
+    assert runtime.max_iters == 30  # --exp-config over the experiment file's 2000
+    assert runtime.eval_interval == 6  # environment over --exp-config
+    assert runtime.eval_iters == 8  # --set over the environment
+    assert config.sample.top_k == 10  # the last --set wins
+
+
+def test_exp_config_alone_replaces_the_packaged_experiment(tmp_path: Path) -> None:
+    own = write(tmp_path / "own.toml", "")
+    config = load_experiment(exp_config=own, env={}, cwd=tmp_path)
+    assert (config.name, config.train.runtime.max_iters) == ("own", 500)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "train.optim.lr=3e-4",
+            "--set: train.optim.lr: unknown key; expected one of: beta1, beta2,",
+        ),
+        ("train.runtime.max_iters=ten", "--set: train.runtime.max_iters: expected an integer"),
+        ("train.runtime.max_iters=0", "--set: train.runtime.max_iters: expected a value >= 1"),
+        ("train.model=3", "--set: train.model: expected a table, got 3"),
+        ("tarin.x=1", "--set: tarin: unknown section"),
+        ("sample.top_k=1\nx = 2", "--set: sample.top_k: expected an integer, got '1\\nx = 2'"),
+    ],
+)
+def test_a_bad_assignment_names_the_option_and_the_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_experiment(env={}, cwd=tmp_path, assignments=[text])
+    assert str(raised.value).startswith(message)
+    assert raised.value.exit_code == 2
