@@ -60,7 +60,16 @@ def build_parser() -> argparse.ArgumentParser:
             "--exp-config",
             type=Path,
             metavar="PATH",
-            help="experiment TOML that replaces the packaged experiment's config.toml",
+            help="experiment TOML merged over EXPERIMENT's config.toml (alone: replaces it)",
+        )
+        command.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            dest="assignments",
+            help="override one setting, e.g. --set train.optim.learning_rate=3e-4 (repeatable;"
+            " VALUE is TOML, else a string; wins over files and environment)",
         )
         if name in ("train", "loop"):
             command.add_argument(
@@ -116,7 +125,13 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             f"under torchrun only `train` runs; run `{PROG} prepare` before and"
             f" `{PROG} sample` after it"
         )
-    config = load_experiment(args.experiment, args.exp_config, env=os.environ, cwd=Path.cwd())
+    config = load_experiment(
+        args.experiment,
+        args.exp_config,
+        env=os.environ,
+        cwd=Path.cwd(),
+        assignments=args.assignments,
+    )
     if args.command in ("prepare", "loop"):
         _prepare(config, stderr)
     if args.command in ("train", "loop"):
