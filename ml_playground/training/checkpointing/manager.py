@@ -16,12 +16,21 @@ from typing import Any, Literal
 import torch
 
 from ml_playground.core.atomic_files import atomic_write
-from ml_playground.core.errors import CheckpointError
+from ml_playground.core.errors import CheckpointError, UsageError
 
 Kind = Literal["last", "best"]
 ReadPolicy = Literal["best", "latest"]
 _NAME = re.compile(r"^(last|best)_(\d{8})\.pt$")
 UNREADABLE_SUFFIX = ".unreadable"
+KINDS: tuple[Kind, ...] = ("last", "best")
+
+
+def checkpoint_file(path: Path) -> CheckpointFile | None:
+    """The kind and iteration that ``path``'s name records; None for any other name."""
+    match = _NAME.match(path.name)
+    if match is None:
+        return None
+    return CheckpointFile(path, "last" if match.group(1) == "last" else "best", int(match[2]))
 
 
 class CorruptCheckpointError(CheckpointError):
@@ -58,11 +67,8 @@ class CheckpointManager:
         """Checkpoints of one kind, newest first."""
         if not self.directory.is_dir():
             return []
-        found: list[CheckpointFile] = []
-        for path in self.directory.iterdir():
-            match = _NAME.match(path.name)
-            if match and match.group(1) == kind:
-                found.append(CheckpointFile(path, kind, int(match.group(2))))
+        files = (checkpoint_file(path) for path in self.directory.iterdir())
+        found = [file for file in files if file is not None and file.kind == kind]
         return sorted(found, key=lambda f: f.iteration, reverse=True)
 
     def save(self, state: Mapping[str, Any], iteration: int, *, best: bool) -> Path:
@@ -76,7 +82,7 @@ class CheckpointManager:
             if best:
                 target = self.directory / f"best_{iteration:08d}.pt"
                 atomic_torch_save(state, target)
-            for kind in ("last", "best"):
+            for kind in KINDS:
                 for stale in self.files(kind)[self.keep[kind] :]:
                     target = stale.path
                     stale.path.unlink(missing_ok=True)
@@ -92,6 +98,20 @@ class CheckpointManager:
     def load(self, policy: ReadPolicy) -> LoadedCheckpoint:
         """The first readable checkpoint per ``policy``; unreadable ones are reported, skipped."""
         return self._first_readable(self.candidates(policy))
+
+    def chosen(self, choice: str) -> LoadedCheckpoint:
+        """``best`` or ``last``: the newest readable checkpoint of that kind (no fallback to the
+        other kind); any other ``choice`` is the path of one checkpoint file."""
+        if choice in KINDS:
+            return self._first_readable(self.files("best" if choice == "best" else "last"))
+        path = Path(choice)
+        if not path.is_file():
+            raise UsageError(
+                f"--from {choice}: expected best, last or the path of a checkpoint file;"
+                f" {path} is not a file"
+            )
+        file = checkpoint_file(path) or CheckpointFile(path, "last", 0)
+        return LoadedCheckpoint(file, read_checkpoint(path))
 
     def latest_for_resume(self) -> LoadedCheckpoint | None:
         """The newest readable checkpoint of either kind (last before best at one iteration);

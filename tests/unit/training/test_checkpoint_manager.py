@@ -6,10 +6,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from ml_playground.core.errors import CheckpointError
+from ml_playground.core.errors import CheckpointError, UsageError
 from ml_playground.training.checkpointing.manager import (
+    CheckpointFile,
     CheckpointManager,
     atomic_torch_save,
+    checkpoint_file,
     move_aside,
     read_checkpoint,
 )
@@ -225,3 +227,65 @@ def test_a_failed_save_names_the_file_it_could_not_write(
     assert str(raised.value).startswith(f"cannot write {target}: ")
     if blocked == "checkpoints":
         assert str(raised.value) == f"cannot write {target}: File exists"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("last_00000012.pt", ("last", 12)),
+        ("best_00000003.pt", ("best", 3)),
+        ("best_0000003.pt", None),
+        ("last_00000012.pt.unreadable", None),
+        ("mine.pt", None),
+    ],
+)
+def test_a_checkpoint_name_records_its_kind_and_iteration(
+    tmp_path: Path, name: str, expected: tuple[str, int] | None
+) -> None:
+    found = checkpoint_file(tmp_path / name)
+    assert (found and (found.kind, found.iteration)) == expected
+    assert found is None or found.path == tmp_path / name
+
+
+def test_a_chosen_kind_takes_its_newest_readable_file_and_never_the_other_kind(
+    tmp_path: Path,
+) -> None:
+    warnings: list[str] = []
+    ckpts = manager(tmp_path, warnings, keep_last=3, keep_best=3)
+    ckpts.save(state(1), 1, best=True)
+    ckpts.save(state(2), 2, best=True)
+    ckpts.save(state(3), 3, best=False)
+    assert ckpts.chosen("last").file == CheckpointFile(tmp_path / "last_00000003.pt", "last", 3)
+    assert ckpts.chosen("best").file == CheckpointFile(tmp_path / "best_00000002.pt", "best", 2)
+    (tmp_path / "best_00000002.pt").write_bytes(b"damaged")
+    assert ckpts.chosen("best").file.iteration == 1
+    assert len(warnings) == 1
+    for path in tmp_path.glob("best_*.pt"):
+        path.unlink()
+    with pytest.raises(CheckpointError, match="no checkpoint in"):
+        ckpts.chosen("best")
+
+
+def test_a_chosen_path_is_read_as_it_is(tmp_path: Path) -> None:
+    ckpts = manager(tmp_path / "run", [])
+    elsewhere = tmp_path / "mine.pt"
+    atomic_torch_save(state(5), elsewhere)
+    loaded = ckpts.chosen(str(elsewhere))
+    assert loaded.file == CheckpointFile(elsewhere, "last", 0)
+    assert loaded.state["iteration"] == 5
+    named = ckpts.save(state(7), 7, best=False)
+    assert ckpts.chosen(str(named)).file == CheckpointFile(named, "last", 7)
+    elsewhere.write_bytes(b"junk")
+    with pytest.raises(CheckpointError, match="truncated, corrupt or not a checkpoint"):
+        ckpts.chosen(str(elsewhere))
+    assert elsewhere.read_bytes() == b"junk"
+
+
+@pytest.mark.parametrize("choice", ["missing.pt", "latest", "."])
+def test_a_chosen_path_that_is_not_a_file_is_a_usage_error(tmp_path: Path, choice: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        manager(tmp_path, []).chosen(choice)
+    assert str(raised.value) == (
+        f"--from {choice}: expected best, last or the path of a checkpoint file;"
+        f" {choice} is not a file"
+    )
