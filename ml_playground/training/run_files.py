@@ -4,6 +4,7 @@ moved aside by ``train --fresh``, ``previous/<UTC time>/``."""
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from collections.abc import Callable
 from datetime import datetime
@@ -53,24 +54,50 @@ def has_history(out_dir: Path) -> bool:
     return _non_empty(metrics_path(out_dir))
 
 
+def _aside_folder(out_dir: Path, now: datetime) -> Path:
+    """A new, empty ``previous/<now>`` (with a number appended when that one exists)."""
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    target = out_dir / PREVIOUS_RUNS / stamp
+    suffix = 1
+    while target.exists():
+        suffix += 1
+        target = out_dir / PREVIOUS_RUNS / f"{stamp}-{suffix}"
+    target.mkdir(parents=True)
+    return target
+
+
 def move_run_aside(out_dir: Path, now: datetime) -> Path | None:
     """Move the checkpoints and metrics of the previous run into ``previous/<now>``, never
     deleting anything; None when there was nothing to move."""
     moving = [p for p in (checkpoint_dir(out_dir), metrics_path(out_dir)) if _non_empty(p)]
     if not moving:
         return None
-    stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    target = out_dir / PREVIOUS_RUNS / stamp
-    suffix = 1
     try:
-        while target.exists():
-            suffix += 1
-            target = out_dir / PREVIOUS_RUNS / f"{stamp}-{suffix}"
-        target.mkdir(parents=True)
+        target = _aside_folder(out_dir, now)
         for path in moving:
             path.rename(target / path.name)
     except OSError as exc:
         raise RunError(f"cannot move the previous run in {out_dir} aside: {_reason(exc)}") from None
+    return target
+
+
+def move_later_checkpoints_aside(out_dir: Path, later: list[Path], now: datetime) -> Path | None:
+    """Before a run goes back to an earlier checkpoint: move the ``later`` ones into
+    ``previous/<now>/checkpoints`` with a copy of ``metrics.jsonl``, so the abandoned
+    continuation stays whole; None when there are none."""
+    if not later:
+        return None
+    try:
+        target = _aside_folder(out_dir, now)
+        (target / "checkpoints").mkdir()
+        for path in later:
+            path.rename(target / "checkpoints" / path.name)
+        if metrics_path(out_dir).is_file():
+            shutil.copy2(metrics_path(out_dir), target / metrics_path(out_dir).name)
+    except OSError as exc:
+        raise RunError(
+            f"cannot move the later checkpoints in {out_dir} aside: {_reason(exc)}"
+        ) from None
     return target
 
 

@@ -15,6 +15,7 @@ from ml_playground.training.run_files import (
     checkpoint_dir,
     has_history,
     metrics_path,
+    move_later_checkpoints_aside,
     move_run_aside,
     rewind_metrics,
 )
@@ -137,3 +138,42 @@ def test_an_unreadable_log_is_one_line(tmp_path: Path) -> None:
     metrics_path(tmp_path).mkdir()
     with pytest.raises(RunError, match=r"^cannot rewind .*metrics\.jsonl: Is a directory$"):
         rewind_metrics(tmp_path, 0, print)
+
+
+def test_going_back_moves_the_later_checkpoints_and_copies_the_metrics(tmp_path: Path) -> None:
+    assert move_later_checkpoints_aside(tmp_path, [], NOW) is None
+    check_writable(tmp_path)
+    for name in ("last_00000004.pt", "last_00000008.pt", "best_00000008.pt"):
+        (checkpoint_dir(tmp_path) / name).write_bytes(name.encode())
+    metrics_path(tmp_path).write_text(records(4, 8), encoding="utf-8")
+    later = [checkpoint_dir(tmp_path) / n for n in ("last_00000008.pt", "best_00000008.pt")]
+
+    moved = move_later_checkpoints_aside(tmp_path, later, NOW)
+
+    assert moved == tmp_path / "previous" / "20260102T030405Z"
+    assert moved is not None
+    assert sorted(p.name for p in (moved / "checkpoints").iterdir()) == [
+        "best_00000008.pt",
+        "last_00000008.pt",
+    ]
+    assert (moved / "checkpoints" / "best_00000008.pt").read_bytes() == b"best_00000008.pt"
+    assert [p.name for p in checkpoint_dir(tmp_path).iterdir()] == ["last_00000004.pt"]
+    assert (moved / "metrics.jsonl").read_text(encoding="utf-8") == records(4, 8)
+    assert metrics_path(tmp_path).read_text(encoding="utf-8") == records(4, 8)
+
+
+def test_going_back_without_metrics_moves_the_checkpoints_only(tmp_path: Path) -> None:
+    check_writable(tmp_path)
+    metrics_path(tmp_path).unlink()
+    later = checkpoint_dir(tmp_path) / "last_00000008.pt"
+    later.write_bytes(b"x")
+    moved = move_later_checkpoints_aside(tmp_path, [later], NOW)
+    assert moved is not None
+    assert sorted(p.name for p in moved.iterdir()) == ["checkpoints"]
+
+
+def test_later_checkpoints_that_cannot_be_moved_are_an_error(tmp_path: Path) -> None:
+    check_writable(tmp_path)
+    missing = checkpoint_dir(tmp_path) / "last_00000008.pt"
+    with pytest.raises(RunError, match=r"cannot move the later checkpoints in .* aside: No such"):
+        move_later_checkpoints_aside(tmp_path, [missing], NOW)
