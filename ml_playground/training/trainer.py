@@ -18,20 +18,24 @@ from typing import Any, cast
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from ml_playground.configuration.models import ExperimentConfig
+from ml_playground.configuration.models import DataConfig, ExperimentConfig, RuntimeConfig
 from ml_playground.core.devices import autocast_for, resolve_device
 from ml_playground.core.errors import CheckpointError, RunError
-from ml_playground.data_pipeline.dataset_files import load_tokens, read_meta
+from ml_playground.data_pipeline.dataset_files import SPLITS, TokenArray, load_tokens, read_meta
 from ml_playground.data_pipeline.sampling.batches import sample_batch
 from ml_playground.models.gpt import GPT
-from ml_playground.models.utils.estimator import estimate_loss
+from ml_playground.models.utils.estimator import AutocastFactory, estimate_loss
 from ml_playground.training.checkpointing.contents import (
     check_resumable,
     describe,
     restore,
     self_description,
 )
-from ml_playground.training.checkpointing.manager import CheckpointManager, LoadedCheckpoint
+from ml_playground.training.checkpointing.manager import (
+    KINDS,
+    CheckpointManager,
+    LoadedCheckpoint,
+)
 from ml_playground.training.distributed import SINGLE_PROCESS, ProcessGroup, join, leave
 from ml_playground.training.ema import ExponentialMovingAverage
 from ml_playground.training.optim.lr_scheduler import learning_rate_at
@@ -44,6 +48,7 @@ from ml_playground.training.run_files import (
     checkpoint_dir,
     has_history,
     metrics_path,
+    move_later_checkpoints_aside,
     move_run_aside,
     rewind_metrics,
 )
@@ -79,21 +84,26 @@ def train(
     should_stop: Callable[[], bool] = lambda: False,
     group: ProcessGroup = SINGLE_PROCESS,
     fresh: bool = False,
+    start_from: str | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> TrainingOutcome:
     """Train (or resume) the experiment's model; returns when done or when asked to stop.
 
     ``fresh`` starts over, moving the previous run's checkpoints and metrics aside (``clock``
-    names the folder they go to).
+    names the folder they go to). ``start_from`` (``best``, ``last`` or a path) resumes from
+    that checkpoint instead of the newest: later checkpoints of the run, or a whole other run
+    in ``out_dir``, are moved aside first.
     """
     out_dir = config.train.runtime.out_dir
     if group.is_main:
         if fresh and (moved := move_run_aside(out_dir, clock())) is not None:
             reporter.message(f"starting over; the previous run was moved to {moved}")
+        if start_from is not None and (moved := _go_back(config, start_from, warn, clock)):
+            reporter.message(f"going back to --from {start_from}; {moved}")
         check_writable(out_dir)
     device = join(group, resolve_device(config.train.runtime.device))
     try:
-        return _train(config, reporter, warn, should_stop, group, device, fresh)
+        return _train(config, reporter, warn, should_stop, group, device, fresh, start_from)
     finally:
         reporter.close()
         leave(group)
@@ -107,12 +117,13 @@ def _train(
     group: ProcessGroup,
     device: torch.device,
     fresh: bool,
+    start_from: str | None,
 ) -> TrainingOutcome:
     train_cfg = config.train
     runtime, data_cfg, schedule = train_cfg.runtime, train_cfg.data, train_cfg.schedule
     data_dir = config.prepare.data_dir
     meta = read_meta(data_dir)
-    splits = {"train": load_tokens(data_dir, "train"), "val": load_tokens(data_dir, "val")}
+    splits = {split: load_tokens(data_dir, split) for split in SPLITS}
     autocast = autocast_for(device, runtime.dtype)
 
     torch.random.manual_seed(runtime.seed)  # pyright: ignore[reportUnknownMemberType]
@@ -122,15 +133,10 @@ def _train(
     scaler = torch.amp.GradScaler(  # pyright: ignore[reportPrivateImportUsage]
         device.type, enabled=runtime.dtype == "float16" and device.type == "cuda"
     )
-    manager = CheckpointManager(
-        checkpoint_dir(runtime.out_dir),
-        keep_last=runtime.keep_last,
-        keep_best=runtime.keep_best,
-        warn=warn,
-    )
+    manager = _manager(runtime, warn)
 
     start_iter, best_val_loss = 0, math.inf
-    resumed = None if fresh else _resume_point(manager, runtime.out_dir)
+    resumed = None if fresh else _resume_point(manager, runtime.out_dir, start_from)
     if resumed is not None:
         state, path = resumed.state, resumed.file.path
         info = describe(state, path)
@@ -156,18 +162,9 @@ def _train(
         )
 
     batch_generator = torch.Generator(device="cpu")
-    eval_generator = torch.Generator(device="cpu")
-
-    def eval_batch(split: str) -> tuple[torch.Tensor, torch.Tensor]:
-        return sample_batch(
-            splits[split], data_cfg.block_size, data_cfg.batch_size, eval_generator, device
-        )
 
     def evaluate() -> dict[str, float]:
-        eval_generator.manual_seed(runtime.seed)
-        applied = ema.applied_to(raw_model) if ema is not None else contextlib.nullcontext()
-        with applied:
-            return estimate_loss(raw_model, eval_batch, runtime.eval_iters, autocast=autocast)
+        return evaluate_model(raw_model, ema, splits, data_cfg, runtime, device, autocast)
 
     description = self_description(train_cfg.model, meta.tokenizer, meta.fingerprint)
 
@@ -308,8 +305,22 @@ def _diverged(iteration: int, loss: float, last_good: Path | None) -> RunError:
     )
 
 
-def _resume_point(manager: CheckpointManager, out_dir: Path) -> LoadedCheckpoint | None:
-    """The newest readable checkpoint; an earlier run is never silently started over."""
+def _manager(runtime: RuntimeConfig, warn: Callable[[str], None]) -> CheckpointManager:
+    return CheckpointManager(
+        checkpoint_dir(runtime.out_dir),
+        keep_last=runtime.keep_last,
+        keep_best=runtime.keep_best,
+        warn=warn,
+    )
+
+
+def _resume_point(
+    manager: CheckpointManager, out_dir: Path, start_from: str | None = None
+) -> LoadedCheckpoint | None:
+    """The checkpoint ``start_from`` names or else the newest readable one; an earlier run is
+    never silently started over."""
+    if start_from is not None:
+        return manager.chosen(start_from)
     try:
         resumed = manager.latest_for_resume()
     except CheckpointError as exc:
@@ -320,3 +331,44 @@ def _resume_point(manager: CheckpointManager, out_dir: Path) -> LoadedCheckpoint
             f" resume it from; {FRESH_HINT}"
         )
     return resumed
+
+
+def _go_back(
+    config: ExperimentConfig,
+    start_from: str,
+    warn: Callable[[str], None],
+    clock: Callable[[], datetime],
+) -> str | None:
+    """Move aside what resuming from ``start_from`` would overwrite; says where, or None."""
+    out_dir = config.train.runtime.out_dir
+    manager = _manager(config.train.runtime, warn)
+    chosen = manager.chosen(start_from)
+    path = chosen.file.path
+    if path.resolve().parent != manager.directory.resolve():
+        moved = move_run_aside(out_dir, clock())
+        return f"the run that was in {out_dir} was moved to {moved}" if moved else None
+    iteration = describe(chosen.state, path).iteration
+    later = [f.path for kind in KINDS for f in manager.files(kind) if f.iteration > iteration]
+    moved = move_later_checkpoints_aside(out_dir, later, clock())
+    return f"the later checkpoints were moved to {moved}" if moved else None
+
+
+def evaluate_model(
+    model: torch.nn.Module,
+    ema: ExponentialMovingAverage | None,
+    splits: dict[str, TokenArray],
+    data: DataConfig,
+    runtime: RuntimeConfig,
+    device: torch.device,
+    autocast: AutocastFactory,
+) -> dict[str, float]:
+    """Mean train and val loss on batches drawn from ``runtime.seed``: the same batches at
+    every evaluation, with the EMA weights when there are any."""
+    generator = torch.Generator(device="cpu").manual_seed(runtime.seed)
+
+    def batch(split: str) -> tuple[torch.Tensor, torch.Tensor]:
+        return sample_batch(splits[split], data.block_size, data.batch_size, generator, device)
+
+    applied = ema.applied_to(model) if ema is not None else contextlib.nullcontext()
+    with applied:
+        return estimate_loss(model, batch, runtime.eval_iters, autocast=autocast)
