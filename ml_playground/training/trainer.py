@@ -54,9 +54,11 @@ from ml_playground.training.run_files import (
 )
 
 __all__ = [
+    "Evaluation",
     "TrainingOutcome",
     "check_finite_losses",
     "checkpoint_dir",
+    "evaluate_checkpoint",
     "metrics_path",
     "step_seed",
     "train",
@@ -372,3 +374,37 @@ def evaluate_model(
     applied = ema.applied_to(model) if ema is not None else contextlib.nullcontext()
     with applied:
         return estimate_loss(model, batch, runtime.eval_iters, autocast=autocast)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    checkpoint: Path
+    iteration: int
+    losses: dict[str, float]
+
+
+def evaluate_checkpoint(
+    config: ExperimentConfig, *, warn: Callable[[str], None], start_from: str | None = None
+) -> Evaluation:
+    """The train and val loss of a checkpoint (``start_from``, else the one training would
+    resume), as training evaluates it; writes nothing."""
+    runtime, data_dir = config.train.runtime, config.prepare.data_dir
+    device = resolve_device(runtime.device)
+    meta = read_meta(data_dir)
+    splits = {split: load_tokens(data_dir, split) for split in SPLITS}
+    manager = _manager(runtime, warn)
+    loaded = _resume_point(manager, runtime.out_dir, start_from)
+    if loaded is None:
+        raise CheckpointError(f"no checkpoint in {manager.directory}; run `ml-playground train`")
+    state, path = loaded.state, loaded.file.path
+    info = describe(state, path)
+    check_resumable(info, path, config.train.model, meta, data_dir, warn)
+    model = GPT(config.train.model, meta.vocab_size).to(device)
+    restore(model, state, "model", path)
+    ema = None
+    if runtime.ema_decay and state.get("ema"):
+        ema = ExponentialMovingAverage(model, runtime.ema_decay)
+        restore(ema, state, "ema", path)
+    autocast = autocast_for(device, runtime.dtype)
+    losses = evaluate_model(model, ema, splits, config.train.data, runtime, device, autocast)
+    return Evaluation(path, info.iteration, losses)

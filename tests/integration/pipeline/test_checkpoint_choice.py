@@ -11,11 +11,13 @@ import pytest
 
 from ml_playground.configuration.loader import load_experiment
 from ml_playground.configuration.models import ExperimentConfig
+from ml_playground.core.errors import CheckpointError
 from ml_playground.data_pipeline.prepare import prepare_dataset
 from ml_playground.training.progress import ProgressReporter
 from ml_playground.training.trainer import (
     TrainingOutcome,
     checkpoint_dir,
+    evaluate_checkpoint,
     metrics_path,
     train,
 )
@@ -97,3 +99,30 @@ def test_a_checkpoint_of_another_run_moves_this_run_aside(prepared: Path, tmp_pa
     assert [r["iter"] for r in records(tmp_path / "b") if r["kind"] == "eval"] == [8]
     assert [r["iter"] for r in records(aside) if r["kind"] == "eval"] == [4]
     assert foreign.is_file()
+
+
+def test_eval_only_reproduces_the_recorded_evaluation_and_writes_nothing(
+    prepared: Path, tmp_path: Path
+) -> None:
+    config = experiment(prepared, tmp_path / "run")
+    run_training(config)
+    before = sorted(p.name for p in (tmp_path / "run").rglob("*"))
+    recorded = {r["iter"]: r for r in records(tmp_path / "run") if r["kind"] == "eval"}
+    earlier = checkpoint_dir(tmp_path / "run") / "last_00000004.pt"
+
+    for start_from, iteration in ((None, 8), ("best", 8), (str(earlier), 4)):
+        result = evaluate_checkpoint(config, warn=lambda _: None, start_from=start_from)
+        assert result.iteration == iteration
+        assert result.losses == {
+            "train": recorded[iteration]["train_loss"],
+            "val": recorded[iteration]["val_loss"],
+        }
+    assert sorted(p.name for p in (tmp_path / "run").rglob("*")) == before
+
+
+def test_eval_only_without_a_checkpoint_is_a_runtime_failure(
+    prepared: Path, tmp_path: Path
+) -> None:
+    config = experiment(prepared, tmp_path / "empty")
+    with pytest.raises(CheckpointError, match=r"^no checkpoint in .*; run `ml-playground train`$"):
+        evaluate_checkpoint(config, warn=lambda _: None)
