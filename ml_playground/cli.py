@@ -78,6 +78,21 @@ def build_parser() -> argparse.ArgumentParser:
                 help="start over: the previous run's checkpoints and metrics are moved to"
                 " OUT_DIR/previous/<UTC time>, never deleted",
             )
+        if name in ("train", "sample"):
+            command.add_argument(
+                "--from",
+                dest="start_from",
+                metavar="CHECKPOINT",
+                help="best, last or a checkpoint file, e.g. --from best (default: train resumes"
+                " the newest, sample takes train.runtime.read_policy); train moves later"
+                " checkpoints aside",
+            )
+        if name == "train":
+            command.add_argument(
+                "--eval-only",
+                action="store_true",
+                help="print the train and val loss of the checkpoint (see --from); write nothing",
+            )
     commands.add_parser("experiments", help="list the packaged experiments")
     return parser
 
@@ -132,14 +147,20 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         cwd=Path.cwd(),
         assignments=args.assignments,
     )
+    start_from: str | None = getattr(args, "start_from", None)
+    if args.command == "train" and args.fresh and (start_from or args.eval_only):
+        raise UsageError("--fresh starts over: it cannot be combined with --from or --eval-only")
     if args.command in ("prepare", "loop"):
         _prepare(config, stderr)
+    if args.command == "train" and args.eval_only:
+        _evaluate(config, stdout, stderr, start_from)
+        return EXIT_OK
     if args.command in ("train", "loop"):
-        stopped = _train(config, stderr, fresh=args.fresh)
+        stopped = _train(config, stderr, fresh=args.fresh, start_from=start_from)
         if stopped is not None:
             return stopped
     if args.command in ("sample", "loop"):
-        _sample(config, stdout, stderr)
+        _sample(config, stdout, stderr, start_from)
     return EXIT_OK
 
 
@@ -149,7 +170,9 @@ def _prepare(config: ExperimentConfig, stderr: TextIO) -> None:
     prepare_dataset(config.prepare, log=_line_writer(stderr))
 
 
-def _train(config: ExperimentConfig, stderr: TextIO, *, fresh: bool) -> int | None:
+def _train(
+    config: ExperimentConfig, stderr: TextIO, *, fresh: bool, start_from: str | None
+) -> int | None:
     """The exit code of a signal that stopped training, or None when it ran to the end."""
     from ml_playground.training.distributed import process_group_from_env
     from ml_playground.training.progress import ProgressReporter
@@ -168,6 +191,7 @@ def _train(config: ExperimentConfig, stderr: TextIO, *, fresh: bool) -> int | No
             should_stop=stop,
             group=group,
             fresh=fresh,
+            start_from=start_from,
         )
     finally:
         for sig, handler in previous.items():
@@ -186,10 +210,25 @@ def _train(config: ExperimentConfig, stderr: TextIO, *, fresh: bool) -> int | No
     return stop.exit_code if outcome.interrupted else None
 
 
-def _sample(config: ExperimentConfig, stdout: TextIO, stderr: TextIO) -> None:
+def _evaluate(
+    config: ExperimentConfig, stdout: TextIO, stderr: TextIO, start_from: str | None
+) -> None:
+    from ml_playground.training.trainer import evaluate_checkpoint
+
+    result = evaluate_checkpoint(config, warn=_line_writer(stderr), start_from=start_from)
+    losses = result.losses
+    stdout.write(
+        f"{result.checkpoint} (iteration {result.iteration}): train loss {losses['train']:.4f},"
+        f" val loss {losses['val']:.4f}\n"
+    )
+
+
+def _sample(
+    config: ExperimentConfig, stdout: TextIO, stderr: TextIO, start_from: str | None
+) -> None:
     from ml_playground.sampling.runner import sample
 
-    sample(config, warn=_line_writer(stderr), write=_line_writer(stdout))
+    sample(config, warn=_line_writer(stderr), write=_line_writer(stdout), start_from=start_from)
 
 
 def _line_writer(stream: TextIO) -> Callable[[str], None]:

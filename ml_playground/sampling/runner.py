@@ -37,9 +37,16 @@ def start_text(start: str) -> str:
 
 
 def sample(
-    config: ExperimentConfig, *, warn: Callable[[str], None], write: Callable[[str], None]
+    config: ExperimentConfig,
+    *,
+    warn: Callable[[str], None],
+    write: Callable[[str], None],
+    start_from: str | None = None,
 ) -> list[str]:
     """Generate ``num_samples`` texts, writing each (and a separator) as it is done.
+
+    The checkpoint is ``start_from`` (``best``, ``last`` or a path) or else the one
+    ``train.runtime.read_policy`` prefers.
 
     Everything comes from the checkpoint; only one written before checkpoints carried their
     tokenizer falls back to the prepared data's ``meta.json``.
@@ -56,7 +63,7 @@ def sample(
         keep_best=runtime.keep_best,
         warn=warn,
     )
-    loaded = manager.load(runtime.read_policy)
+    loaded = manager.chosen(start_from) if start_from else manager.load(runtime.read_policy)
     state, path = loaded.state, loaded.file.path
     info = describe(state, path)
     tokenizer = info.tokenizer or _tokenizer_of_the_data(config, info, path, warn)

@@ -61,3 +61,50 @@ def test_a_bad_override_exits_2_naming_the_key(
     result = run_cli(command, "--exp-config", str(tiny_experiment), "--set", assignment)
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == f"ml-playground: error: {expected}\n"
+
+
+def test_eval_only_and_from_choose_the_checkpoint(run_cli: RunCli, tiny_experiment: Path) -> None:
+    exp = ["--exp-config", str(tiny_experiment)]
+    assert run_cli("loop", *exp).returncode == 0
+    checkpoints = tiny_experiment.parent / "run" / "checkpoints"
+    earlier = checkpoints / "last_00000003.pt"
+
+    evaluated = run_cli("train", *exp, "--eval-only", "--from", str(earlier))
+    assert (evaluated.returncode, evaluated.stderr) == (0, "")
+    assert evaluated.stdout.startswith(f"{earlier} (iteration 3): train loss ")
+    metrics = (tiny_experiment.parent / "run" / "metrics.jsonl").read_text(encoding="utf-8")
+    recorded = next(
+        json.loads(line) for line in metrics.splitlines() if '"eval", "iter": 3' in line
+    )
+    assert evaluated.stdout.endswith(f", val loss {recorded['val_loss']:.4f}\n")
+
+    sampled = run_cli("sample", *exp, "--from", "last")
+    assert sampled.returncode == 0
+    assert sampled.stdout.startswith("def ")
+
+    resumed = run_cli("train", *exp, "--from", str(earlier))
+    assert resumed.returncode == 0, resumed.stderr
+    assert "the later checkpoints were moved to " in resumed.stderr
+    assert "trained to iteration 6" in resumed.stderr
+    assert sorted(p.name for p in checkpoints.iterdir()) == [
+        "best_00000006.pt",
+        "last_00000003.pt",
+        "last_00000006.pt",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--fresh", "--from", "best"], "--fresh starts over: it cannot be combined with"),
+        (["--from", "nowhere.pt"], "--from nowhere.pt: expected best, last or the path of"),
+    ],
+)
+def test_a_bad_checkpoint_choice_exits_2(
+    run_cli: RunCli, tiny_experiment: Path, args: list[str], expected: str
+) -> None:
+    assert run_cli("prepare", "--exp-config", str(tiny_experiment)).returncode == 0
+    result = run_cli("train", "--exp-config", str(tiny_experiment), *args)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"ml-playground: error: {expected}")
+    assert result.stderr.count("\n") == 1

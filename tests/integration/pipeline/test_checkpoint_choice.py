@@ -8,11 +8,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import torch
 
 from ml_playground.configuration.loader import load_experiment
 from ml_playground.configuration.models import ExperimentConfig
 from ml_playground.core.errors import CheckpointError
 from ml_playground.data_pipeline.prepare import prepare_dataset
+from ml_playground.sampling.runner import sample
+from ml_playground.training.checkpointing.manager import read_checkpoint
 from ml_playground.training.progress import ProgressReporter
 from ml_playground.training.trainer import (
     TrainingOutcome,
@@ -126,3 +129,20 @@ def test_eval_only_without_a_checkpoint_is_a_runtime_failure(
     config = experiment(prepared, tmp_path / "empty")
     with pytest.raises(CheckpointError, match=r"^no checkpoint in .*; run `ml-playground train`$"):
         evaluate_checkpoint(config, warn=lambda _: None)
+
+
+def test_sample_from_a_chosen_checkpoint(prepared: Path, tmp_path: Path) -> None:
+    config = experiment(prepared, tmp_path / "run")
+    run_training(config)
+
+    def quiet(start_from: str | None = None) -> list[str]:
+        return sample(config, warn=lambda _: None, write=lambda _: None, start_from=start_from)
+
+    own = quiet()
+    assert quiet("best") == own
+    assert quiet("last") == own
+    state = read_checkpoint(checkpoint_dir(tmp_path / "run") / "last_00000008.pt")
+    state["model"]["wte.weight"] *= 50  # a sharper model: other samples
+    mine = tmp_path / "mine.pt"
+    torch.save(state, mine)
+    assert quiet(str(mine)) != own
