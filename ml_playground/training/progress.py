@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 
@@ -13,6 +14,22 @@ def format_duration(seconds: float) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def startup_summary(
+    device: str,
+    dtype: str,
+    parameters: int,
+    tokens_per_iter: int,
+    data_tokens: tuple[int, int],
+    checkpoints: Path,
+) -> str:
+    """The one line a run starts with: where it runs, how big it is, where it saves."""
+    return (
+        f"device {device} ({dtype}), {parameters:,} parameters,"
+        f" {tokens_per_iter:,} tokens per iteration, data {data_tokens[0]:,} train"
+        f" + {data_tokens[1]:,} val tokens, checkpoints in {checkpoints}"
+    )
 
 
 @dataclass

@@ -40,7 +40,7 @@ from ml_playground.training.distributed import SINGLE_PROCESS, ProcessGroup, joi
 from ml_playground.training.ema import ExponentialMovingAverage
 from ml_playground.training.optim.lr_scheduler import learning_rate_at
 from ml_playground.training.optim.optimizer import build_optimizer
-from ml_playground.training.progress import ProgressReporter
+from ml_playground.training.progress import ProgressReporter, startup_summary
 from ml_playground.training.run_files import (
     FRESH_HINT,
     append_metrics,
@@ -137,6 +137,20 @@ def _train(
     )
     manager = _manager(runtime, warn)
 
+    tokens_per_iter = (
+        data_cfg.batch_size * data_cfg.block_size * data_cfg.grad_accum_steps * group.world_size
+    )
+    if group.is_main:
+        summary = startup_summary(
+            str(device),
+            runtime.dtype,
+            sum(p.numel() for p in raw_model.parameters()),
+            tokens_per_iter,
+            (meta.train_tokens, meta.val_tokens),
+            manager.directory,
+        )
+        reporter.message(summary)
+
     start_iter, best_val_loss = 0, math.inf
     resumed = None if fresh else _resume_point(manager, runtime.out_dir, start_from)
     if resumed is not None:
@@ -181,9 +195,6 @@ def _train(
             "scaler": scaler.state_dict() if scaler.is_enabled() else {},
         }
 
-    tokens_per_iter = (
-        data_cfg.batch_size * data_cfg.block_size * data_cfg.grad_accum_steps * group.world_size
-    )
     micro_steps = data_cfg.grad_accum_steps
     last_val_loss: float | None = None
     last_checkpoint: Path | None = None

@@ -4,6 +4,7 @@ the startup summary and the report."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,13 @@ def test_set_overrides_win_over_the_file_and_the_environment(
     )
     assert result.returncode == 0, result.stderr
     assert "trained to iteration 4," in result.stderr
+    summary = next(line for line in result.stderr.splitlines() if line.startswith("device "))
+    checkpoints = tiny_experiment.parent / "run" / "checkpoints"
+    assert re.fullmatch(
+        r"device cpu \(float32\), [\d,]+ parameters, 64 tokens per iteration,"
+        rf" data [\d,]+ train \+ [\d,]+ val tokens, checkpoints in {re.escape(str(checkpoints))}",
+        summary,
+    )
     assert result.stdout == result.stdout.split("\n")[0] + "\n" + "-" * 40 + "\n"
     assert len(result.stdout.split("\n")[0]) <= len("def ") + 7
 

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
-from ml_playground.training.progress import ProgressReporter, format_duration
+from ml_playground.training.progress import ProgressReporter, format_duration, startup_summary
 
 pytestmark = pytest.mark.unit
 
@@ -52,4 +53,15 @@ def test_terminal_status_line_is_rewritten_and_cleared_for_messages() -> None:
     assert "\r" + " " * 79 + "\rsaved\n" in out
     assert out.endswith(
         "eta 00:00".ljust(79 - len("iter 4/4 loss 0.5000 lr 5.00e-01 10 tok/s ")) + "\n"
+    )
+
+
+def test_the_startup_summary_names_device_size_data_and_checkpoints() -> None:
+    line = startup_summary("cpu", "float32", 824_960, 768, (902_341, 100_260), Path("out/c"))
+    assert line == (
+        "device cpu (float32), 824,960 parameters, 768 tokens per iteration,"
+        " data 902,341 train + 100,260 val tokens, checkpoints in out/c"
+    )
+    assert "12,345,678 parameters, 16,384 tokens" in startup_summary(
+        "cuda:0", "bfloat16", 12_345_678, 16_384, (1, 1), Path("x")
     )
