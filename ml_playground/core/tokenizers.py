@@ -8,6 +8,7 @@ from typing import ClassVar, cast
 
 from ml_playground.core.errors import DataError, UsageError
 from ml_playground.core.tokenizer_protocol import Tokenizer
+from ml_playground.core.word_tokenizer import WordTokenizer
 
 
 class CharTokenizer:
@@ -88,19 +89,19 @@ class CharTokenizer:
 def tokenizer_from_meta(meta_tokenizer: Mapping[str, object]) -> Tokenizer:
     """Rebuild the tokenizer described by the ``tokenizer`` object of ``meta.json``."""
     kind = meta_tokenizer.get("kind")
-    if kind != CharTokenizer.KIND:
-        raise DataError(f"tokenizer.kind: unknown tokenizer kind {kind!r}, expected 'char'")
+    if kind not in (CharTokenizer.KIND, WordTokenizer.KIND):
+        raise DataError(
+            f"tokenizer.kind: unknown tokenizer kind {kind!r}, expected 'char' or 'word'"
+        )
     vocab = meta_tokenizer.get("vocab")
     if not isinstance(vocab, list):
-        raise DataError(
-            f"tokenizer.vocab: expected a list of single characters, got {type(vocab).__name__}"
-        )
-    chars: list[str] = []
+        raise DataError(f"tokenizer.vocab: expected a list of strings, got {type(vocab).__name__}")
+    tokens: list[str] = []
     for index, item in enumerate(cast("list[object]", vocab)):
         if not isinstance(item, str):
-            raise DataError(f"tokenizer.vocab[{index}]: expected a single character, got {item!r}")
-        chars.append(item)
+            raise DataError(f"tokenizer.vocab[{index}]: expected a string, got {item!r}")
+        tokens.append(item)
     try:
-        return CharTokenizer(chars)
+        return CharTokenizer(tokens) if kind == CharTokenizer.KIND else WordTokenizer(tokens)
     except DataError as exc:
         raise DataError(f"tokenizer.vocab: {exc}") from None

@@ -95,11 +95,15 @@ def test_char_tokenizer_satisfies_the_protocol() -> None:
 @pytest.mark.parametrize(
     ("meta", "message"),
     [
-        ({"kind": "bpe", "vocab": ["a"]}, "tokenizer.kind: unknown tokenizer kind 'bpe'"),
+        (
+            {"kind": "bpe2", "vocab": ["a"]},
+            "tokenizer.kind: unknown tokenizer kind 'bpe2', expected 'char' or 'word'",
+        ),
+        ({"kind": "word", "vocab": ["ab", ""]}, "tokenizer.vocab: .*no empty ones$"),
         ({"vocab": ["a"]}, "tokenizer.kind: unknown tokenizer kind None"),
-        ({"kind": "char"}, "tokenizer.vocab: expected a list of single characters, got NoneType"),
+        ({"kind": "char"}, "tokenizer.vocab: expected a list of strings, got NoneType"),
         ({"kind": "char", "vocab": "ab"}, "tokenizer.vocab: expected a list .*got str"),
-        ({"kind": "char", "vocab": ["a", 1]}, r"tokenizer.vocab\[1\]: expected a single character"),
+        ({"kind": "char", "vocab": ["a", 1]}, r"tokenizer.vocab\[1\]: expected a string, got 1$"),
         ({"kind": "char", "vocab": ["a", "a"]}, "tokenizer.vocab: .*no duplicates, got 'a'"),
         ({"kind": "char", "vocab": []}, "tokenizer.vocab: .*at least one character"),
         ({"kind": "char", "vocab": ["ab"]}, "tokenizer.vocab: .*single characters, got 'ab'"),
