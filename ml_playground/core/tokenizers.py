@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import ClassVar, cast
 
+from ml_playground.core.bpe_tokenizer import BpeTokenizer
 from ml_playground.core.errors import DataError, UsageError
 from ml_playground.core.tokenizer_protocol import Tokenizer
 from ml_playground.core.word_tokenizer import WordTokenizer
@@ -89,9 +90,17 @@ class CharTokenizer:
 def tokenizer_from_meta(meta_tokenizer: Mapping[str, object]) -> Tokenizer:
     """Rebuild the tokenizer described by the ``tokenizer`` object of ``meta.json``."""
     kind = meta_tokenizer.get("kind")
+    if kind == BpeTokenizer.KIND:
+        text = meta_tokenizer.get("json")
+        if not isinstance(text, str):
+            raise DataError(f"tokenizer.json: expected a JSON text, got {type(text).__name__}")
+        try:
+            return BpeTokenizer(text)
+        except DataError as exc:
+            raise DataError(f"tokenizer.json: {exc}") from None
     if kind not in (CharTokenizer.KIND, WordTokenizer.KIND):
         raise DataError(
-            f"tokenizer.kind: unknown tokenizer kind {kind!r}, expected 'char' or 'word'"
+            f"tokenizer.kind: unknown tokenizer kind {kind!r}, expected 'char', 'word' or 'bpe'"
         )
     vocab = meta_tokenizer.get("vocab")
     if not isinstance(vocab, list):

@@ -97,8 +97,10 @@ def test_char_tokenizer_satisfies_the_protocol() -> None:
     [
         (
             {"kind": "bpe2", "vocab": ["a"]},
-            "tokenizer.kind: unknown tokenizer kind 'bpe2', expected 'char' or 'word'",
+            "tokenizer.kind: unknown tokenizer kind 'bpe2', expected 'char', 'word' or 'bpe'",
         ),
+        ({"kind": "bpe", "vocab": ["a"]}, "^tokenizer.json: expected a JSON text, got NoneType$"),
+        ({"kind": "bpe", "json": "{}"}, "^tokenizer.json: not a tokenizers JSON document"),
         ({"kind": "word", "vocab": ["ab", ""]}, "tokenizer.vocab: .*no empty ones$"),
         ({"vocab": ["a"]}, "tokenizer.kind: unknown tokenizer kind None"),
         ({"kind": "char"}, "tokenizer.vocab: expected a list of strings, got NoneType"),
