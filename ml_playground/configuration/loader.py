@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from ml_playground.configuration.merge import LayeredConfig, Source
 from ml_playground.configuration.models import (
+    BYTE_TOKENS,
     ExperimentConfig,
     FieldConflict,
     PrepareConfig,
@@ -165,6 +166,15 @@ def validate(layered: LayeredConfig, name: str, source: Path) -> ExperimentConfi
 
 
 def _prepare_errors(prepare: PrepareConfig) -> list[FieldConflict]:
+    if prepare.tokenizer == "bpe" and prepare.vocab_size < BYTE_TOKENS:
+        return [
+            FieldConflict(
+                "prepare.vocab_size",
+                "prepare.tokenizer",
+                f"expected at least {BYTE_TOKENS} (one token per byte) when prepare.tokenizer ="
+                f' "bpe", got {prepare.vocab_size}',
+            )
+        ]
     if prepare.dataset == "text" and prepare.raw_text_path is None:
         return [
             FieldConflict(

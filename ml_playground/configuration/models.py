@@ -14,6 +14,12 @@ Dataset = Literal["stdlib_char", "shakespeare_char", "text"]
 Device = Literal["auto", "cpu", "cuda", "mps"]
 DType = Literal["float32", "bfloat16", "float16"]
 ReadPolicy = Literal["best", "latest"]
+TokenizerKind = Literal["char", "word", "bpe"]
+
+MAX_VOCAB_SIZE = 65536
+"""Token ids are stored as uint16."""
+BYTE_TOKENS = 256
+"""A byte-level BPE vocabulary holds one token per byte value before any merge."""
 
 MAX_PARAMETERS = 10**10
 """Beyond this a model's float32 weights and AdamW state need 160 GB: far past what this
@@ -47,6 +53,10 @@ class PrepareConfig:
     max_corpus_bytes: int = field(metadata=bounds(1))
     val_fraction: float = field(metadata=bounds(0, 1, low_open=True, high_open=True))
     cache_dir: Path
+    tokenizer: TokenizerKind
+    vocab_size: int = field(metadata=bounds(1, MAX_VOCAB_SIZE))
+    """The vocabulary of ``word`` (characters plus frequent words) and ``bpe``; ``char`` takes
+    the corpus's characters."""
     download: DownloadConfig
 
 
@@ -145,7 +155,7 @@ class FieldConflict:
 
 def approximate_parameters(model: ModelConfig) -> int:
     """The weights of the blocks and the position embedding; the token embedding is left out
-    because its size comes from the data (at most 65,535 rows of n_embd)."""
+    because its size comes from the data (at most 65,536 rows of n_embd)."""
     return model.n_layer * 12 * model.n_embd**2 + model.block_size * model.n_embd
 
 

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from ml_playground.configuration.models import Dataset, DownloadConfig, PrepareConfig
+from ml_playground.configuration.models import (
+    Dataset,
+    DownloadConfig,
+    PrepareConfig,
+    TokenizerKind,
+)
 
 NO_DOWNLOAD = DownloadConfig(url="", sha256="", max_bytes=1000, timeout_s=5.0)
 
@@ -21,6 +26,8 @@ def make_config(tmp_path: Path) -> Callable[..., PrepareConfig]:
         max_corpus_bytes: int = 1_000_000,
         val_fraction: float = 0.1,
         download: DownloadConfig = NO_DOWNLOAD,
+        tokenizer: TokenizerKind = "char",
+        vocab_size: int = 2048,
     ) -> PrepareConfig:
         return PrepareConfig(
             dataset=dataset,
@@ -29,6 +36,8 @@ def make_config(tmp_path: Path) -> Callable[..., PrepareConfig]:
             max_corpus_bytes=max_corpus_bytes,
             val_fraction=val_fraction,
             cache_dir=tmp_path / "cache",
+            tokenizer=tokenizer,
+            vocab_size=vocab_size,
             download=download,
         )
 

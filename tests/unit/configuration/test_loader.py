@@ -324,3 +324,36 @@ def test_a_bad_assignment_names_the_option_and_the_key(
         load_experiment(env={}, cwd=tmp_path, assignments=[text])
     assert str(raised.value).startswith(message)
     assert raised.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("assignments", "message"),
+    [
+        (
+            ["prepare.vocab_size=65537"],
+            "--set: prepare.vocab_size: expected a value >= 1 and <= 65536, got 65537",
+        ),
+        (
+            ["prepare.tokenizer=bpe", "prepare.vocab_size=255"],
+            "--set: prepare.vocab_size: expected at least 256 (one token per byte) when"
+            ' prepare.tokenizer = "bpe", got 255',
+        ),
+        (
+            ["prepare.tokenizer=gpt2"],
+            "--set: prepare.tokenizer: expected one of 'char', 'word', 'bpe', got 'gpt2'",
+        ),
+    ],
+)
+def test_a_vocabulary_the_token_files_cannot_hold_is_refused(
+    tmp_path: Path, assignments: list[str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_experiment(env={}, cwd=tmp_path, assignments=assignments)
+    assert str(raised.value) == message
+
+
+def test_the_largest_vocabulary_and_the_smallest_bpe_one_are_accepted(tmp_path: Path) -> None:
+    largest = load_experiment(env={}, cwd=tmp_path, assignments=["prepare.vocab_size=65536"])
+    assert (largest.prepare.tokenizer, largest.prepare.vocab_size) == ("char", 65536)
+    bpe = ["prepare.tokenizer=bpe", "prepare.vocab_size=256"]
+    assert load_experiment(env={}, cwd=tmp_path, assignments=bpe).prepare.vocab_size == 256

@@ -128,7 +128,7 @@ _DELETE = object()
         ("counts.val_tokens", 0, "counts.val_tokens: expected a positive count, got 0"),
         ("counts.vocab_size", 5, "counts.vocab_size: 5 differs from the tokenizer's 4"),
         ("tokenizer", "char", "tokenizer: expected an object, got 'char'"),
-        ("tokenizer.kind", "bpe", "tokenizer.kind: unknown tokenizer kind 'bpe'"),
+        ("tokenizer.kind", "gpt2", "tokenizer.kind: unknown tokenizer kind 'gpt2'"),
         ("tokenizer.vocab", ["a", "a"], "tokenizer.vocab: .*no duplicates"),
     ],
 )

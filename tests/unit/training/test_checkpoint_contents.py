@@ -86,7 +86,10 @@ def test_a_checkpoint_before_format_2_has_no_tokenizer_or_fingerprint() -> None:
         ({"best_val_loss": math.nan}, "best_val_loss: expected a number, got nan"),
         ({"best_val_loss": False}, "best_val_loss: expected a number, got False"),
         ({"best_val_loss": "1"}, "best_val_loss: expected a number, got '1'"),
-        ({"tokenizer": ["a"]}, "tokenizer.kind: unknown tokenizer kind None, expected 'char'"),
+        (
+            {"tokenizer": ["a"]},
+            "tokenizer.kind: unknown tokenizer kind None, expected 'char', 'word' or 'bpe'",
+        ),
         ({"data_fingerprint": 7}, "data_fingerprint: expected a string, got 7"),
     ],
 )
