@@ -19,8 +19,6 @@ FORMAT_VERSION = 2
 """2 records the SHA-256 of each token file."""
 META_FILE = "meta.json"
 TOKEN_DTYPE = np.uint16
-MAX_VOCAB_SIZE = 65535
-"""Token ids are stored as uint16."""
 
 Split = Literal["train", "val"]
 SPLITS: tuple[Split, ...] = ("train", "val")

@@ -10,15 +10,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import tokenizers
 
-from ml_playground.configuration.models import PrepareConfig
+from ml_playground.configuration.models import MAX_VOCAB_SIZE, PrepareConfig
 from ml_playground.core.atomic_files import atomic_write_bytes, write_staged
+from ml_playground.core.bpe_tokenizer import BpeTokenizer
 from ml_playground.core.errors import DataError, UsageError
+from ml_playground.core.tokenizer_protocol import Tokenizer
 from ml_playground.core.tokenizers import CharTokenizer
+from ml_playground.core.word_tokenizer import WordTokenizer
 from ml_playground.data_pipeline.corpus_sources import read_text_file, stdlib_corpus
 from ml_playground.data_pipeline.dataset_files import (
     FORMAT_VERSION,
-    MAX_VOCAB_SIZE,
     META_FILE,
     SPLITS,
     TOKEN_DTYPE,
@@ -95,6 +98,26 @@ def dataset_fingerprint(dataset: str, corpus: str, tokenizer_kind: str, val_frac
     return digest.hexdigest()
 
 
+def tokenizer_key(config: PrepareConfig) -> str:
+    """What the fingerprint records of the tokenizer: its kind and, where the vocabulary is
+    chosen, its size (and for bpe the library version, whose merges it would train)."""
+    if config.tokenizer == "bpe":
+        return f"bpe:{config.vocab_size}:tokenizers {tokenizers.__version__}"
+    if config.tokenizer == "word":
+        return f"word:{config.vocab_size}"
+    return CharTokenizer.KIND
+
+
+def build_tokenizer(config: PrepareConfig, corpus: str, train_text: str) -> Tokenizer:
+    """The configured tokenizer; word and bpe vocabularies are learned from ``train_text``
+    only (the word tokenizer also takes every character of ``corpus``, so val encodes)."""
+    if config.tokenizer == "bpe":
+        return BpeTokenizer.train(train_text, config.vocab_size)
+    if config.tokenizer == "word":
+        return WordTokenizer.from_text(corpus, train_text, config.vocab_size)
+    return CharTokenizer.from_text(corpus)
+
+
 def split_sizes(n_tokens: int, val_fraction: float) -> tuple[int, int]:
     """(train, val) token counts: the last ``val_fraction`` goes to val, each split gets >= 2."""
     if n_tokens < 2 * MIN_SPLIT_TOKENS:
@@ -153,7 +176,7 @@ def prepare_dataset(
     """Prepare ``config.data_dir``; skipped when its files already match the corpus."""
     corpus = load_corpus(config, stdlib_dir=stdlib_dir, opener=opener, log=log)
     fingerprint = dataset_fingerprint(
-        config.dataset, corpus, CharTokenizer.KIND, config.val_fraction
+        config.dataset, corpus, tokenizer_key(config), config.val_fraction
     )
     data_dir = config.data_dir
     current = _current(data_dir, fingerprint)
@@ -162,15 +185,23 @@ def prepare_dataset(
         return PreparedDataset(
             data_dir, True, current.vocab_size, current.train_tokens, current.val_tokens
         )
-    tokenizer = CharTokenizer.from_text(corpus)
+    n_train_chars, _ = split_sizes(len(corpus), config.val_fraction)
+    train_text, val_text = corpus[:n_train_chars], corpus[n_train_chars:]
+    tokenizer = build_tokenizer(config, corpus, train_text)
     if tokenizer.vocab_size > MAX_VOCAB_SIZE:
         raise DataError(
             f"the corpus has {tokenizer.vocab_size} distinct characters; token files hold at most"
             f" {MAX_VOCAB_SIZE}"
         )
-    n_train, n_val = split_sizes(len(corpus), config.val_fraction)
-    ids = np.array(tokenizer.encode(corpus), dtype=TOKEN_DTYPE)
-    train, val = ids[:n_train].tobytes(), ids[n_train:].tobytes()
+    train_ids, val_ids = tokenizer.encode(train_text), tokenizer.encode(val_text)
+    n_train, n_val = len(train_ids), len(val_ids)
+    if min(n_train, n_val) < MIN_SPLIT_TOKENS:
+        raise DataError(
+            f"the corpus has {n_train} train and {n_val} val tokens; each split needs at least"
+            f" {MIN_SPLIT_TOKENS}: use a longer corpus or another prepare.val_fraction"
+        )
+    train = np.array(train_ids, dtype=TOKEN_DTYPE).tobytes()
+    val = np.array(val_ids, dtype=TOKEN_DTYPE).tobytes()
     meta = DatasetMeta(
         format_version=FORMAT_VERSION,
         dataset=config.dataset,

@@ -198,11 +198,11 @@ def test_a_failed_prepare_leaves_the_previous_dataset_intact(
     config = make_config("text", raw_text_path=corpus)
     prepare_dataset(config)
     before = file_states(config.data_dir)
-    code_points = [c for c in range(0x20, 0x20 + 65536 + 2048) if not 0xD800 <= c <= 0xDFFF]
+    code_points = [c for c in range(0x20, 0x20 + 65537 + 2048) if not 0xD800 <= c <= 0xDFFF]
     write_text(corpus, "".join(map(chr, code_points)))
 
     with pytest.raises(
-        DataError, match="65536 distinct characters; token files hold at most 65535"
+        DataError, match="65537 distinct characters; token files hold at most 65536"
     ):
         prepare_dataset(config)
 
