@@ -140,17 +140,6 @@ def _train(
     tokens_per_iter = (
         data_cfg.batch_size * data_cfg.block_size * data_cfg.grad_accum_steps * group.world_size
     )
-    if group.is_main:
-        summary = startup_summary(
-            str(device),
-            runtime.dtype,
-            sum(p.numel() for p in raw_model.parameters()),
-            tokens_per_iter,
-            (meta.train_tokens, meta.val_tokens),
-            manager.directory,
-        )
-        reporter.message(summary)
-
     start_iter, best_val_loss = 0, math.inf
     resumed = None if fresh else _resume_point(manager, runtime.out_dir, start_from)
     if resumed is not None:
@@ -167,6 +156,15 @@ def _train(
         if group.is_main:
             reporter.message(f"resuming from {path} at iteration {start_iter}")
     if group.is_main:
+        summary = startup_summary(
+            str(device),
+            runtime.dtype,
+            sum(p.numel() for p in raw_model.parameters()),
+            tokens_per_iter,
+            (meta.train_tokens, meta.val_tokens),
+            manager.directory,
+        )
+        reporter.message(summary)
         rewind_metrics(runtime.out_dir, start_iter, warn)
 
     model: torch.nn.Module = raw_model
