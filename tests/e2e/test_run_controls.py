@@ -116,3 +116,33 @@ def test_a_bad_checkpoint_choice_exits_2(
     assert result.returncode == 2
     assert result.stderr.startswith(f"ml-playground: error: {expected}")
     assert result.stderr.count("\n") == 1
+
+
+def test_stdlib_bpe_loops_and_samples_from_its_checkpoint_alone(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    tiny = [
+        "prepare.max_corpus_bytes=60000",
+        "prepare.vocab_size=300",
+        "train.model.n_layer=1",
+        "train.model.n_embd=16",
+        "train.model.n_head=2",
+        "train.runtime.max_iters=2",
+        "train.runtime.eval_iters=1",
+        "sample.max_new_tokens=10",
+        "sample.num_samples=1",
+    ]
+    sets = [arg for assignment in tiny for arg in ("--set", assignment)]
+    looped = run_cli("loop", "stdlib_bpe", *sets)
+    assert looped.returncode == 0, looped.stderr
+    assert "prepared stdlib_char in " in looped.stderr
+    assert ": vocabulary 300, " in looped.stderr
+    data = tmp_path / "out" / "stdlib_bpe" / "data"
+    meta = json.loads((data / "meta.json").read_text(encoding="utf-8"))
+    assert meta["tokenizer"]["kind"] == "bpe"
+    (data / "meta.json").rename(tmp_path / "meta.json")
+
+    sampled = run_cli("sample", "stdlib_bpe", *sets)
+    assert (sampled.returncode, sampled.stderr) == (0, "")
+    assert sampled.stdout == looped.stdout
+    assert sampled.stdout.startswith("def ")

@@ -43,7 +43,7 @@ def test_help_and_version_do_not_import_torch() -> None:
 
 
 def test_experiments_lists_the_packaged_ones() -> None:
-    assert run_cli("experiments") == (0, "shakespeare_char\nstdlib_char\n", "")
+    assert run_cli("experiments") == (0, "shakespeare_char\nstdlib_bpe\nstdlib_char\n", "")
 
 
 def test_missing_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

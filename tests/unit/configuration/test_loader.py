@@ -25,7 +25,7 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_packaged_experiments_are_listed() -> None:
-    assert list_experiments() == ["shakespeare_char", "stdlib_char"]
+    assert list_experiments() == ["shakespeare_char", "stdlib_bpe", "stdlib_char"]
 
 
 def test_default_experiment_merges_over_defaults_and_resolves_against_cwd(tmp_path: Path) -> None:
