@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
         "train": "train or resume the model; Ctrl-C (SIGTERM) saves a checkpoint, exits 130 (143)",
         "sample": "generate text from the best or latest checkpoint",
         "loop": "prepare, train, then sample",
+        "report": "draw OUT_DIR/report.png (loss curves, learning rate; needs the plot extra)"
+        " and print the evaluations",
     }
     for name, text in helps.items():
         command = commands.add_parser(name, help=text, description=text)
@@ -92,6 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
                 "--eval-only",
                 action="store_true",
                 help="print the train and val loss of the checkpoint (see --from); write nothing",
+            )
+        if name == "report":
+            command.add_argument(
+                "--run-dir",
+                type=Path,
+                metavar="DIR",
+                help="the folder of metrics.jsonl (default: train.runtime.out_dir)",
             )
     commands.add_parser("experiments", help="list the packaged experiments")
     return parser
@@ -140,6 +149,11 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             f"under torchrun only `train` runs; run `{PROG} prepare` before and"
             f" `{PROG} sample` after it"
         )
+    if args.command == "report" and args.run_dir is not None:
+        if args.experiment or args.exp_config or args.assignments:
+            raise UsageError("--run-dir names the run: give no EXPERIMENT, --exp-config or --set")
+        _report(args.run_dir, str(args.run_dir), stdout, stderr)
+        return EXIT_OK
     config = load_experiment(
         args.experiment,
         args.exp_config,
@@ -147,6 +161,9 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         cwd=Path.cwd(),
         assignments=args.assignments,
     )
+    if args.command == "report":
+        _report(config.train.runtime.out_dir, config.name, stdout, stderr)
+        return EXIT_OK
     start_from: str | None = getattr(args, "start_from", None)
     if args.command == "train" and args.fresh and (start_from or args.eval_only):
         raise UsageError("--fresh starts over: it cannot be combined with --from or --eval-only")
@@ -229,6 +246,23 @@ def _sample(
     from ml_playground.sampling.runner import sample
 
     sample(config, warn=_line_writer(stderr), write=_line_writer(stdout), start_from=start_from)
+
+
+def _report(out_dir: Path, title: str, stdout: TextIO, stderr: TextIO) -> None:
+    from ml_playground.training.report import evaluation_table, read_records, series_of
+    from ml_playground.training.report_plot import build_figure, write_png
+    from ml_playground.training.run_files import metrics_path
+
+    records = read_records(metrics_path(out_dir))
+    figure = build_figure(series_of(records), title)
+    target = out_dir / "report.png"
+    write_png(figure, target)
+    width, height = (round(v) for v in figure.get_size_inches() * figure.dpi)
+    stdout.writelines(line + "\n" for line in evaluation_table(records))
+    stderr.write(
+        f"wrote {target} ({width}x{height} pixels: train loss, eval train and val loss against"
+        " iteration; learning rate on the right axis)\n"
+    )
 
 
 def _line_writer(stream: TextIO) -> Callable[[str], None]:

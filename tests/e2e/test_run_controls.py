@@ -146,3 +146,37 @@ def test_stdlib_bpe_loops_and_samples_from_its_checkpoint_alone(
     assert (sampled.returncode, sampled.stderr) == (0, "")
     assert sampled.stdout == looped.stdout
     assert sampled.stdout.startswith("def ")
+
+
+def test_report_draws_the_run_and_prints_its_evaluations(
+    run_cli: RunCli, tiny_experiment: Path
+) -> None:
+    pytest.importorskip("matplotlib", reason="the plot extra is not installed")
+    exp = ["--exp-config", str(tiny_experiment)]
+    missing = run_cli("report", *exp)
+    run_dir = tiny_experiment.parent / "run"
+    assert (missing.returncode, missing.stderr) == (
+        1,
+        f"ml-playground: error: {run_dir / 'metrics.jsonl'} not found: run `ml-playground"
+        " train` first\n",
+    )
+    assert run_cli("loop", *exp).returncode == 0
+
+    report = run_cli("report", *exp)
+
+    assert report.returncode == 0, report.stderr
+    lines = report.stdout.splitlines()
+    assert lines[0].split() == ["iter", "train", "loss", "val", "loss", "lr"]
+    assert [line.split()[0] for line in lines[1:]] == ["3", "6"]
+    png = (run_dir / "report.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (800, 450)
+    assert report.stderr.startswith(f"wrote {run_dir / 'report.png'} (800x450 pixels: ")
+    by_dir = run_cli("report", "--run-dir", str(run_dir))
+    assert (by_dir.returncode, by_dir.stdout) == (0, report.stdout)
+    both = run_cli("report", "stdlib_char", "--run-dir", str(run_dir))
+    assert (both.returncode, both.stderr) == (
+        2,
+        "ml-playground: error: --run-dir names the run: give no EXPERIMENT, --exp-config or"
+        " --set\n",
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -109,3 +111,22 @@ def test_the_figure_draws_the_series_and_the_png_has_its_size(tmp_path: Path) ->
     assert png_size((tmp_path / "report.png").read_bytes()) == (800, 450)
     with pytest.raises(RunError, match=r"^cannot write .*report\.png/x\.png: File exists$"):
         write_png(figure, tmp_path / "report.png" / "x.png")
+
+
+def test_without_matplotlib_the_report_is_one_usage_line(tmp_path: Path) -> None:
+    metrics(tmp_path, RECORDS)
+    code = (
+        "import sys\n"
+        "sys.modules['matplotlib'] = None\n"  # as if the plot extra were not installed
+        "from ml_playground.cli import main\n"
+        f"raise SystemExit(main(['report', '--run-dir', {str(tmp_path)!r}]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "ml-playground: error: ml-playground report needs matplotlib, which is not installed:"
+        " install the plot extra (pip install 'ml-playground[plot]', or uv sync --extra plot)\n"
+    )
+    assert not (tmp_path / "report.png").exists()
