@@ -1,0 +1,34 @@
+"""The tokenizer comparison runs end to end and converts loss to bits per byte."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from tools.benchmarks.bench_tokenizers import Result, main
+
+pytestmark = pytest.mark.integration
+
+
+def test_bits_per_byte_are_nats_per_token_in_bits_times_tokens_per_byte() -> None:
+    result = Result("x", 300, 10, val_loss=math.log(2) * 3, tokens_per_byte=0.25)
+    assert result.bits_per_byte == pytest.approx(0.75)
+
+
+def test_benchmark_prints_one_row_per_tokenizer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tiny = ["prepare.max_corpus_bytes=20000", "prepare.vocab_size=300", "train.model.n_layer=1"]
+    args = ["--seconds", "1", "--eval-iters", "1", "--work-dir", str(tmp_path)]
+    assert main([*args, *(a for s in tiny for a in ("--set", s))]) == 0
+    header, char, bpe = capsys.readouterr().out.splitlines()
+    assert header.split()[-1] == "bits/byte"
+    assert char.split()[0] == "stdlib_char"
+    assert char.split()[4] == "1.0000"  # one token per byte of ASCII text
+    assert bpe.split()[:2] == ["stdlib_bpe", "300"]
+    assert 0 < float(bpe.split()[4]) < 1
+    for row in (char, bpe):
+        loss, per_byte, bits = (float(v) for v in row.split()[3:])
+        assert bits == pytest.approx(loss / math.log(2) * per_byte, abs=1e-3)
