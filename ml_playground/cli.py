@@ -21,6 +21,19 @@ from ml_playground.configuration.loader import DEFAULT_EXPERIMENT, list_experime
 from ml_playground.configuration.models import ExperimentConfig
 from ml_playground.core.errors import PlaygroundError, UsageError
 
+EXAMPLES = """\
+examples:
+  ml-playground loop stdlib_bpe                  byte-level BPE tokens (also: word, char)
+  ml-playground train --set train.optim.learning_rate=3e-4 --set train.runtime.device=cpu
+  ml-playground train --fresh                    start over; the old run is moved aside
+  ml-playground train --from best                resume from the best checkpoint
+  ml-playground train --eval-only --from last    print train and val loss; save nothing
+  ml-playground sample --from out/stdlib_char/checkpoints/last_00002000.pt
+  ml-playground report stdlib_char               report.png; needs ml-playground[plot]
+
+exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error,
+  130 interrupted (SIGINT), 143 terminated (SIGTERM)
+"""
 EXIT_OK = 0  # failures take the exit_code of their PlaygroundError, signals 128 + their number
 EXIT_INTERRUPTED = 128 + signal.SIGINT
 PROG = "ml-playground"
@@ -37,8 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Train and sample small GPT models; offline by default.",
-        epilog="Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error, "
-        "130 interrupted (SIGINT), 143 terminated (SIGTERM).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -29,17 +29,34 @@ def test_version_comes_from_the_distribution_metadata(capsys: pytest.CaptureFixt
     assert package_version()[0].isdigit()
 
 
-def test_help_and_version_do_not_import_torch() -> None:
+@pytest.mark.parametrize("option", ["--help", "--version"])
+def test_help_and_version_import_neither_torch_nor_the_optional_libraries(option: str) -> None:
     code = (
         "import sys\n"
         "from ml_playground import cli\n"
-        "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "print('torch' in sys.modules)\n"
+        f"try:\n    cli.main([{option!r}])\nexcept SystemExit:\n    pass\n"
+        "print(sorted({'torch', 'matplotlib', 'tokenizers'} & set(sys.modules)))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip().endswith("False")
+    assert result.stdout.splitlines()[-1] == "[]"
+
+
+def test_help_shows_an_example_of_each_control(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = capsys.readouterr().out
+    for example in (
+        "loop stdlib_bpe",
+        "train --set train.optim.learning_rate=3e-4",
+        "train --fresh",
+        "train --from best",
+        "train --eval-only",
+        "sample --from ",
+        "report stdlib_char",
+    ):
+        assert f"  ml-playground {example}" in shown
 
 
 def test_experiments_lists_the_packaged_ones() -> None:
