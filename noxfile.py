@@ -52,8 +52,8 @@ SUITE_COVERAGE_FILE = str(ROOT / COVERAGE_DIR / ".coverage")
 
 
 def install(session: nox.Session, *groups: str, project: bool = True) -> None:
-    """Check ``uv.lock``, then sync the session's environment to it: the project (unless
-    ``project`` is false) and exactly ``groups``. Skipped by ``nox -R``.
+    """Check ``uv.lock``, then sync the session's environment to it: the project with all its
+    extras (unless ``project`` is false) and exactly ``groups``. Skipped by ``nox -R``.
 
     With neither (a standard-library tool) only the lockfile is checked: ``uv lock --check``
     fails in one line (missing, or out of date with ``pyproject.toml``: run ``uv lock``) and
@@ -63,6 +63,8 @@ def install(session: nox.Session, *groups: str, project: bool = True) -> None:
         return
     flag = "--group" if project else "--only-group"
     selection = [arg for group in groups for arg in (flag, group)]
+    if project:
+        selection.append("--all-extras")  # the plot extra's report is tested and type-checked
     session.run_install(
         "uv",
         "sync",
