@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ml_playground.configuration.loader import parse_assignment
 from ml_playground.configuration.merge import deep_merge
 
 pytestmark = pytest.mark.property
@@ -72,3 +73,24 @@ def test_inputs_are_not_modified(base: dict[str, Any], update: dict[str, Any]) -
     before = repr(base), repr(update)
     deep_merge(base, update)
     assert (repr(base), repr(update)) == before
+
+
+dotted_keys = st.lists(
+    st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True), min_size=1, max_size=4
+)
+scalars = (
+    st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.booleans()
+    | st.floats(allow_nan=False, allow_infinity=False)
+)
+
+
+@given(dotted_keys, scalars)
+def test_an_assignment_nests_its_toml_value_under_its_dotted_key(
+    path: list[str], value: int | bool | float
+) -> None:
+    text = str(value).lower() if isinstance(value, bool) else repr(value)
+    expected: object = value
+    for key in reversed(path):
+        expected = {key: expected}
+    assert parse_assignment(".".join(path) + "=" + text) == expected

@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ml_playground.core.bpe_tokenizer import BpeTokenizer
 from ml_playground.core.tokenizers import CharTokenizer, tokenizer_from_meta
+from ml_playground.core.word_tokenizer import WordTokenizer
 
 pytestmark = pytest.mark.property
 
@@ -48,3 +50,20 @@ def test_meta_round_trip_preserves_the_encoding(case: tuple[list[str], str]) -> 
 
     assert rebuilt == tokenizer
     assert rebuilt.encode(text) == tokenizer.encode(text)
+
+
+@given(st.text(min_size=1), st.integers(min_value=1, max_value=300))
+def test_a_word_tokenizer_round_trips_its_corpus(text: str, vocab_size: int) -> None:
+    tokenizer = WordTokenizer.from_text(text, text, vocab_size)
+
+    assert tokenizer.vocab_size <= max(vocab_size, len(set(text)))
+    assert tokenizer.decode(tokenizer.encode(text)) == text
+
+
+@given(st.text(min_size=1, max_size=300), st.text(max_size=100))
+def test_a_bpe_tokenizer_round_trips_any_text(corpus: str, other: str) -> None:
+    tokenizer = BpeTokenizer.train(corpus, 300)
+
+    assert tokenizer.vocab_size <= 300
+    assert tokenizer.decode(tokenizer.encode(corpus)) == corpus
+    assert tokenizer.decode(tokenizer.encode(other)) == other
