@@ -9,7 +9,8 @@ from typing import ClassVar
 import tokenizers
 from tokenizers import decoders, models, pre_tokenizers, trainers
 
-from ml_playground.core.errors import DataError, UsageError
+from ml_playground.core.errors import DataError
+from ml_playground.core.vocabulary import check_ids
 
 BYTE_TOKENS = 256
 """A byte-level vocabulary starts with one token per byte value."""
@@ -54,12 +55,7 @@ class BpeTokenizer:
         return list(self._tokenizer.encode(text).ids)
 
     def decode(self, ids: Sequence[int]) -> str:
-        size = self.vocab_size
-        invalid = [i for i in ids if not 0 <= i < size]
-        if invalid:
-            raise UsageError(
-                f"cannot decode token id {invalid[0]}: expected 0 <= id < {size} (vocabulary size)"
-            )
+        check_ids(ids, self.vocab_size)
         return self._tokenizer.decode(list(ids), skip_special_tokens=False)
 
     def to_meta(self) -> dict[str, object]:

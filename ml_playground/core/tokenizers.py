@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import ClassVar, cast
 
 from ml_playground.core.bpe_tokenizer import BpeTokenizer
 from ml_playground.core.errors import DataError, UsageError
 from ml_playground.core.tokenizer_protocol import Tokenizer
+from ml_playground.core.vocabulary import VocabularyTokenizer
 from ml_playground.core.word_tokenizer import WordTokenizer
 
 
-class CharTokenizer:
+class CharTokenizer(VocabularyTokenizer):
     """One token per character; the id of a character is its position in ``vocab``."""
 
     KIND: ClassVar[str] = "char"
@@ -31,25 +32,12 @@ class CharTokenizer:
             raise DataError(
                 f"a character vocabulary has no duplicates, got {', '.join(map(repr, duplicates))}"
             )
-        self._itos = chars
-        self._stoi = {c: i for i, c in enumerate(chars)}
+        super().__init__(chars)
 
     @classmethod
     def from_text(cls, text: str) -> CharTokenizer:
         """The vocabulary of ``text``: its distinct characters in code point order."""
         return cls(sorted(set(text)))
-
-    @property
-    def kind(self) -> str:
-        return self.KIND
-
-    @property
-    def vocab(self) -> tuple[str, ...]:
-        return self._itos
-
-    @property
-    def vocab_size(self) -> int:
-        return len(self._itos)
 
     def encode(self, text: str) -> list[int]:
         stoi = self._stoi
@@ -61,27 +49,6 @@ class CharTokenizer:
                 f"cannot encode {', '.join(map(repr, unknown))}: not in the vocabulary of"
                 f" {len(self._itos)} characters, which comes from the prepared corpus"
             ) from None
-
-    def decode(self, ids: Sequence[int]) -> str:
-        size = len(self._itos)
-        invalid = [i for i in ids if not 0 <= i < size]
-        if invalid:
-            raise UsageError(
-                f"cannot decode token id {invalid[0]}: expected 0 <= id < {size} (vocabulary size)"
-            )
-        itos = self._itos
-        return "".join([itos[i] for i in ids])
-
-    def to_meta(self) -> dict[str, object]:
-        return {"kind": self.KIND, "vocab": list(self._itos)}
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, CharTokenizer):
-            return NotImplemented
-        return self._itos == other._itos
-
-    def __hash__(self) -> int:
-        return hash((self.KIND, self._itos))
 
     def __repr__(self) -> str:
         return f"CharTokenizer(vocab_size={len(self._itos)})"

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import ClassVar
 
 from ml_playground.core.errors import DataError, UsageError
+from ml_playground.core.vocabulary import VocabularyTokenizer
 
 PIECES = re.compile(r"\w+|\W")
 """A text is a sequence of words (runs of letters, digits and ``_``) and single other
 characters; joining the pieces gives the text back."""
 
 
-class WordTokenizer:
+class WordTokenizer(VocabularyTokenizer):
     """Ids are positions in ``vocab``: single characters and whole words."""
 
     KIND: ClassVar[str] = "word"
@@ -27,8 +28,7 @@ class WordTokenizer:
         if len(set(tokens)) != len(tokens):
             duplicate = next(t for t, n in Counter(tokens).items() if n > 1)
             raise DataError(f"a word vocabulary has no duplicates, got {duplicate!r} twice")
-        self._itos = tokens
-        self._stoi = {t: i for i, t in enumerate(tokens)}
+        super().__init__(tokens)
 
     @classmethod
     def from_text(cls, corpus: str, train_text: str, vocab_size: int) -> WordTokenizer:
@@ -39,14 +39,6 @@ class WordTokenizer:
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         words = [word for word, _ in ranked[: max(0, vocab_size - len(chars))]]
         return cls([*chars, *sorted(words)])
-
-    @property
-    def kind(self) -> str:
-        return self.KIND
-
-    @property
-    def vocab_size(self) -> int:
-        return len(self._itos)
 
     def encode(self, text: str) -> list[int]:
         stoi = self._stoi
@@ -63,23 +55,3 @@ class WordTokenizer:
                 )
             ids.extend(stoi[c] for c in piece)
         return ids
-
-    def decode(self, ids: Sequence[int]) -> str:
-        size = len(self._itos)
-        invalid = [i for i in ids if not 0 <= i < size]
-        if invalid:
-            raise UsageError(
-                f"cannot decode token id {invalid[0]}: expected 0 <= id < {size} (vocabulary size)"
-            )
-        return "".join([self._itos[i] for i in ids])
-
-    def to_meta(self) -> dict[str, object]:
-        return {"kind": self.KIND, "vocab": list(self._itos)}
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, WordTokenizer):
-            return NotImplemented
-        return self._itos == other._itos
-
-    def __hash__(self) -> int:
-        return hash((self.KIND, self._itos))

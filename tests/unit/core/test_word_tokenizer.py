@@ -7,7 +7,7 @@ import json
 import pytest
 
 from ml_playground.core.errors import DataError, UsageError
-from ml_playground.core.tokenizers import tokenizer_from_meta
+from ml_playground.core.tokenizers import CharTokenizer, tokenizer_from_meta
 from ml_playground.core.word_tokenizer import PIECES, WordTokenizer
 
 pytestmark = pytest.mark.unit
@@ -52,6 +52,7 @@ def test_a_word_tokenizer_round_trips_its_corpus_and_its_description() -> None:
     assert hash(rebuilt) == hash(tokenizer)
     assert tokenizer != WordTokenizer.from_text(CODE, CODE, 1)
     assert tokenizer.__eq__("x") is NotImplemented
+    assert WordTokenizer(["a", "b"]) != CharTokenizer(["a", "b"])
 
 
 @pytest.mark.parametrize(
