@@ -3,12 +3,12 @@ of its evaluations. Pure functions over the records; the figure is drawn in ``re
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from ml_playground.core.errors import RunError
+from ml_playground.training.run_files import parse_record
 
 FIELDS = {"train": ("iter", "loss", "lr"), "eval": ("iter", "train_loss", "val_loss", "lr")}
 """The numbers each kind of record holds."""
@@ -29,13 +29,9 @@ class Series:
 
 
 def _record(line: bytes) -> tuple[str, Record] | None:
-    try:
-        raw: object = json.loads(line)
-    except ValueError:
+    record = parse_record(line)
+    if record is None:
         return None
-    if not isinstance(raw, dict):
-        return None
-    record: dict[str, object] = raw  # pyright: ignore[reportUnknownVariableType]
     kind = record.get("kind")
     if kind not in FIELDS:
         return None

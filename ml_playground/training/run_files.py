@@ -110,14 +110,18 @@ def append_metrics(out_dir: Path, record: dict[str, object]) -> None:
         raise RunError(f"cannot append to {path}: {_reason(exc)}") from None
 
 
-def _record_iteration(line: bytes) -> int | None:
+def parse_record(line: bytes) -> dict[str, object] | None:
+    """The JSON object on one line of ``metrics.jsonl``; None for anything else."""
     try:
         record: object = json.loads(line)
     except ValueError:
         return None
-    if not isinstance(record, dict):
-        return None
-    iteration = record.get("iter")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    return record if isinstance(record, dict) else None  # pyright: ignore[reportUnknownVariableType]
+
+
+def _record_iteration(line: bytes) -> int | None:
+    record = parse_record(line)
+    iteration = record.get("iter") if record is not None else None
     return iteration if isinstance(iteration, int) and not isinstance(iteration, bool) else None
 
 
