@@ -30,9 +30,11 @@ pytestmark = pytest.mark.integration
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
-def experiment(config_path: Path, out_dir: Path, max_iters: int = 8) -> ExperimentConfig:
+def experiment(
+    config_path: Path, out_dir: Path, max_iters: int = 8, ema_decay: float = 0.0
+) -> ExperimentConfig:
     sets = [f'train.runtime.out_dir="{out_dir.as_posix()}"', f"train.runtime.max_iters={max_iters}"]
-    sets.append("train.runtime.eval_interval=4")
+    sets += ["train.runtime.eval_interval=4", f"train.runtime.ema_decay={ema_decay}"]
     return load_experiment(exp_config=config_path, env={}, cwd=config_path.parent, assignments=sets)
 
 
@@ -102,6 +104,8 @@ def test_a_checkpoint_of_another_run_moves_this_run_aside(prepared: Path, tmp_pa
     assert [r["iter"] for r in records(tmp_path / "b") if r["kind"] == "eval"] == [8]
     assert [r["iter"] for r in records(aside) if r["kind"] == "eval"] == [4]
     assert foreign.is_file()
+    into_empty = run_training(experiment(prepared, tmp_path / "c"), start_from=str(foreign))
+    assert into_empty[0] == f"resuming from {foreign} at iteration 4"
 
 
 def test_eval_only_reproduces_the_recorded_evaluation_and_writes_nothing(
@@ -121,6 +125,16 @@ def test_eval_only_reproduces_the_recorded_evaluation_and_writes_nothing(
             "val": recorded[iteration]["val_loss"],
         }
     assert sorted(p.name for p in (tmp_path / "run").rglob("*")) == before
+
+
+def test_eval_only_evaluates_the_ema_weights_as_training_did(
+    prepared: Path, tmp_path: Path
+) -> None:
+    config = experiment(prepared, tmp_path / "ema", ema_decay=0.9)
+    run_training(config)
+    recorded = [r for r in records(tmp_path / "ema") if r["kind"] == "eval"][-1]
+    result = evaluate_checkpoint(config, warn=lambda _: None)
+    assert result.losses == {"train": recorded["train_loss"], "val": recorded["val_loss"]}
 
 
 def test_eval_only_without_a_checkpoint_is_a_runtime_failure(
