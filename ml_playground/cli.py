@@ -1,8 +1,9 @@
-"""The ``ml-playground`` command: prepare, train, sample, loop, experiments.
+"""The ``ml-playground`` command: prepare, train, sample, loop, report, experiments.
 
-Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error, 130 interrupted
-(SIGINT, Ctrl-C), 143 terminated (SIGTERM, as a scheduler preempts a job).
-Torch is imported only by the commands that need it, so ``--help`` and ``--version`` stay fast.
+Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error (also: the plot extra
+that ``report`` needs is missing), 130 interrupted (SIGINT, Ctrl-C), 143 terminated (SIGTERM,
+as a scheduler preempts a job). Torch, tokenizers and matplotlib are imported only by the
+commands that need them, so ``--help`` and ``--version`` stay fast.
 """
 
 from __future__ import annotations
