@@ -180,3 +180,23 @@ def test_report_draws_the_run_and_prints_its_evaluations(
         "ml-playground: error: --run-dir names the run: give no EXPERIMENT, --exp-config or"
         " --set\n",
     )
+
+
+def test_word_tokens_loop_and_a_vocabulary_beyond_uint16_is_refused(
+    run_cli: RunCli, tiny_experiment: Path
+) -> None:
+    exp = ["--exp-config", str(tiny_experiment), "--set", "prepare.tokenizer=word"]
+    looped = run_cli("loop", *exp, "--set", "prepare.vocab_size=30")
+    assert looped.returncode == 0, looped.stderr
+    assert looped.stdout.startswith("def ")
+    meta = json.loads((tiny_experiment.parent / "data" / "meta.json").read_text("utf-8"))
+    assert meta["tokenizer"]["kind"] == "word"
+    assert meta["tokenizer"]["vocab"][-2:] == ["def", "self"]  # the two most frequent words
+    assert len(meta["tokenizer"]["vocab"]) == 30
+
+    refused = run_cli("prepare", *exp, "--set", "prepare.vocab_size=65537")
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr == (
+        "ml-playground: error: --set: prepare.vocab_size: expected a value >= 1 and <= 65536,"
+        " got 65537\n"
+    )
