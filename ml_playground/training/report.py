@@ -12,6 +12,7 @@ from ml_playground.training.run_files import parse_record
 
 FIELDS = {"train": ("iter", "loss", "lr"), "eval": ("iter", "train_loss", "val_loss", "lr")}
 """The numbers each kind of record holds."""
+EXPECTED = "; ".join(f'"kind": "{kind}" with {", ".join(keys)}' for kind, keys in FIELDS.items())
 
 Record = dict[str, float]
 
@@ -56,7 +57,10 @@ def read_records(path: Path) -> list[tuple[str, Record]]:
     for number, line in enumerate(lines, start=1):
         record = _record(line)
         if record is None:
-            raise RunError(f"{path}: line {number} is not a metrics record")
+            raise RunError(
+                f"{path}: line {number} is not a metrics record (expected a JSON object,"
+                f" {EXPECTED} as numbers)"
+            )
         records.append(record)
     if not records:
         raise RunError(f"{path} holds no records yet: run `ml-playground train` first")

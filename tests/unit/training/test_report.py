@@ -76,7 +76,11 @@ def test_a_line_that_is_not_a_record_is_named(tmp_path: Path, line: bytes) -> No
     path = metrics(tmp_path, RECORDS[:1], tail=line + b"\n")
     with pytest.raises(RunError) as raised:
         read_records(path)
-    assert str(raised.value) == f"{path}: line 2 is not a metrics record"
+    assert str(raised.value) == (
+        f"{path}: line 2 is not a metrics record (expected a JSON object,"
+        ' "kind": "train" with iter, loss, lr; "kind": "eval" with iter, train_loss, val_loss,'
+        " lr as numbers)"
+    )
 
 
 def test_a_run_without_metrics_says_to_train_first(tmp_path: Path) -> None:
