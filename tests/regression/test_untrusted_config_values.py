@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from ml_playground.configuration.loader import EXPERIMENTS_DIR, SAMPLE_OVERRIDES_ENV
+from ml_playground.configuration.loader import (
+    EXPERIMENTS_DIR,
+    SAMPLE_OVERRIDES_ENV,
+    list_experiments,
+)
 from tests.regression.conftest import RunCli, run_cli
 
 pytestmark = pytest.mark.regression
@@ -119,7 +123,7 @@ def test_an_experiment_name_is_never_a_path(tmp_path: Path, form: str) -> None:
     assert (code, out) == (2, "")
     assert err == (
         f"ml-playground: error: unknown experiment {name!r};"
-        " expected one of: shakespeare_char, stdlib_char\n"
+        f" expected one of: {', '.join(list_experiments())}\n"
     )
 
 
