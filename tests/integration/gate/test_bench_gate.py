@@ -116,6 +116,14 @@ def test_the_built_in_faults_are_at_least_twenty_and_named_once() -> None:
     assert {"ml_playground", "tools"} <= {fault.path.split("/")[0] for fault in faults}
 
 
+def test_every_built_in_fault_can_be_placed_in_this_tree() -> None:
+    """A refactor that removes a fault's text must update gate_faults.json in the same change,
+    or the benchmark stops at that fault."""
+    root = Path(__file__).resolve().parents[3]
+    for fault in load_faults(FAULTS):
+        assert locate(root, fault).is_file(), fault.name
+
+
 def test_a_hanging_run_is_stopped_with_its_children_and_fails(tmp_path: Path) -> None:
     block = "import os; r, w = os.pipe(); os.read(r, 1)"  # waits forever: nobody writes
     code = f"import subprocess, sys; subprocess.Popen([sys.executable, '-c', {block!r}]); {block}"
