@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import io
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.ledger.parse import parse_ledger
-from tools.workflow.ledger.store import find_entry, load_ledger, warn_about_problems
+from tools.workflow.ledger.store import (
+    find_entry,
+    load_ledger,
+    load_ledger_at,
+    warn_about_problems,
+)
+from tools.workflow.repo.git import Git
 
 pytestmark = pytest.mark.unit
 
@@ -40,6 +47,37 @@ def test_loaded_ledger_keeps_the_exact_bytes(tmp_path: Path) -> None:
 
     assert loaded.data == data
     assert loaded.path == tmp_path / ".ldres" / "tv-tasks.md"
+    assert [entry.title for entry in loaded.ledger.entries] == ["Tidy the docs"]
+
+
+def test_the_ledger_of_a_ref_is_its_committed_bytes_or_none(tmp_path: Path) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    git("init", "--quiet", "--initial-branch", "main")
+    git(
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "chore: start",
+    )
+    repo = Git(tmp_path)
+    assert load_ledger_at(repo, "main") is None
+    data = "### Open · tv-2025-10-04:PR?? · Tidy the docs\r\n".encode() + b"\xff not UTF-8\n"
+    (tmp_path / ".ldres").mkdir()
+    (tmp_path / ".ldres" / "tv-tasks.md").write_bytes(data)
+    git("add", ".ldres")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "docs: plan")
+
+    loaded = load_ledger_at(repo, "main")
+
+    assert loaded is not None
+    assert loaded.data == data
     assert [entry.title for entry in loaded.ledger.entries] == ["Tidy the docs"]
 
 
