@@ -177,18 +177,19 @@ def _undo_start(git: Git, started_on: str, branch: str, created: str | None) -> 
 
 def _ledger_with(
     git: Git, reporter: Reporter, query: str, main_branch: str, remote: str
-) -> LoadedLedger:
+) -> tuple[LoadedLedger, bool]:
     """The checked-out ledger; when no entry there matches ``query``, the ledger of ``main``
-    once updated from ``remote`` (an entry a teammate added on origin needs no pull first)."""
+    once updated from ``remote`` (an entry a teammate added on origin needs no pull first).
+    The flag says whether ``main`` was updated on the way."""
     loaded = load_ledger(git.root)
     if matching_entries(loaded.ledger, query) or not git.has_remote(remote):
-        return loaded
+        return loaded, False
     require_safe_state(git, "start a task")
     update_main(git, reporter, main_branch, remote)
     on_main = load_ledger_at(git, f"refs/heads/{main_branch}")
     if on_main is None or not matching_entries(on_main.ledger, query):
-        return loaded
-    return on_main
+        return loaded, True
+    return on_main, True
 
 
 def start_task(
@@ -205,7 +206,7 @@ def start_task(
     behind: the user is back on the branch they started from and a new branch is removed."""
     require_no_pending_operation(git, "start a task")
     allowed_types = read_commit_types(git.root)
-    loaded = _ledger_with(git, reporter, query, main_branch, remote)
+    loaded, main_updated = _ledger_with(git, reporter, query, main_branch, remote)
     warn_about_problems(loaded, reporter)
     matches = matching_entries(loaded.ledger, query)
     if pick is None and matches and all(entry.status == "Done" for entry in matches):
@@ -221,7 +222,8 @@ def start_task(
     reporter.say(f"Task: {entry.title} ({entry.display_id}, {entry.status})")
     for other, reason in selection.set_aside:
         reporter.say(f"  set aside: {other.title} (line {other.heading_line}): {reason}")
-    update_main(git, reporter, main_branch, remote)
+    if not main_updated:
+        update_main(git, reporter, main_branch, remote)
     created = _switch_or_create(git, reporter, branch, main_branch, remote)
     try:
         current, marked = _mark_in_progress(git, reporter, entry, branch)
