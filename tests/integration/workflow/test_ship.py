@@ -212,6 +212,24 @@ def test_continue_finishes_a_ship_after_the_push_works_again(
     assert load_operation(seed_scratch.git) is None
 
 
+def test_continue_from_a_third_branch_deletes_the_shipped_branch(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    """git's own ``branch -d`` judges "merged" against HEAD; main is what counts."""
+    base = seed_scratch.rev("main")
+    _branch_with_work(seed_scratch, out, passing_gate)
+    _reject_pushes(seed_scratch)
+    with pytest.raises(WorkflowError):
+        ship(seed_scratch.git, out.reporter, gh=None)
+    (seed_scratch.origin / "hooks" / "pre-receive").unlink()
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/elsewhere-other", str(base))
+
+    continue_operation(seed_scratch.git, out.reporter)
+
+    assert seed_scratch.rev(f"refs/heads/{BRANCH}") is None
+    assert load_operation(seed_scratch.git) is None
+
+
 def test_abort_after_main_was_pushed_is_refused(
     seed_scratch: Scratch, out: Captured, passing_gate: list[str]
 ) -> None:

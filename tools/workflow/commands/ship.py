@@ -188,8 +188,9 @@ def _delete_local(
             f"{main_branch} does not ({git.describe(extra)})",
             ["land or move them first; invoke continue then deletes the branch"],
         )
-    git.run("branch", "--quiet", "--unset-upstream", operation.branch, check=False)
-    git.run("branch", "--quiet", "-d", operation.branch)
+    # -D: git's own -d judges "merged" against HEAD, which is not main when continue runs
+    # from a third branch; the ancestry check above is the guarantee.
+    git.run("branch", "--quiet", "-D", operation.branch)
     reporter.say(f"Deleted the local branch {operation.branch}.")
 
 
