@@ -66,7 +66,8 @@ def run(
     as it arrives (a long gate shows progress); ``stderr`` is then empty. Without ``input_text``
     the command reads nothing (stdin is ``/dev/null``). With ``timeout`` the command runs in a
     session of its own, killed with everything it started once ``timeout`` seconds have passed
-    (its status is then ``-SIGKILL``).
+    (its status is then ``-SIGKILL``); what it leaves running in that session, or all of it
+    when the wait is cut short (Ctrl-C), is killed when ``run`` returns.
     """
     arguments = tuple(command)
     environment = None if env is None else dict(env)
@@ -92,6 +93,7 @@ def run(
         return _wait(process, arguments, stdin_data, echo)
     finally:
         deadline.cancel()
+        _kill_group(process.pid)  # what it left running, or all of it if the wait was cut short
 
 
 def _kill_group(pid: int) -> None:
