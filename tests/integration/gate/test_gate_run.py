@@ -110,6 +110,7 @@ def test_the_gate_records_then_selects_then_falls_back(scratch: Path) -> None:
     code, out = gate(scratch)
     assert code == 1, out
     assert "1 failed" in out
+    assert "passed" not in out.split("gate: $ ")[-1]
     assert "test_data" in out
     git(scratch, "checkout", "--", ".")
 
@@ -126,6 +127,7 @@ def test_the_gate_records_then_selects_then_falls_back(scratch: Path) -> None:
     code, out = gate(scratch)
     assert code == 1, out
     assert "1 failed" in out
+    assert "passed" not in out.split("gate: $ ")[-1]
     assert "test_double" in out
     assert "FAILED pytest" in out
     git(scratch, "checkout", "--", ".")
