@@ -133,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ratchet: {exc}", file=sys.stderr)
         return 2
     except (OSError, UnicodeDecodeError) as exc:
-        print(f"ratchet: {pyproject.as_posix()}: cannot read ({exc})", file=sys.stderr)
+        print(f"ratchet: {pyproject.as_posix()}: cannot read or write ({exc})", file=sys.stderr)
         return 2
     verdict = judge(total, floor)
     print(f"ratchet: {verdict.message}", file=sys.stdout if verdict.ok else sys.stderr)
