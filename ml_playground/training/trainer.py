@@ -203,7 +203,7 @@ def _train(
     window_start, window_iter = reporter.clock(), start_iter
     model.train()
     while iteration < runtime.max_iters:
-        if _any_rank(should_stop(), group):
+        if _any_rank(should_stop(), group, device):
             interrupted = True
             break
         lr = learning_rate_at(iteration, train_cfg.optim.learning_rate, schedule)
@@ -242,7 +242,7 @@ def _train(
         log_now = iteration % runtime.log_interval == 0 or finished
         eval_now = iteration % runtime.eval_interval == 0 or finished
         if (log_now or eval_now) and _any_rank(
-            not _finite(loss, raw_model if eval_now else None), group
+            not _finite(loss, raw_model if eval_now else None), group, device
         ):
             raise _diverged(iteration, loss.item() * micro_steps, last_good)
         if not group.is_main:
@@ -286,11 +286,12 @@ def _train(
     return TrainingOutcome(iteration, best_val_loss, last_val_loss, interrupted, last_checkpoint)
 
 
-def _any_rank(flag: bool, group: ProcessGroup) -> bool:
-    """True on every rank when true on any, so that all ranks act at the same iteration."""
+def _any_rank(flag: bool, group: ProcessGroup, device: torch.device) -> bool:
+    """True on every rank when true on any, so that all ranks act at the same iteration.
+    The tensor lives on the training device: NCCL reduces CUDA tensors only."""
     if group.world_size == 1:
         return flag
-    tensor = torch.tensor([1.0 if flag else 0.0])
+    tensor = torch.tensor([1.0 if flag else 0.0], device=device)
     torch.distributed.all_reduce(tensor, op=torch.distributed.ReduceOp.MAX)
     return bool(tensor.item())
 
