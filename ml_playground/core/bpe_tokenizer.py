@@ -12,9 +12,6 @@ from tokenizers import decoders, models, pre_tokenizers, trainers
 from ml_playground.core.errors import DataError
 from ml_playground.core.vocabulary import check_ids
 
-BYTE_TOKENS = 256
-"""A byte-level vocabulary starts with one token per byte value."""
-
 
 class BpeTokenizer:
     """Any text round-trips: the base tokens are the 256 byte values."""

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from ml_playground.core.bpe_tokenizer import BYTE_TOKENS, BpeTokenizer
+from ml_playground.configuration.models import BYTE_TOKENS
+from ml_playground.core.bpe_tokenizer import BpeTokenizer
 from ml_playground.core.errors import UsageError
 from ml_playground.core.tokenizers import tokenizer_from_meta
 
