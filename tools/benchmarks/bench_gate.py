@@ -38,13 +38,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from tools.gate.run import PLUGIN
+from tools.gate.run import PLUGIN, STRICT, TEST_DIRECTORIES
 from tools.process import failure_line, run
 
 GROUPS = ("test", "lint", "workflow", "checks")
 """The groups of ``nox -s changed``."""
-FULL_TESTS = ("-m", "pytest", "tests/unit", "tests/property", "-n", "auto", "-q")
-STRICT = ("-W", "error", "--strict-markers", "--strict-config", "-p", "no:cacheprovider")
+FULL_TESTS = ("-m", "pytest", *TEST_DIRECTORIES, "-n", "auto", "-q")
 GATE_CACHE = ".cache/gate"
 WITHOUT_PLUGIN = ("--", "-p", f"no:{PLUGIN}")
 """Arguments that make the gate's pytest plain pytest-testmon (pytest blocks the plugin)."""
@@ -167,7 +166,7 @@ def bench(
         path.write_text(original.replace(fault.original, fault.replacement), encoding="utf-8")
         try:
             gate_run = timed([*gate, *extra], clone, env)
-            full_run = timed([python, *FULL_TESTS, *STRICT], clone, env)
+            full_run = timed([python, *FULL_TESTS, *STRICT, "-p", "no:cacheprovider"], clone, env)
         finally:
             path.write_text(original, encoding="utf-8")
             shutil.rmtree(clone / GATE_CACHE)

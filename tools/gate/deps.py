@@ -35,7 +35,7 @@ NOT_SOURCE = frozenset(
     | {".venv", "__pycache__", "build", "dist", "out"}
 )
 """Names of directories holding outputs and caches, never inputs a test reads as source."""
-_MODULE_NAME = re.compile(r"^(ml_playground|tools|tests)(\.\w+)+$")
+_MODULE_NAME = re.compile(rf"^({'|'.join(PROJECT_PACKAGES)})(\.\w+)+$")
 _PYTHON_NAME = re.compile(r"python(\d+(\.\d+)?)?(\.exe)?$")
 _FLAGS_WITH_VALUE = frozenset({"-W", "-X", "-Q"})
 

@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from tools.gate.import_graph import SCRIPTS, ImportGraph, module_for_path
+from tools.gate.import_graph import PROJECT_PACKAGES, SCRIPTS, ImportGraph, module_for_path
 
 CONFIG = "pyproject.toml"
 LOCKFILE = "uv.lock"
 MARKDOWN_CONFIG = ".pymarkdown.json"
-PYTHON_ROOTS = ("ml_playground", "tools", "tests")
+PYTHON_ROOTS = PROJECT_PACKAGES
 """Where pyright and ruff look (with the top-level scripts of SCRIPTS)."""
 MARKDOWN_ROOTS = ("docs", ".dev-guidelines")
 MARKDOWN_FILES = ("README.md", ".ldres/tv-tasks.md")
