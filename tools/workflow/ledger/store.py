@@ -53,12 +53,17 @@ def load_ledger(root: Path) -> LoadedLedger:
     return LoadedLedger(path=path, data=data, ledger=parse_ledger_bytes(data))
 
 
+def ledger_bytes_at(git: Git, rev: str) -> bytes | None:
+    """The exact bytes of the ledger at ``rev`` (``""``: the index); None when it has none."""
+    shown = git.run("show", f"{rev}:{LEDGER_PATH.as_posix()}", check=False)
+    return shown.stdout.encode("utf-8", "surrogateescape") if shown.ok else None
+
+
 def load_ledger_at(git: Git, ref: str) -> LoadedLedger | None:
-    """The ledger as committed on ``ref`` (its exact bytes); None when ``ref`` has none."""
-    shown = git.run("show", f"{ref}:{LEDGER_PATH.as_posix()}", check=False)
-    if not shown.ok:
+    """The ledger as committed on ``ref``; None when ``ref`` has none."""
+    data = ledger_bytes_at(git, ref)
+    if data is None:
         return None
-    data = shown.stdout.encode("utf-8", "surrogateescape")
     return LoadedLedger(path=git.root / LEDGER_PATH, data=data, ledger=parse_ledger_bytes(data))
 
 
@@ -215,15 +220,12 @@ def changes_only_headings(old: bytes, new: bytes) -> bool:
 def _is_heading_edit(git: Git, changed: str, old: str, new: str) -> bool:
     """``changed`` lists (NUL-separated) exactly the ledger, whose ``old`` and ``new`` blobs
     (``<rev>:<path>`` names) differ only in headings."""
-    path = LEDGER_PATH.as_posix()
-    if [name for name in changed.split("\0") if name] != [path]:
+    if [name for name in changed.split("\0") if name] != [LEDGER_PATH.as_posix()]:
         return False
-    before = git.run("show", f"{old}:{path}", check=False)
-    after = git.run("show", f"{new}:{path}", check=False)
-    if not (before.ok and after.ok):
+    before, after = ledger_bytes_at(git, old), ledger_bytes_at(git, new)
+    if before is None or after is None:
         return False
-    encode = "utf-8", "surrogateescape"
-    return changes_only_headings(before.stdout.encode(*encode), after.stdout.encode(*encode))
+    return changes_only_headings(before, after)
 
 
 def is_bookkeeping_commit(git: Git, commit: str) -> bool:
