@@ -1,13 +1,19 @@
-"""Which checks the incremental gate runs for a set of changed files: a pure decision.
+"""Which checks the commit gate runs for a set of changed files: a pure decision.
 
-- ruff on the changed Python files (the whole tree when its configuration changed);
+- ruff (check and format) on the changed Python files, the whole tree when its configuration
+  changed;
 - pyright on the changed modules and every module that imports them, directly or not (the
   whole project when its configuration or the locked packages changed, or a module was
   deleted);
-- import-linter when Python or ``pyproject.toml`` changed;
-- the tests pytest-testmon selects, or the whole unit + property suite, with the reason, when
-  a change reaches every test or the recorded data cannot be trusted;
-- the Markdown lint on the changed Markdown files that the full gate lints.
+- vulture, import-linter and the PEP 420 and no-mock checks (each reads the whole project in
+  about a second) when Python or ``pyproject.toml`` changed;
+- the Markdown lint on the changed Markdown files that ``quality`` lints;
+- zizmor and check-jsonschema on every workflow when one changed;
+- the lock check when ``pyproject.toml`` or ``uv.lock`` changed;
+- the tests pytest-testmon selects, or the whole fast suite, with the reason, when a change
+  reaches every test or the recorded data cannot be trusted.
+
+``--all`` (every check on everything, every test) is :data:`EVERYTHING`.
 """
 
 from __future__ import annotations
@@ -21,11 +27,7 @@ from tools.gate.import_graph import PROJECT_PACKAGES, SCRIPTS, ImportGraph, modu
 CONFIG = "pyproject.toml"
 LOCKFILE = "uv.lock"
 MARKDOWN_CONFIG = ".pymarkdown.json"
-PYTHON_ROOTS = PROJECT_PACKAGES
-"""Where pyright and ruff look (with the top-level scripts of SCRIPTS)."""
-MARKDOWN_ROOTS = ("docs", ".dev-guidelines")
-MARKDOWN_FILES = ("README.md", ".ldres/tv-tasks.md")
-MARKDOWN_GENERATED = ("docs/coverage/roadmap.md",)
+WORKFLOWS = ".github/workflows/"
 
 
 @dataclass(frozen=True)
@@ -37,31 +39,51 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Lists:
+    """The file lists ``quality`` checks, from ``[tool.ml_playground]`` in pyproject.toml."""
+
+    markdown: tuple[str, ...]
+    """Files, directories and globs the Markdown lint scans."""
+    markdown_generated: tuple[str, ...]
+    """Generated Markdown it skips."""
+
+
+@dataclass(frozen=True)
 class Plan:
     """For ruff, pyright and the Markdown lint: the files to check, ``()`` for everything the
     full gate checks, None to skip the tool."""
 
     ruff: tuple[str, ...] | None
     pyright: tuple[str, ...] | None
-    import_linter: bool
-    whole_suite_reason: str | None
-    """Why every unit and property test runs; None lets testmon select."""
+    project_checks: bool
+    """vulture, import-linter, the PEP 420 and no-mock checks."""
     markdown: tuple[str, ...] | None
+    workflows: bool
+    lock: bool
+    whole_suite_reason: str | None
+    """Why every fast test runs; None lets testmon select."""
+
+
+EVERYTHING = Plan((), (), True, (), True, True, "--all")
 
 
 def is_python_source(path: str) -> bool:
     parts = PurePosixPath(path).parts
     if path.endswith(".py") and len(parts) == 1:
         return parts[0].removesuffix(".py") in SCRIPTS
-    return path.endswith(".py") and parts[0] in PYTHON_ROOTS
+    return path.endswith(".py") and parts[0] in PROJECT_PACKAGES
 
 
-def is_linted_markdown(path: str) -> bool:
-    if not path.endswith(".md") or path in MARKDOWN_GENERATED:
+def is_linted_markdown(path: str, lists: Lists) -> bool:
+    if not path.endswith(".md") or path in lists.markdown_generated:
         return False
     parts = PurePosixPath(path).parts
-    in_tests = len(parts) == 3 and parts[0] == "tests" and parts[2] == "README.md"
-    return path in MARKDOWN_FILES or parts[0] in MARKDOWN_ROOTS or in_tests
+    return any(
+        path == entry
+        or path.startswith(f"{entry}/")
+        or (len(parts) == len(PurePosixPath(entry).parts) and PurePosixPath(path).match(entry))
+        for entry in lists.markdown
+    )
 
 
 def whole_suite_reason(changes: Sequence[Change], data_problem: str | None) -> str | None:
@@ -79,45 +101,39 @@ def whole_suite_reason(changes: Sequence[Change], data_problem: str | None) -> s
     return None
 
 
+def pyright_files(python: Sequence[Change], graph: ImportGraph) -> tuple[str, ...]:
+    """The changed modules and every module that imports one of them."""
+    existing = [c.path for c in python if c.exists]
+    modules = {m for m in map(module_for_path, existing) if m is not None}
+    modules |= {p.removesuffix(".py") for p in existing if "/" not in p}
+    files = {module.replace(".", "/") + ".py" for module in graph.importers(modules)}
+    return tuple(sorted(files | set(existing)))
+
+
 def make_plan(
-    changes: Sequence[Change], graph: ImportGraph | None, data_problem: str | None
+    changes: Sequence[Change], graph: ImportGraph | None, lists: Lists, data_problem: str | None
 ) -> Plan:
     """The checks for ``changes``; ``graph`` None (it could not be built) checks every module
     with pyright."""
     paths = {change.path for change in changes}
     python = [c for c in changes if is_python_source(c.path)]
     existing_python = tuple(sorted(c.path for c in python if c.exists))
-    ruff = () if CONFIG in paths else (existing_python or None)
-    whole_pyright = (
-        bool(paths & {CONFIG, LOCKFILE})
-        or any(not c.exists for c in python)
-        or (bool(python) and graph is None)
-    )
-    pyright: tuple[str, ...] | None
-    if whole_pyright:
+    whole_pyright = bool(paths & {CONFIG, LOCKFILE}) or any(not c.exists for c in python)
+    pyright: tuple[str, ...] | None = None
+    if whole_pyright or (python and graph is None):
         pyright = ()
-    elif not python or graph is None:
-        pyright = None
-    else:
-        modules = {m for m in (module_for_path(p) for p in existing_python) if m is not None}
-        modules |= {p.removesuffix(".py") for p in existing_python if "/" not in p}
-        importers = graph.importers(modules)
-        files = {_file_of(module) for module in importers} | set(existing_python)
-        pyright = tuple(sorted(files))
-    markdown: tuple[str, ...] | None
-    if MARKDOWN_CONFIG in paths:
-        markdown = ()
-    else:
-        changed_md = tuple(c.path for c in changes if c.exists and is_linted_markdown(c.path))
-        markdown = changed_md or None
+    elif python and graph is not None:
+        pyright = pyright_files(python, graph)
+    markdown: tuple[str, ...] | None = () if MARKDOWN_CONFIG in paths else None
+    if markdown is None:
+        linted = tuple(c.path for c in changes if c.exists and is_linted_markdown(c.path, lists))
+        markdown = linted or None
     return Plan(
-        ruff=ruff,
+        ruff=() if CONFIG in paths else (existing_python or None),
         pyright=pyright,
-        import_linter=bool(python) or CONFIG in paths,
-        whole_suite_reason=whole_suite_reason(changes, data_problem),
+        project_checks=bool(python) or CONFIG in paths,
         markdown=markdown,
+        workflows=any(path.startswith(WORKFLOWS) for path in paths),
+        lock=bool(paths & {CONFIG, LOCKFILE}),
+        whole_suite_reason=whole_suite_reason(changes, data_problem),
     )
-
-
-def _file_of(module: str) -> str:
-    return module.replace(".", "/") + ".py"

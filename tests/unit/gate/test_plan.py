@@ -6,7 +6,15 @@ import pytest
 
 from tests.unit.gate.conftest import graph_of
 from tools.gate.import_graph import ImportGraph
-from tools.gate.plan import Change, Plan, is_linted_markdown, is_python_source, make_plan
+from tools.gate.plan import (
+    EVERYTHING,
+    Change,
+    Lists,
+    Plan,
+    is_linted_markdown,
+    is_python_source,
+    make_plan,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -21,23 +29,34 @@ GRAPH = graph_of(
 )
 
 
+LISTS = Lists(
+    markdown=("README.md", "docs", ".dev-guidelines", ".ldres/tv-tasks.md", "tests/*/README.md"),
+    markdown_generated=("docs/coverage/roadmap.md",),
+)
+
+
 def changed(*paths: str) -> list[Change]:
     return [Change(path.lstrip("-"), exists=not path.startswith("-")) for path in paths]
 
 
+def plan_for(*paths: str, graph: ImportGraph | None = GRAPH, problem: str | None = None) -> Plan:
+    return make_plan(changed(*paths), graph, LISTS, problem)
+
+
 def test_a_module_change_checks_it_and_everything_importing_it() -> None:
-    plan = make_plan(changed("tools/x/core.py"), GRAPH, None)
-    assert plan == Plan(
+    assert plan_for("tools/x/core.py") == Plan(
         ruff=("tools/x/core.py",),
         pyright=("tasks.py", "tests/unit/test_user.py", "tools/x/core.py", "tools/x/user.py"),
-        import_linter=True,
-        whole_suite_reason=None,
+        project_checks=True,
         markdown=None,
+        workflows=False,
+        lock=False,
+        whole_suite_reason=None,
     )
 
 
 def test_a_new_module_nothing_imports_is_checked_alone() -> None:
-    plan = make_plan(changed("tools/x/new.py", "noxfile.py"), GRAPH, None)
+    plan = plan_for("tools/x/new.py", "noxfile.py")
     assert plan.pyright == ("noxfile.py", "tools/x/new.py")
     assert plan.ruff == ("noxfile.py", "tools/x/new.py")
 
@@ -54,14 +73,25 @@ def test_a_new_module_nothing_imports_is_checked_alone() -> None:
 def test_pyright_checks_everything_when_the_graph_cannot_scope_it(
     paths: tuple[str, ...], graph: ImportGraph | None
 ) -> None:
-    assert make_plan(changed(*paths), graph, None).pyright == ()
+    assert plan_for(*paths, graph=graph).pyright == ()
 
 
-def test_nothing_python_skips_ruff_pyright_and_import_linter() -> None:
-    plan = make_plan(changed("docs/a.md", "notes.txt"), GRAPH, None)
-    assert (plan.ruff, plan.pyright, plan.import_linter) == (None, None, False)
-    assert plan.markdown == ("docs/a.md",)
-    assert make_plan(changed("pyproject.toml"), GRAPH, None).ruff == ()
+def test_nothing_python_skips_ruff_pyright_and_the_project_checks() -> None:
+    plan = plan_for("docs/a.md", "notes.txt")
+    assert (plan.ruff, plan.pyright, plan.project_checks) == (None, None, False)
+    assert (plan.markdown, plan.workflows, plan.lock) == (("docs/a.md",), False, False)
+    configured = plan_for("pyproject.toml")
+    assert (configured.ruff, configured.project_checks, configured.lock) == ((), True, True)
+
+
+def test_a_workflow_change_runs_the_workflow_checks_and_the_lock_its_check() -> None:
+    assert plan_for(".github/workflows/q.yml").workflows
+    assert not plan_for(".github/dependabot.yml").workflows
+    assert plan_for("uv.lock").lock
+
+
+def test_everything_runs_every_check_on_everything() -> None:
+    assert Plan((), (), True, (), True, True, "--all") == EVERYTHING
 
 
 @pytest.mark.parametrize(
@@ -76,20 +106,18 @@ def test_nothing_python_skips_ruff_pyright_and_import_linter() -> None:
     ],
 )
 def test_whole_suite_reasons(paths: tuple[str, ...], problem: str | None, reason: str) -> None:
-    found = make_plan(changed(*paths), GRAPH, problem).whole_suite_reason
+    found = plan_for(*paths, problem=problem).whole_suite_reason
     assert found is not None
     assert found.startswith(reason)
 
 
 def test_test_modules_and_other_files_let_testmon_select() -> None:
-    plan = make_plan(
-        changed("tests/unit/test_user.py", "README.md", ".githooks/pre-commit"), GRAPH, None
-    )
+    plan = plan_for("tests/unit/test_user.py", "README.md", ".githooks/pre-commit")
     assert plan.whole_suite_reason is None
 
 
 def test_the_markdown_lint_follows_the_full_gate_list() -> None:
-    assert make_plan(changed(".pymarkdown.json"), GRAPH, None).markdown == ()
+    assert plan_for(".pymarkdown.json").markdown == ()
     assert [
         p
         for p in (
@@ -103,7 +131,7 @@ def test_the_markdown_lint_follows_the_full_gate_list() -> None:
             "tests/a/b/README.md",
             "docs/x.txt",
         )
-        if is_linted_markdown(p)
+        if is_linted_markdown(p, LISTS)
     ] == [
         "README.md",
         "docs/x.md",
