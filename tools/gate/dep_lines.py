@@ -25,7 +25,6 @@ from pathlib import Path
 from ml_playground.core.atomic_files import atomic_write_bytes
 from tools.gate.deps import NOT_SOURCE, Deps
 from tools.gate.import_graph import ImportGraph, module_for_path
-from tools.gate.run import working_changes
 from tools.process import run
 
 DEPS_DIR = ".cache/gate/deps"
@@ -66,16 +65,24 @@ def write_listing(root: Path, directory: str) -> str:
     return stand_in
 
 
+def working_changes(root: Path) -> list[str]:
+    """Every path that differs between HEAD and the index or the work tree, and every
+    untracked file that is not ignored (none in the gate's own checkout)."""
+    status = ("git", "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all")
+    result = run(status, root)
+    return sorted({entry[3:] for entry in result.stdout.split("\0") if len(entry) > 3})
+
+
 def tree_text(root: Path) -> str:
     """HEAD's tree, then every file that differs from it (tracked, or untracked and not
     ignored) with a hash of its content."""
     lines = [run(("git", "rev-parse", "-q", "--verify", "HEAD^{tree}"), root).stdout]
-    for change in working_changes(root):
+    for path in working_changes(root):
         try:
-            digest = hashlib.sha1((root / change.path).read_bytes()).hexdigest()
+            digest = hashlib.sha1((root / path).read_bytes()).hexdigest()
         except OSError:
             digest = "deleted"
-        lines.append(f"{digest} {change.path}\n")
+        lines.append(f"{digest} {path}\n")
     return "".join(lines)
 
 

@@ -1,142 +1,167 @@
-"""The gate's edges: what changed, where the data lives, and the commands of the checks."""
+"""The gate's edges: what a commit changes, where the data lives, the commands it runs."""
 
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 
 import pytest
 
 from tests.unit.gate.conftest import git
-from tools.gate.plan import Change, Plan
+from tools.gate.checks import Step, check_steps, markdown_targets, read_settings
+from tools.gate.plan import EVERYTHING, Change, Lists, Plan
 from tools.gate.run import (
-    ChangesError,
-    Step,
+    changes_between,
     data_file,
     data_problem,
-    markdown_command,
-    pytest_command,
-    quick_steps,
-    run_step,
-    tool,
-    working_changes,
+    interpreters,
+    pytest_step,
+    run_steps,
 )
 
 pytestmark = pytest.mark.unit
 
-NOTHING = Plan(ruff=None, pyright=None, import_linter=False, whole_suite_reason=None, markdown=None)
+NOTHING = Plan(None, None, False, None, False, False, None)
+LISTS = Lists(("README.md", "docs", "tests/*/README.md"), ("docs/generated.md",))
 
 
-def test_a_clean_tree_has_no_changes(git_repo: Path) -> None:
-    (git_repo / ".cache").mkdir()
-    (git_repo / ".cache" / "ignored.txt").write_text("x", encoding="utf-8")
-    assert working_changes(git_repo) == []
-
-
-def test_staged_unstaged_untracked_deleted_and_renamed_files(git_repo: Path) -> None:
+def test_a_commit_changes_what_differs_from_its_parent(git_repo: Path) -> None:
+    parent = git(git_repo, "rev-parse", "HEAD").strip()
     (git_repo / "pkg" / "a.py").write_text("A = 2\n", encoding="utf-8")
-    (git_repo / "README.md").write_text("# staged\n", encoding="utf-8")
-    git(git_repo, "add", "README.md")
     (git_repo / "docs").mkdir()
     (git_repo / "docs" / "new file.md").write_text("new\n", encoding="utf-8")
     git(git_repo, "mv", "pkg/b.py", "pkg/c.py")
-    assert working_changes(git_repo) == [
-        Change("README.md", exists=True),
+    git(git_repo, "add", ".")
+    git(git_repo, "commit", "-q", "-m", "change")
+    head = git(git_repo, "rev-parse", "HEAD").strip()
+    assert changes_between(git_repo, parent, head) == [
         Change("docs/new file.md", exists=True),
         Change("pkg/a.py", exists=True),
         Change("pkg/b.py", exists=False),
         Change("pkg/c.py", exists=True),
     ]
+    assert changes_between(git_repo, head, head) == []
 
 
-def test_outside_a_repository_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(ChangesError, match=r"git status failed in .*: fatal: not a git repo"):
-        working_changes(tmp_path)
+def test_a_root_commit_changes_every_file(git_repo: Path) -> None:
+    head = git(git_repo, "rev-parse", "HEAD").strip()
+    assert [c.path for c in changes_between(git_repo, None, head)] == [
+        ".gitignore",
+        "README.md",
+        "pkg/a.py",
+        "pkg/b.py",
+    ]
 
 
-def test_the_data_file_is_per_python_and_gate_version(tmp_path: Path) -> None:
-    data = data_file(tmp_path, (3, 12))
+def test_the_data_file_is_per_python_and_per_version_of_the_gate(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    (tree / "tools" / "gate").mkdir(parents=True)
+    gate_code = tree / "tools" / "gate" / "run.py"
+    gate_code.write_text("x = 1\n", encoding="utf-8")
+    data = data_file(tmp_path, tree, "3.12")
     assert data.parent == tmp_path / ".cache/gate"
     assert data.name.startswith("testmon-py3.12-")
-    assert data_file(tmp_path, (3, 12)) == data
-    assert data_file(tmp_path, (3, 13)).name.startswith("testmon-py3.13-")
+    assert data_file(tmp_path, tree, "3.13").name.startswith("testmon-py3.13-")
+    gate_code.write_text("x = 2\n", encoding="utf-8")
+    assert data_file(tmp_path, tree, "3.12") != data
 
 
 def test_only_a_missing_data_file_is_a_reason_to_run_every_test(tmp_path: Path) -> None:
-    data = data_file(tmp_path, (3, 11))
-    assert data_problem(data) == f"no recorded test dependencies yet ({data.name})"
-    data.parent.mkdir(parents=True)
+    data = tmp_path / "testmon-py3.11-x.db"
+    assert data_problem(data) == "no recorded test dependencies yet (testmon-py3.11-x.db)"
     data.write_bytes(b"")
     assert data_problem(data) is None
 
 
-def test_tools_come_from_the_interpreter_environment() -> None:
-    assert tool("python") == str(Path(sys.executable).parent / "python")
-    assert tool("no-such-tool-here") == "no-such-tool-here"
+def test_each_python_gets_an_environment_synced_from_the_tree_or_the_one_given(
+    tmp_path: Path,
+) -> None:
+    found, syncs = interpreters(tmp_path, tmp_path / "tree", ["3.11=/bin/py", "3.12"])
+    assert found == {
+        "3.11": "/bin/py",
+        "3.12": str(tmp_path / ".cache/gate/envs/py3.12/bin/python"),
+    }
+    (sync,) = syncs
+    assert sync.command[:4] == ("uv", "sync", "--quiet", "--locked")
+    assert sync.command[-2:] == ("--python", "3.12")
+    assert sync.env == {
+        "UV_PROJECT_ENVIRONMENT": str(tmp_path / ".cache/gate/envs/py3.12"),
+        "UV_PYTHON_DOWNLOADS": "never",
+    }
 
 
-def test_markdown_scans_the_changed_files_or_the_full_list(tmp_path: Path) -> None:
-    (tmp_path / "tests" / "unit").mkdir(parents=True)
-    (tmp_path / "tests" / "unit" / "README.md").write_text("# u\n", encoding="utf-8")
-    full = markdown_command((), tmp_path)
-    expected = (
-        "README.md",
-        "docs",
-        ".dev-guidelines",
-        ".ldres/tv-tasks.md",
-        "tests/unit/README.md",
+def test_each_python_runs_its_tests_in_one_process_with_its_own_data(tmp_path: Path) -> None:
+    data = tmp_path / "d.db"
+    step = pytest_step(NOTHING, "3.12", "/env/bin/python", data, ("tests/unit",), ("-x",))
+    assert step.name == "pytest 3.12"
+    assert step.command == (
+        "/env/bin/python",
+        *("-m", "pytest", "tests/unit", "-p", "no:xdist"),
+        *("-p", "tools.gate.pytest_deps", "--testmon", "-x"),
     )
-    assert full[-5:] == expected
-    assert "--exclude" in full
-    assert markdown_command(("docs/a.md",), tmp_path)[-1] == "docs/a.md"
+    assert step.env is not None
+    assert step.env["TESTMON_DATAFILE"] == str(data)
+    assert step.env["PATH"].startswith("/env/bin")
+    whole = pytest_step(EVERYTHING, "3.11", "/env/bin/python", data, ("t",), ())
+    assert "--testmon-noselect" in whole.command
 
 
-def test_quick_steps_follow_the_plan(tmp_path: Path) -> None:
-    assert quick_steps(NOTHING, tmp_path) == []
-    plan = Plan(
-        ruff=(), pyright=None, import_linter=True, whole_suite_reason=None, markdown=("a.md",)
-    )
-    steps = quick_steps(plan, tmp_path)
+def test_the_static_checks_follow_the_plan(tmp_path: Path) -> None:
+    python = str(tmp_path / "bin" / "python")
+    assert check_steps(NOTHING, tmp_path, python, LISTS) == []
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "q.yml").write_text("", encoding="utf-8")
+    steps = check_steps(EVERYTHING, tmp_path, python, LISTS)
     assert [step.name for step in steps] == [
+        "lock",
         "ruff check",
         "ruff format",
+        "vulture",
         "import-linter",
+        "no mocks",
+        "pep420",
         "markdown",
+        "zizmor",
+        "check-jsonschema",
+        "pyright",
     ]
-    assert steps[0].command[-1] == "."
+    assert steps[1].command[0] == str(tmp_path / "bin" / "ruff")
+    assert steps[1].command[-1] == "."
+    assert steps[8].command[-1] == ".github/workflows/q.yml"
+    assert steps[-1].command[1:3] == ("--pythonpath", python)
 
 
-def test_a_selection_beside_pyright_runs_in_one_process() -> None:
-    beside = Plan(
-        ruff=None, pyright=("a.py",), import_linter=False, whole_suite_reason=None, markdown=None
+def test_markdown_scans_the_changed_files_or_the_whole_list(tmp_path: Path) -> None:
+    (tmp_path / "tests" / "unit").mkdir(parents=True)
+    (tmp_path / "tests" / "unit" / "README.md").write_text("# u\n", encoding="utf-8")
+    (tmp_path / "docs").mkdir()
+    assert markdown_targets((), tmp_path, LISTS) == ["docs", "tests/unit/README.md"]
+    assert markdown_targets(("docs/a.md",), tmp_path, LISTS) == ["docs/a.md"]
+
+
+def test_settings_come_from_pyproject_and_their_absence_is_named(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ml_playground]\npythons = ["3.11"]\nfast-tests = ["t"]\nmarkdown = ["a.md"]\n'
+        "markdown-generated = []\n",
+        encoding="utf-8",
     )
-    command = pytest_command(beside, ["-x"])
-    assert command[:3] == (sys.executable, "-m", "pytest")
-    assert command[5:7] == ("-p", "no:xdist")
-    assert command[-2:] == ("--testmon", "-x")
-    alone = pytest_command(NOTHING, [])
-    assert "-n" in alone
-    assert "--testmon" in alone
-    whole = Plan(
-        ruff=None, pyright=("a.py",), import_linter=False, whole_suite_reason="why", markdown=None
-    )
-    assert "-n" in pytest_command(whole, [])
-    assert "--testmon-noselect" in pytest_command(whole, [])
+    settings = read_settings(tmp_path)
+    assert (settings.pythons, settings.fast_tests) == (("3.11",), ("t",))
+    assert settings.lists == Lists(("a.md",), ())
+    (tmp_path / "pyproject.toml").write_text("[project]\n", encoding="utf-8")
+    with pytest.raises(KeyError, match=r"has no \[tool.ml_playground\] table"):
+        read_settings(tmp_path)
 
 
-def test_a_step_streams_its_output_and_says_when_it_cannot_start(tmp_path: Path) -> None:
-    out = io.StringIO()
-    code = (
-        "import sys; print('out', flush=True); print('err', file=sys.stderr); raise SystemExit(1)"
-    )
-    ok, _ = run_step(Step("probe", (sys.executable, "-c", code)), tmp_path, {}, out)
-    assert not ok
-    assert out.getvalue().splitlines()[1:] == ["out", "err"]
+def test_steps_run_side_by_side_and_say_when_one_cannot_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = "import sys; print('out'); print('err', file=sys.stderr); raise SystemExit(1)"
     missing = str(tmp_path / "missing")
-    out = io.StringIO()
-    assert not run_step(Step("missing", (missing,)), tmp_path, {}, out)[0]
-    assert out.getvalue().splitlines() == [
-        f"gate: $ {missing}",
-        f"gate: error: missing could not start: {missing}: No such file or directory",
-    ]
+    results = run_steps(
+        [Step("probe", (sys.executable, "-c", code)), Step("missing", (missing,))], tmp_path
+    )
+    assert [(name, passed) for name, passed, _ in results] == [("probe", False), ("missing", False)]
+    out = capsys.readouterr().out
+    assert "out\nerr\n" in out
+    assert f"gate: error: missing could not start: {missing}: No such file or directory" in out
