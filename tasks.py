@@ -96,14 +96,15 @@ def commit(
                 "invoke commit has no -a/--all: it commits exactly what is staged "
                 "(stage a small slice with git add -p, then invoke commit -m MESSAGE)",
             )
-        gate = gate_command("full" if full else "fast", os.environ)
+        kind = "full" if full else "fast"
         commit_staged(
             git,
             reporter,
             message or None,
             allow_large or None,
-            gate,
+            gate_command(kind, os.environ),
             confirm if sys.stdin.isatty() else None,
+            kind=kind,
         )
 
     _run(action)

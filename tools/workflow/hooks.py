@@ -28,12 +28,7 @@ from tools.workflow.commit_rules import (
     trailer_value,
 )
 from tools.workflow.ledger.store import staged_bookkeeping
-from tools.workflow.quality_gate import (
-    GATE_PASSED_VARIABLE,
-    LARGE_REASON_VARIABLE,
-    gate_command,
-    run_gate,
-)
+from tools.workflow.quality_gate import LARGE_REASON_VARIABLE, gate_command, run_gate, take_pass
 from tools.workflow.repo.git import ZERO_SHA, Git
 from tools.workflow.versioning import CommitVerdict, check_commit, read_commit_types
 
@@ -86,10 +81,10 @@ def pre_commit_hook(git: Git, reporter: Reporter, environ: Mapping[str, str]) ->
             "budget (split it, or use invoke commit --allow-large REASON)",
             describe_size(size),
         )
-    if environ.get(GATE_PASSED_VARIABLE) == git.write_tree():
-        reporter.say("pre-commit: the quality gate already passed on this exact index.")
+    if take_pass(git, "fast", git.write_tree()):
+        reporter.say("pre-commit: invoke commit's gate already passed on this exact index.")
         return
-    run_gate(gate_command("fast", environ), git.root, git.env, reporter)
+    run_gate("fast", gate_command("fast", environ), git, reporter, judged=None)
 
 
 def _pushed_commits(git: Git, local_sha: str, remote_sha: str) -> list[str]:
@@ -105,7 +100,7 @@ def pre_push_hook(
     """Check what ``git push`` sends (stdin lines: local-ref local-sha remote-ref remote-sha)."""
     allowed_types = read_commit_types(git.root)
     verdicts: list[CommitVerdict] = []
-    needs_gate = False
+    judged: dict[str, str] = {}  # each pushed tree, and a pushed commit that holds it
     for line in updates.splitlines():
         parts = line.split()
         if len(parts) != 4 or parts[1] == ZERO_SHA:
@@ -115,8 +110,7 @@ def pre_push_hook(
             check_commit(git, sha, allowed_types)
             for sha in _pushed_commits(git, local_sha, remote_sha)
         )
-        if git.output("rev-parse", f"{local_sha}^{{tree}}") != environ.get(GATE_PASSED_VARIABLE):
-            needs_gate = True
+        judged.setdefault(git.output("rev-parse", f"{local_sha}^{{tree}}"), local_sha)
     failed = [verdict for verdict in verdicts if not verdict.ok]
     if failed:
         first = failed[0]
@@ -126,8 +120,9 @@ def pre_push_hook(
             f"'{first.subject}': {first.problems[0]}",
             [f"{verdict.sha[:10]} {problem}" for verdict in failed for problem in verdict.problems],
         )
-    if needs_gate:
-        run_gate(gate_command("full", environ), git.root, git.env, reporter)
+    for tree, commit in judged.items():
+        if not take_pass(git, "full", tree):
+            run_gate("full", gate_command("full", environ), git, reporter, commit)
     return verdicts
 
 

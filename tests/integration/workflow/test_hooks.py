@@ -15,7 +15,7 @@ from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.commands.commit import commit_staged
 from tools.workflow.hooks import commit_msg_hook, install_hooks, pre_commit_hook, pre_push_hook
 from tools.workflow.hooks import main as hooks_main
-from tools.workflow.quality_gate import GATE_PASSED_VARIABLE
+from tools.workflow.quality_gate import record_pass
 from tools.workflow.repo.git import ZERO_SHA, Git
 
 if TYPE_CHECKING:
@@ -208,34 +208,47 @@ def test_commit_msg_hook_wants_a_reason_for_an_oversized_change(seed_scratch: Sc
     commit_msg_hook(seed_scratch.git, message)
 
 
-def test_pre_commit_hook_skips_the_gate_that_already_passed_on_this_index(
+def test_pre_commit_hook_skips_the_gate_only_once_on_the_index_invoke_commit_passed(
     seed_scratch: Scratch, out: Captured, failing_gate: list[str]
 ) -> None:
     seed_scratch.stage("a.txt", "a\n")
-    environ = {
-        GATE_PASSED_VARIABLE: seed_scratch.index_tree(),
-        "WORKFLOW_GATE_FAST": json.dumps(failing_gate),
-    }
+    environ = {"WORKFLOW_GATE_FAST": json.dumps(failing_gate)}
+    record_pass(seed_scratch.git, "fast", seed_scratch.index_tree())
 
     pre_commit_hook(seed_scratch.git, out.reporter, environ)
 
-    assert out.out == "pre-commit: the quality gate already passed on this exact index.\n"
+    assert out.out == "pre-commit: invoke commit's gate already passed on this exact index.\n"
+    with pytest.raises(WorkflowError, match="failed with exit status 3"):
+        pre_commit_hook(seed_scratch.git, out.reporter, environ)  # the record is used up
+    record_pass(seed_scratch.git, "fast", seed_scratch.index_tree())
     seed_scratch.stage("b.txt", "b\n")
     with pytest.raises(WorkflowError, match="failed with exit status 3"):
         pre_commit_hook(seed_scratch.git, out.reporter, environ)
 
 
-def test_pre_push_hook_ignores_deletions_and_trusts_a_gate_passed_on_the_tree(
+def test_the_hooks_trust_no_environment_variable_that_says_the_gate_passed(
+    seed_scratch: Scratch, out: Captured, failing_gate: list[str]
+) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/hooks-check")
+    env = _install(seed_scratch, out, failing_gate)
+    seed_scratch.stage("a.txt", "a\n")
+    env["WORKFLOW_GATE_PASSED"] = seed_scratch.index_tree()
+
+    committed = _git(seed_scratch, env, "commit", "-q", "-m", "docs(hooks): add a")
+
+    assert committed.returncode != 0
+    assert "failed with exit status 3" in committed.stderr
+
+
+def test_pre_push_hook_ignores_deletions_and_trusts_a_gate_invoke_pr_passed_on_the_tree(
     seed_scratch: Scratch, out: Captured, failing_gate: list[str]
 ) -> None:
     seed_scratch.clone_git("switch", "--quiet", "-c", "docs/hooks-check")
     head = seed_scratch.commit_file("a.txt", "a\n", "docs(hooks): add a")
     main_sha = seed_scratch.rev("main")
     assert main_sha is not None
-    environ = {
-        GATE_PASSED_VARIABLE: seed_scratch.clone_git("rev-parse", "HEAD^{tree}"),
-        "WORKFLOW_GATE_FULL": json.dumps(failing_gate),
-    }
+    environ = {"WORKFLOW_GATE_FULL": json.dumps(failing_gate)}
+    record_pass(seed_scratch.git, "full", seed_scratch.clone_git("rev-parse", "HEAD^{tree}"))
     updates = (
         f"(delete) {ZERO_SHA} refs/heads/old {main_sha}\n"
         "garbage\n"
@@ -247,6 +260,27 @@ def test_pre_push_hook_ignores_deletions_and_trusts_a_gate_passed_on_the_tree(
 
     assert [(verdict.sha, verdict.ok) for verdict in verdicts] == [(head, True), (head, True)]
     assert "Quality gate" not in out.out
+
+
+def test_the_full_gate_judges_the_pushed_commit_not_the_work_tree(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/hooks-check")
+    head = seed_scratch.commit_file("a.txt", "pushed\n", "docs(hooks): add a")
+    (seed_scratch.root / "a.txt").write_text("work tree\n", encoding="utf-8")
+    (seed_scratch.root / "untracked.txt").write_text("u\n", encoding="utf-8")
+    reads = "import pathlib; print(sorted(p.name for p in pathlib.Path().iterdir()))\n" + (
+        "print(open('a.txt').read())"
+    )
+    environ = {"WORKFLOW_GATE_FULL": json.dumps([sys.executable, "-c", reads])}
+    updates = f"refs/heads/docs/hooks-check {head} refs/heads/docs/hooks-check {ZERO_SHA}\n"
+
+    pre_push_hook(seed_scratch.git, out.reporter, environ, updates)
+
+    assert "pushed\n" in out.out
+    assert "work tree" not in out.out
+    assert "untracked.txt" not in out.out
+    assert (seed_scratch.root / "a.txt").read_text(encoding="utf-8") == "work tree\n"
 
 
 def test_the_hook_command_line_refuses_unknown_hooks_and_missing_arguments(

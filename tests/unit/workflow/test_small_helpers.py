@@ -29,6 +29,7 @@ from tools.workflow.ledger.model import (
     strip_ending,
 )
 from tools.workflow.quality_gate import FAST_GATE, FULL_GATE, gate_command, run_gate
+from tools.workflow.repo.git import Git
 
 pytestmark = pytest.mark.unit
 
@@ -124,9 +125,10 @@ def test_run_gate_streams_output_and_reports_failure(tmp_path: Path) -> None:
     ok = [sys.executable, "-c", "print('all good')"]
     bad = [sys.executable, "-c", "import sys; print('broken'); sys.exit(4)"]
 
-    run_gate(ok, tmp_path, {}, reporter)
+    git = Git(tmp_path, {})
+    run_gate("fast", ok, git, reporter, judged=None)
     with pytest.raises(WorkflowError) as caught:
-        run_gate(bad, tmp_path, {}, reporter)
+        run_gate("fast", bad, git, reporter, judged=None)
 
     assert "all good\n" in stream.getvalue()
     assert "broken\n" in stream.getvalue()
@@ -138,9 +140,9 @@ def test_run_gate_with_a_missing_program(tmp_path: Path) -> None:
     reporter = Reporter(io.StringIO(), io.StringIO())
 
     with pytest.raises(WorkflowError) as caught:
-        run_gate(["surely-not-a-real-program-xyz"], tmp_path, {}, reporter)
+        run_gate("fast", ["surely-not-a-real-program-xyz"], Git(tmp_path, {}), reporter, None)
     with pytest.raises(WorkflowError) as empty:
-        run_gate([], tmp_path, {}, reporter)
+        run_gate("fast", [], Git(tmp_path, {}), reporter, None)
 
     assert "could not start" in caught.value.message
     assert empty.value.code == ExitCode.USAGE

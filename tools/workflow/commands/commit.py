@@ -19,7 +19,7 @@ from tools.workflow.commit_rules import (
     staged_changes,
 )
 from tools.workflow.ledger.store import entry_for_branch, load_ledger
-from tools.workflow.quality_gate import GATE_PASSED_VARIABLE, LARGE_REASON_VARIABLE, run_gate
+from tools.workflow.quality_gate import LARGE_REASON_VARIABLE, GateKind, record_pass, run_gate
 from tools.workflow.repo.git import Git
 from tools.workflow.repo.state import (
     require_attached_branch,
@@ -57,8 +57,9 @@ def commit_staged(
     gate: Sequence[str],
     confirm: Callable[[str], bool] | None = None,
     main_branch: str = "main",
+    kind: GateKind = "fast",
 ) -> str:
-    """Commit the staged changes; returns the new commit id."""
+    """Commit the staged changes once the ``kind`` gate passed on them; returns the commit."""
     require_no_pending_operation(git, "commit")
     require_no_operation(git, "commit")
     branch = require_attached_branch(git, "commit")
@@ -107,15 +108,14 @@ def commit_staged(
     index_before = git.write_tree()
     committed = False
     try:
-        run_gate(gate, git.root, git.env, reporter)
+        run_gate(kind, gate, git, reporter, judged=None)
         if git.write_tree() != index_before:
             raise WorkflowError(
                 ExitCode.CHECK_FAILED,
                 "the quality gate changed the staged content; review the changes and stage again",
             )
-        extra = {GATE_PASSED_VARIABLE: index_before}
-        if reason is not None:
-            extra[LARGE_REASON_VARIABLE] = reason
+        record_pass(git, "fast", index_before)
+        extra = {} if reason is None else {LARGE_REASON_VARIABLE: reason}
         result = git.run(
             "commit",
             "--quiet",

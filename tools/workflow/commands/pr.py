@@ -17,7 +17,7 @@ from tools.workflow.ledger.store import (
     load_ledger,
     with_identifier,
 )
-from tools.workflow.quality_gate import GATE_PASSED_VARIABLE, run_gate
+from tools.workflow.quality_gate import record_pass, run_gate
 from tools.workflow.repo.git import Git
 from tools.workflow.repo.remote import (
     GitHubRepository,
@@ -96,10 +96,7 @@ def push_branch(git: Git, branch: str, remote: str) -> None:
                 f"(git pull --rebase {remote} {branch}): a forced push would drop them",
             )
         args.append(f"--force-with-lease=refs/heads/{branch}:{remote_head}")
-    tree = git.output("rev-parse", "HEAD^{tree}")
-    result = git.run(
-        *args, remote, f"{branch}:{branch}", check=False, extra_env={GATE_PASSED_VARIABLE: tree}
-    )
+    result = git.run(*args, remote, f"{branch}:{branch}", check=False)
     if not result.ok:
         cause = failure_line(result)
         fix = (
@@ -166,7 +163,8 @@ def open_pull_request(
             ExitCode.CHECK_FAILED,
             f"{len(failed)} commit(s) on '{branch}' break the rules; fix them before the PR",
         )
-    run_gate(gate, git.root, git.env, reporter)
+    run_gate("full", gate, git, reporter, judged="HEAD")
+    record_pass(git, "full", git.output("rev-parse", "HEAD^{tree}"))
     push_branch(git, branch, remote)
     reporter.say(f"Pushed {branch} to {remote}.")
     loaded = load_ledger(git.root)
