@@ -4,15 +4,21 @@ The header is ``<type>(<scope>)!: <subject>``; scope and ``!`` are optional. The
 come from ``.dev-guidelines/GIT_VERSIONING.md`` (see versioning.py) and are a parameter here.
 
 Touched lines are added plus removed lines from ``git diff --numstat``. The top-level lock files
-and the generated files are not counted; binary files count 0.
+and the generated files are not counted; binary files count 0. Binary is decided by content, as
+git itself decides it without attributes (a NUL byte in the first 8000): ``.gitattributes``
+(``-diff``, ``binary``, a textconv driver) cannot make lines disappear from the count.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from collections.abc import Collection
 from dataclasses import dataclass
+from pathlib import Path
 
+from tools.process import run
 from tools.workflow.repo.git import Git
 
 HEADER_MAX_LENGTH = 72
@@ -266,16 +272,60 @@ def measure(changes: list[FileChange]) -> SizeReport:
     return SizeReport(sum(n for _, n in counted), tuple(counted), tuple(not_counted))
 
 
+BINARY_PROBE = 8000
+"""git calls content binary when its first 8000 bytes hold a NUL."""
+
+
+def _blob(git: Git, name: str) -> bytes | None:
+    """The content of ``rev:path``; None when that side has no such file."""
+    result = git.run("cat-file", "blob", name, check=False)
+    return result.stdout.encode("utf-8", "surrogateescape") if result.ok else None
+
+
+def _as_text(git: Git, change: FileChange, new: str, old: str) -> FileChange:
+    """``change``, which git called binary, counted by its lines unless its content really is
+    binary: the two sides compared by ``git diff --no-index`` outside the repository, where no
+    attribute applies."""
+    sides = [
+        _blob(git, f"{new}{change.path}"),
+        _blob(git, f"{old}{change.old_path or change.path}"),
+    ]
+    if any(b"\0" in side[:BINARY_PROBE] for side in sides if side is not None):
+        return change
+    with tempfile.TemporaryDirectory(prefix="size-") as temp:
+        files = [Path(temp, name) for name in ("new", "old")]
+        for path, side in zip(files, sides, strict=True):
+            path.write_bytes(side or b"")
+        compared = run(
+            ("git", "diff", "--no-index", "--numstat", "--", str(files[1]), str(files[0])),
+            Path(temp),
+            {**git.env, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull},
+        )
+    counts = compared.stdout.split("\t")[:2]
+    if len(counts) < 2 or not all(count.isdigit() for count in counts):
+        return change  # identical sides (a mode change) or git failed: as git said
+    return FileChange(change.path, int(counts[0]), int(counts[1]), change.old_path)
+
+
+def _counted_by_content(git: Git, diff: tuple[str, ...], new: str, old: str) -> list[FileChange]:
+    """``diff``'s numstat, with the files git called binary only because of an attribute
+    counted by their lines (``new`` and ``old`` prefix a path to name its blob on each side)."""
+    numstat = (*diff, "--numstat", "-z", "-M", "--no-textconv")
+    changes = parse_numstat(git.run(*numstat).stdout)
+    return [
+        change if change.added is not None else _as_text(git, change, new, old)
+        for change in changes
+    ]
+
+
 def staged_changes(git: Git) -> list[FileChange]:
-    return parse_numstat(git.run("diff", "--cached", "--numstat", "-z", "-M").stdout)
+    return _counted_by_content(git, ("diff", "--cached"), ":", "HEAD:")
 
 
 def commit_changes(git: Git, commit: str) -> list[FileChange]:
     """The changes one commit makes relative to its first parent (or to nothing, for a root)."""
-    output = git.run(
-        "diff-tree", "--no-commit-id", "--numstat", "-z", "-r", "-M", "--root", commit
-    ).stdout
-    return parse_numstat(output)
+    diff = ("diff-tree", "--no-commit-id", "-r", "--root", commit)
+    return _counted_by_content(git, diff, f"{commit}:", f"{commit}^:")
 
 
 def describe_size(report: SizeReport, budget: int = LINE_BUDGET) -> list[str]:
