@@ -1,5 +1,5 @@
-"""The measured total of coverage.py's JSON report, read by the badge and the ratchet, and the one
-error type of the coverage tools."""
+"""The measured total of coverage.py's JSON report, read by the badge, and the one error type of
+the coverage tools."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_DATA = Path(".cache/coverage/coverage.json")
-"""Where the ``coverage`` nox session writes the JSON report."""
+"""Where the ``tests`` nox session writes the JSON report."""
 
-MAKE_DATA = "run `nox -s coverage` first"
+MAKE_DATA = "run `nox -s tests` first"
 
 
 class CoverageError(Exception):
