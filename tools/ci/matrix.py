@@ -2,8 +2,9 @@
 tools.ci.matrix``.
 
 It prints one line of compact JSON, ``{"include": [{"session": ..., "python": ..., "os": ...},
-...]}``: every session nox listed, on every operating system in :data:`OPERATING_SYSTEMS`,
-except the sessions in :data:`DEDICATED_JOBS`, which CI runs in a job of their own.
+...]}``: every session nox listed, once on the first of :data:`OPERATING_SYSTEMS`, or on each
+when it carries the tag :data:`EVERY_OS` (the tests: their result depends on the system); the
+sessions in :data:`DEDICATED_JOBS` are left to a job of their own.
 
 Exit codes: 0 printed; 1 the input is not nox's session list.
 """
@@ -16,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 OPERATING_SYSTEMS = ("ubuntu-latest", "macos-latest")
+EVERY_OS = "every-os"
 
 DEDICATED_JOBS: Mapping[str, str] = {
     "badge": ".github/workflows/quality.yml",
@@ -32,7 +34,7 @@ def build_matrix(sessions: Any) -> dict[str, list[dict[str, str]]]:
         {"session": str(entry["session"]), "python": str(entry["python"]), "os": system}
         for entry in sessions
         if entry["name"] not in DEDICATED_JOBS
-        for system in OPERATING_SYSTEMS
+        for system in (OPERATING_SYSTEMS if EVERY_OS in entry["tags"] else OPERATING_SYSTEMS[:1])
     ]
     return {"include": include}
 

@@ -17,7 +17,7 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 NOX_OUTPUT = json.dumps(
     [
-        {"session": "quality-3.11", "name": "quality", "python": "3.11", "tags": ["ci"]},
+        {"session": "tests-3.12", "name": "tests", "python": "3.12", "tags": ["ci", "every-os"]},
         {"session": "lint", "name": "lint", "python": "3.11", "tags": ["ci"]},
         {"session": "badge", "name": "badge", "python": "3.11", "tags": ["ci"]},
         {"session": "mutation", "name": "mutation", "python": "3.11", "tags": ["ci"]},
@@ -37,14 +37,13 @@ def matrix(stdin: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_every_session_runs_on_every_os_except_the_dedicated_jobs() -> None:
+def test_tests_run_on_every_os_the_rest_once_and_dedicated_jobs_apart() -> None:
     completed = matrix(NOX_OUTPUT)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == (
-        '{"include":[{"session":"quality-3.11","python":"3.11","os":"ubuntu-latest"},'
-        '{"session":"quality-3.11","python":"3.11","os":"macos-latest"},'
-        '{"session":"lint","python":"3.11","os":"ubuntu-latest"},'
-        '{"session":"lint","python":"3.11","os":"macos-latest"}]}\n'
+        '{"include":[{"session":"tests-3.12","python":"3.12","os":"ubuntu-latest"},'
+        '{"session":"tests-3.12","python":"3.12","os":"macos-latest"},'
+        '{"session":"lint","python":"3.11","os":"ubuntu-latest"}]}\n'
     )
     assert OPERATING_SYSTEMS == ("ubuntu-latest", "macos-latest")
     assert set(DEDICATED_JOBS) == {"badge", "mutation"}
@@ -56,6 +55,7 @@ def test_every_session_runs_on_every_os_except_the_dedicated_jobs() -> None:
         ("nox > Failed to load Noxfile", "JSONDecodeError"),
         ('{"session": "lint"}', "TypeError"),
         ('[{"session": "lint", "python": "3.11"}]', "KeyError('name')"),
+        ('[{"session": "lint", "name": "lint", "python": "3.11"}]', "KeyError('tags')"),
     ],
 )
 def test_anything_but_a_session_list_is_one_error_line(stdin: str, cause: str) -> None:
