@@ -1,27 +1,28 @@
-"""The noxfile as its users see it: ``nox -l --json``, the README's tables, a stale lockfile, and
-the build session run end to end on a small real project."""
+"""The noxfile as its users see it: ``nox -l --json`` against the README's table column by column,
+the CI matrix, a stale lockfile, and the wheel check on a wheel built by the test."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tomllib
+import zipfile
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 pytestmark = pytest.mark.integration
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SUPPORTED_PYTHONS = ["3.11", "3.12", "3.13"]
-BEHAVIOUR_SESSIONS = {"quality", "tests", "integration", "e2e", "regression", "coverage"}
-SINGLE_PYTHON_SESSIONS = {"changed", "lint", "fix", "typecheck", "badge", "mutation", "build"}
-LOCAL_SESSIONS = {"fix", "changed"}
-"""Sessions CI does not run: fix edits files, changed only scopes quality to a local change."""
-ALL_SESSIONS = BEHAVIOUR_SESSIONS | SINGLE_PYTHON_SESSIONS
+NONE = "\N{EN DASH}"
+"""What the README's table shows for no Python or no tag."""
 OLD_MAKEFILE_TARGETS = [
     "help",
     "setup",
@@ -89,51 +90,87 @@ def listing(*args: str) -> list[dict[str, object]]:
     return loaded
 
 
-@pytest.fixture(scope="module")
-def every_session() -> list[dict[str, object]]:
-    return listing("--sessions", *sorted(ALL_SESSIONS))
+def readme_section(heading: str) -> str:
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert match is not None, f"README.md has no '## {heading}' section"
+    return match.group(1)
 
 
-# --- nox -l --json ---------------------------------------------------------------------------
+def table_rows(section: str) -> list[list[str]]:
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    cells = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
+    return cells[2:]  # drop the header and the separator
 
 
-def test_the_sessions_are_exactly_the_documented_interface(
-    every_session: list[dict[str, object]],
-) -> None:
-    assert {entry["name"] for entry in every_session} == ALL_SESSIONS
+def sessions_named_in(text: str) -> set[str]:
+    """Session names after ``nox -s`` (several may follow one ``-s``)."""
+    names: set[str] = set()
+    for match in re.finditer(r"nox -s ((?:[a-z][\w.-]*)(?: [a-z][\w.-]*)*)", text):
+        names.update(match.group(1).split())
+    return names
 
 
-def test_behaviour_sessions_run_on_every_supported_python(
-    every_session: list[dict[str, object]],
-) -> None:
-    for name in BEHAVIOUR_SESSIONS:
-        entries = [e for e in every_session if e["name"] == name]
-        assert [e["python"] for e in entries] == SUPPORTED_PYTHONS, name
-        assert [e["session"] for e in entries] == [f"{name}-{v}" for v in SUPPORTED_PYTHONS]
+def every_session() -> set[str]:
+    """Every session of the noxfile, from ``nox -l`` (its JSON lists only the selected ones)."""
+    completed = nox("--list")
+    assert completed.returncode == 0, completed.stderr
+    return {match.group(1) for match in re.finditer(r"^[*-] ([\w.-]+)", completed.stdout, re.M)}
 
 
-def test_other_sessions_run_on_one_python(every_session: list[dict[str, object]]) -> None:
-    for entry in every_session:
-        if entry["name"] in SINGLE_PYTHON_SESSIONS:
-            assert entry["python"] == SUPPORTED_PYTHONS[0], entry["name"]
-            assert entry["session"] == entry["name"]
+# --- nox -l --json, the README table and the CI matrix ---------------------------------------
 
 
-def test_every_session_but_the_local_ones_is_tagged_ci(
-    every_session: list[dict[str, object]],
-) -> None:
-    for entry in every_session:
-        expected = [] if entry["name"] in LOCAL_SESSIONS else ["ci"]
-        assert entry["tags"] == expected, entry["name"]
+def test_the_readme_table_is_the_noxfile_listing_column_by_column() -> None:
+    rows = table_rows(readme_section("Development gates (nox)"))
+    names = [row[0].strip("`") for row in rows]
+    expected: dict[str, list[str]] = {}
+    for entry in listing("--sessions", *names):
+        name, tags = str(entry["name"]), cast("list[str]", entry["tags"])
+        row = expected.setdefault(
+            name, [f"`{name}`", "", ", ".join(tags) or NONE, str(entry["description"])]
+        )
+        python = NONE if entry["python"] is None else str(entry["python"])
+        row[1] = python if not row[1] else f"{row[1]}, {python}"
+    assert rows == [expected[name] for name in names]
+    assert {session.split("-")[0] for session in every_session()} == set(names)
 
 
-def test_the_ci_matrix_is_every_session_but_the_local_ones() -> None:
-    names = {str(entry["name"]) for entry in listing("--tags", "ci")}
-    assert names == ALL_SESSIONS - LOCAL_SESSIONS
+def test_the_pythons_are_pyproject_s_list_and_the_oldest_is_requires_python() -> None:
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    pythons = pyproject["tool"]["ml_playground"]["pythons"]
+    assert pyproject["project"]["requires-python"] == f">={pythons[0]}"
+    assert [entry["python"] for entry in listing("--sessions", "tests")] == pythons
 
 
-def test_the_default_session_is_quality_on_every_python() -> None:
-    assert [entry["session"] for entry in listing()] == [f"quality-{v}" for v in SUPPORTED_PYTHONS]
+def test_the_default_runs_lint_and_every_python_s_tests_through_quality() -> None:
+    assert [entry["session"] for entry in listing()] == [
+        "quality",
+        "lint",
+        "tests-3.11",
+        "tests-3.12",
+        "tests-3.13",
+    ]
+
+
+def test_ci_runs_each_test_once_per_python_and_os_and_the_rest_once() -> None:
+    completed = nox("--list", "--json", "--tags", "ci")
+    assert completed.returncode == 0, completed.stderr
+    matrix = subprocess.run(
+        [sys.executable, "-m", "tools.ci.matrix"],
+        cwd=REPO_ROOT,
+        input=completed.stdout,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    jobs = json.loads(matrix.stdout)["include"]
+    assert len(jobs) <= 14
+    pairs = [(job["session"], job["os"]) for job in jobs]
+    assert len(set(pairs)) == len(pairs)
+    tests = [job for job in jobs if job["session"].startswith("tests-")]
+    assert len(tests) == 6  # 3 Pythons on 2 systems
+    assert {job["os"] for job in jobs if job not in tests} == {"ubuntu-latest"}
 
 
 def test_an_unknown_session_is_nox_s_own_error() -> None:
@@ -151,30 +188,6 @@ def test_a_missing_interpreter_is_skipped_unless_ci_is_true(ci: str | None, fail
     assert ("skipped" in output) is not fails
 
 
-# --- the README ------------------------------------------------------------------------------
-
-
-def readme_section(heading: str) -> str:
-    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.M | re.S)
-    assert match is not None, f"README.md has no '## {heading}' section"
-    return match.group(1)
-
-
-def table_rows(section: str) -> list[list[str]]:
-    rows = [line for line in section.splitlines() if line.startswith("|")]
-    cells = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
-    return cells[2:]  # drop the header and the separator
-
-
-def sessions_named_in(text: str) -> set[str]:
-    """Session names after ``nox -s`` (several may follow one ``-s``)."""
-    names: set[str] = set()
-    for match in re.finditer(r"nox -s ((?:[a-z][\w-]*)(?: [a-z][\w-]*)*)", text):
-        names.update(match.group(1).split())
-    return names
-
-
 def test_the_makefile_table_maps_every_old_target() -> None:
     targets = [row[0].strip("`") for row in table_rows(readme_section("Makefile replacement"))]
     assert sorted(targets) == sorted(OLD_MAKEFILE_TARGETS)
@@ -186,13 +199,7 @@ def test_every_session_in_the_makefile_table_exists() -> None:
     rows = table_rows(readme_section("Makefile replacement"))
     named = set().union(*(sessions_named_in(row[1]) for row in rows))
     assert named, "the table names no nox session"
-    listed = {str(entry["name"]) for entry in listing("--sessions", *sorted(named))}
-    assert named <= listed
-
-
-def test_the_gates_table_documents_every_session() -> None:
-    rows = table_rows(readme_section("Development gates (nox)"))
-    assert {row[0].strip("`") for row in rows} == ALL_SESSIONS
+    assert named <= {session.split("-")[0] for session in every_session()}
 
 
 def test_ci_runs_the_readme_gate_command() -> None:
@@ -216,7 +223,8 @@ def tiny_project(tmp_path: Path) -> Path:
 def write_pyproject(root: Path, version: str) -> None:
     (root / "pyproject.toml").write_text(
         f'[project]\nname = "tiny"\nversion = "{version}"\nrequires-python = ">=3.11"\n'
-        "dependencies = []\n\n[dependency-groups]\nlint = []\n",
+        "dependencies = []\n\n[dependency-groups]\nlint = []\n\n"
+        '[tool.ml_playground]\npythons = ["3.11"]\n',
         encoding="utf-8",
     )
 
@@ -243,55 +251,87 @@ def test_a_stale_lockfile_stops_the_session_with_one_clear_line(tiny_project: Pa
     assert "uv sync --locked" not in output
 
 
-# --- the build session, end to end on a small project -----------------------------------------
+# --- the wheel check, on wheels the test builds itself (no index, no cache) ---------------------
 
 
-def small_package(root: Path, *, wheel: str, cli: str) -> Path:
-    """A project shaped like this one (namespace packages, an experiment TOML, a CLI, tests/ and
-    tools/ beside the package) with this noxfile; ``wheel`` and ``cli`` break it on purpose."""
-    files = {
-        "pyproject.toml": (
-            '[project]\nname = "ml-playground"\nversion = "9.8.7"\nrequires-python = ">=3.11"\n'
-            'dependencies = []\n\n[project.scripts]\nml-playground = "ml_playground.cli:main"\n\n'
-            '[dependency-groups]\nchecks = ["check-wheel-contents"]\n\n'
-            '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
-            f"[tool.hatch.build.targets.wheel]\n{wheel}\n"
+def wheel(dist: Path, files: dict[str, str], version: str = "9.8.7") -> None:
+    """A wheel of ``ml-playground`` holding ``files``, with a console script and its RECORD."""
+    info = f"ml_playground-{version}.dist-info"
+    contents = {
+        **files,
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: ml-playground\nVersion: {version}\n",
+        f"{info}/WHEEL": (
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
         ),
-        "ml_playground/cli.py": f"def main() -> None:\n    {cli}\n",
-        "ml_playground/core/errors.py": "",
-        "ml_playground/experiments/demo/config.toml": "[train]\n",
-        "tests/test_nothing.py": "",
-        "tools/helper.py": "",
+        f"{info}/entry_points.txt": "[console_scripts]\nml-playground = ml_playground.cli:main\n",
+    }
+    record = []
+    for name, text in contents.items():
+        digest = hashlib.sha256(text.encode()).digest()
+        encoded = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        record.append(f"{name},sha256={encoded},{len(text.encode())}")
+    record.append(f"{info}/RECORD,,")
+    dist.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(dist / f"ml_playground-{version}-py3-none-any.whl", "w") as archive:
+        for name, text in contents.items():
+            archive.writestr(name, text)
+        archive.writestr(f"{info}/RECORD", "\n".join(record) + "\n")
+
+
+SOURCE = {
+    "ml_playground/cli.py": "def main() -> None:\n    print('ml-playground 9.8.7')\n",
+    "ml_playground/core/errors.py": "",
+    "ml_playground/experiments/demo/config.toml": "[train]\n",
+}
+
+
+def project(root: Path, source: dict[str, str] = SOURCE) -> Path:
+    """The source tree the wheel is checked against, with a lock made offline."""
+    files = {
+        "pyproject.toml": '[project]\nname = "ml-playground"\nversion = "9.8.7"\n'
+        'requires-python = ">=3.11"\ndependencies = []\n',
+        **source,
     }
     for name, text in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    shutil.copy(REPO_ROOT / "noxfile.py", root / "noxfile.py")
-    env = {**uv_env(), "UV_OFFLINE": "1"}
-    subprocess.run(["uv", "lock", "--quiet"], cwd=root, env=env, check=True)
+    subprocess.run(["uv", "lock", "--quiet"], cwd=root, env=offline(root), check=True)
     return root
 
 
-COMPLETE = 'packages = ["ml_playground"]'
-PRINT_VERSION = "print('ml-playground 9.8.7')"
+def offline(root: Path) -> dict[str, str]:
+    return {**uv_env(), "UV_OFFLINE": "1", "UV_CACHE_DIR": str(root / ".uv-cache")}
 
 
-def test_the_build_session_passes_a_complete_wheel(tmp_path: Path) -> None:
-    project = small_package(tmp_path, wheel=COMPLETE, cli=PRINT_VERSION)
-    completed = nox("--sessions", "build", cwd=project)
+def check_wheel(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tools.checks.wheel", "dist"],
+        cwd=root,
+        env={**offline(root), "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_a_complete_wheel_passes(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    wheel(root / "dist", SOURCE)
+    completed = check_wheel(root)
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output
     assert "ml_playground-9.8.7-py3-none-any.whl: OK" in output
     assert "-I -c 'import ml_playground.cli, ml_playground.core.errors'" in output
 
 
-def test_the_build_session_names_missing_and_foreign_files(tmp_path: Path) -> None:
-    wheel = 'packages = ["ml_playground", "tools"]\nexclude = ["ml_playground/experiments"]'
-    project = small_package(tmp_path, wheel=wheel, cli=PRINT_VERSION)
-    completed = nox("--sessions", "build", cwd=project)
+def test_missing_and_foreign_files_are_named(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    shipped = {k: v for k, v in SOURCE.items() if not k.endswith(".toml")}
+    wheel(root / "dist", {**shipped, "tools/helper.py": ""})
+    completed = check_wheel(root)
     output = completed.stdout + completed.stderr
-    assert completed.returncode != 0
+    assert completed.returncode == 1
     assert "W101: Wheel library is missing files in package tree:" in output
     assert "ml_playground/experiments/demo/config.toml" in output
     assert "W202: Wheel library has undeclared toplevel entry:" in output
@@ -304,10 +344,16 @@ def test_the_build_session_names_missing_and_foreign_files(tmp_path: Path) -> No
         ("pass\nimport no_such_dependency", "ModuleNotFoundError: No module named 'no_such_"),
     ],
 )
-def test_the_build_session_fails_when_the_installed_wheel_misbehaves(
-    tmp_path: Path, cli: str, cause: str
-) -> None:
-    project = small_package(tmp_path, wheel=COMPLETE, cli=cli)
-    completed = nox("--sessions", "build", cwd=project)
-    assert completed.returncode != 0
+def test_an_installed_wheel_that_misbehaves_fails(tmp_path: Path, cli: str, cause: str) -> None:
+    source = {**SOURCE, "ml_playground/cli.py": f"def main() -> None:\n    {cli}\n"}
+    root = project(tmp_path, source)
+    wheel(root / "dist", source)
+    completed = check_wheel(root)
+    assert completed.returncode == 1
     assert cause in completed.stdout + completed.stderr
+
+
+def test_no_wheel_is_a_usage_error(tmp_path: Path) -> None:
+    completed = check_wheel(project(tmp_path))
+    assert completed.returncode == 2
+    assert "wheel: no wheel in" in completed.stderr
