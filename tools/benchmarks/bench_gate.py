@@ -1,25 +1,24 @@
-"""Is the incremental gate fast, and does it miss nothing the full test run catches?
+"""Is the commit gate fast, and does it let no fault through?
 
-``python -m tools.benchmarks.bench_gate [--repo DIR] [--limit K] [--python PY] [--testmon-only]``
+``python -m tools.benchmarks.bench_gate [--repo DIR] [--limit K] [--only NAME]...
+[--python V[=INTERPRETER]]... [--faults FILE] [--reference] [-- GATE_ARGS]``
 
-Clones the repository's HEAD into a temporary directory (never touching the work tree), gives
-the clone its own environment (``uv sync``, or ``--python``), records the test dependencies
-once (``tools.gate.run --record``), then applies each fault alone, as a one-file change to
-the clean clone, and runs
+Clones the repository's HEAD into a temporary directory (never touching the work tree), runs
+the commit gate once on the clean clone (it syncs its environments for every Python and
+records the tests' dependencies), then places each fault alone as a change to commit, the way
+a user would stage it, and runs what ``invoke commit`` runs: the size budget and the gate
+(``python -m tools.gate.run``, from the recorded data restored before every fault). A fault
+the gate passes is a miss. With ``--reference`` each fault is also judged by ``--all`` (every
+check, every fast test, every Python): a fault that passes there too is a bad fault, not a
+miss. GATE_ARGS reach the gate (``--whole-tests``, ``--whole-pyright``: the simpler
+alternatives; ``-- -p no:tools.gate.pytest_deps``: plain testmon).
 
-- the incremental gate, ``python -m tools.gate.run`` (from the recorded data, restored to the
-  clean recording before every fault), and
-- the full ``tests`` selection, ``pytest tests/unit tests/property -n auto``.
-
-The faults (``gate_faults.json``, or ``--faults``: ``{file: {name: [original, replacement]}}``)
-are one-line changes the unit and property tests catch, found by their text (it must occur
-once), never by line: mutants of the kind cosmic-ray kills in ``ml_playground/`` and
-``tools/workflow/``, and changes no test process runs as Python lines (a file read as data, a
-module a child process runs). With ``--testmon-only`` the gate records and selects without
-its plugin (``tools.gate.pytest_deps``): plain pytest-testmon, the same fallback rules, which
-shows what the plugin is for. It prints one line per fault, the median and maximum seconds
-of each, and the faults the full run catches that the gate misses, by name. Exit codes: 0 no
-miss, 1 a miss (or the clean clone fails a check), 2 the benchmark could not run.
+A fault (``gate_faults.json``, or ``--faults``) is a JSON object: ``name``; ``path``,
+``original`` and ``replacement``, a change found by its text (it must occur once), never by
+line, staged; ``index_only``: the work tree keeps the original (only the index is faulty);
+``add``: new files, staged; ``untracked``: new files, not staged; ``remove``: files deleted
+with ``git rm``. Exit codes: 0 no miss, 1 a miss (or the clean clone fails the gate), 2 the
+benchmark could not run.
 """
 
 from __future__ import annotations
@@ -34,37 +33,35 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
-from tools.gate.run import PLUGIN, STRICT, TEST_DIRECTORIES
 from tools.process import failure_line, run
+from tools.workflow.commit_rules import measure, staged_changes
+from tools.workflow.repo.git import Git
 
-GROUPS = ("test", "lint", "workflow", "checks")
-"""The groups of ``nox -s changed``."""
-FULL_TESTS = ("-m", "pytest", *TEST_DIRECTORIES, "-n", "auto", "-q")
-GATE_CACHE = ".cache/gate"
-WITHOUT_PLUGIN = ("--", "-p", f"no:{PLUGIN}")
-"""Arguments that make the gate's pytest plain pytest-testmon (pytest blocks the plugin)."""
+GATE_DATA = ".cache/gate"
 TIMEOUT_SECONDS = 900.0
 """A run that hangs (a test waiting forever) is stopped, with everything it started, and
 counts as a failure: the user would see it fail too."""
-
-
 FAULTS = Path(__file__).with_name("gate_faults.json")
 
 
 class BenchError(Exception):
-    """The benchmark could not run (no uv, a fault that cannot be placed, ...)."""
+    """The benchmark could not run (a fault that cannot be placed, a failing clean clone...)."""
 
 
 @dataclass(frozen=True)
 class Fault:
     name: str
-    path: str
-    original: str
-    replacement: str
+    path: str = ""
+    original: str = ""
+    replacement: str = ""
+    index_only: bool = False
+    add: Mapping[str, str] = field(default_factory=lambda: dict[str, str]())
+    untracked: Mapping[str, str] = field(default_factory=lambda: dict[str, str]())
+    remove: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,10 +70,12 @@ class Run:
     seconds: float
     cpu: float = 0.0
     """CPU seconds of every process of the run: the cost a loaded machine cannot inflate."""
+    by: str = ""
+    """What caught it: the size budget, or the gate's failed checks."""
 
 
-Outcome = tuple[str, Run, Run]
-"""A fault's name, the gate's run and the full run."""
+Outcome = tuple[str, Run, Run | None]
+"""A fault's name, the gate's run and the reference run (``--reference``)."""
 
 
 def locate(clone: Path, fault: Fault) -> Path:
@@ -105,73 +104,104 @@ def children_cpu() -> float:
 def timed(
     command: Sequence[str], cwd: Path, env: Mapping[str, str], timeout: float = TIMEOUT_SECONDS
 ) -> Run:
-    """Run ``command``: did it fail, its wall seconds and CPU seconds (with its children)."""
+    """Run ``command``: did it fail (and which checks), its wall and CPU seconds."""
     start, cpu = time.monotonic(), children_cpu()
     result = run(command, cwd, env, timeout=timeout)
-    return Run(not result.ok, time.monotonic() - start, children_cpu() - cpu)
+    failed = [
+        line.split()[2] for line in result.stdout.splitlines() if line.startswith("gate: FAILED")
+    ]
+    by = ",".join(failed) or ("" if result.ok else failure_line(result))
+    return Run(not result.ok, time.monotonic() - start, children_cpu() - cpu, by)
 
 
-def checked(command: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None) -> None:
-    result = run(command, cwd, env)
+def git(clone: Path, *args: str) -> None:
+    result = run(("git", *args), clone)
     if not result.ok:
-        raise BenchError(f"{' '.join(command[:2])} failed: {failure_line(result)}")
+        raise BenchError(f"git {args[0]} failed: {failure_line(result)}")
 
 
-def prepare_clone(repo: Path, workdir: Path, python: str | None) -> tuple[Path, str]:
-    """A clone of ``repo``'s HEAD and the interpreter to run it with."""
+def write(clone: Path, files: Mapping[str, str]) -> None:
+    for name, text in files.items():
+        path = clone / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def place(clone: Path, fault: Fault) -> None:
+    """Stage the fault as a user would; only the index holds it when ``index_only``."""
+    write(clone, fault.untracked)
+    write(clone, fault.add)
+    if fault.add:
+        git(clone, "add", "--", *fault.add)
+    if fault.remove:
+        git(clone, "rm", "-q", "--", *fault.remove)
+    if fault.path:
+        path = locate(clone, fault)
+        original = path.read_text(encoding="utf-8")
+        path.write_text(original.replace(fault.original, fault.replacement), encoding="utf-8")
+        git(clone, "add", "--", str(path.relative_to(clone)))
+        if fault.index_only:
+            path.write_text(original, encoding="utf-8")
+
+
+def undo(clone: Path) -> None:
+    """The clean clone again: the index and the work tree back at HEAD, new files gone."""
+    git(clone, "reset", "-q")
+    git(clone, "checkout", "-q", "--", ".")
+    git(clone, "clean", "-fdq")
+
+
+def prepare_clone(repo: Path, workdir: Path) -> Path:
     clone = workdir / "clone"
-    checked(["git", "clone", "--quiet", str(repo), str(clone)], workdir)
-    if python is not None:
-        return clone, python
-    if shutil.which("uv") is None:
-        raise BenchError("uv not found: install it, or pass --python")
-    hidden = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")
-    env = {k: v for k, v in os.environ.items() if k not in hidden}
-    groups = [arg for group in GROUPS for arg in ("--group", group)]
-    sync = ["uv", "sync", "--quiet", "--locked", "--no-default-groups", *groups]
-    checked(sync, clone, {**env, "UV_PYTHON_DOWNLOADS": "never"})
-    return clone, str(clone / ".venv" / "bin" / "python")
+    result = run(("git", "clone", "--quiet", str(repo), str(clone)), workdir)
+    if not result.ok:
+        raise BenchError(f"git clone failed: {failure_line(result)}")
+    git(clone, "config", "user.name", "bench")
+    git(clone, "config", "user.email", "bench@localhost")
+    return clone
+
+
+def judged(clone: Path, gate: Sequence[str], env: Mapping[str, str]) -> Run:
+    """The size budget, then the gate, as ``invoke commit`` runs them."""
+    size = measure(staged_changes(Git(clone, env)))
+    if size.over_budget():
+        return Run(True, 0.0, 0.0, f"size ({size.total} lines)")
+    return timed(gate, clone, env)
 
 
 def describe(outcome: Outcome) -> str:
     def shown(name: str, ran: Run) -> str:
-        verdict = "caught" if ran.caught else "passed"
-        return f"{name} {ran.seconds:6.1f} s (cpu {ran.cpu:5.1f} s) {verdict}"
+        verdict = f"caught ({ran.by})" if ran.caught else "passed"
+        return f"{name} {ran.seconds:6.1f} s (cpu {ran.cpu:6.1f} s) {verdict}"
 
-    fault, gate, full = outcome
-    return f"{fault:28} {shown('gate', gate)}   {shown('full', full)}"
+    fault, gate, reference = outcome
+    line = f"{fault:28} {shown('gate', gate)}"
+    return line if reference is None else f"{line}   {shown('reference', reference)}"
 
 
 def bench(
-    clone: Path, python: str, faults: Sequence[Fault], testmon_only: bool = False
+    clone: Path, faults: Sequence[Fault], gate_args: Sequence[str], reference: bool
 ) -> list[Outcome]:
-    env = {
-        **os.environ,
-        "PATH": str(Path(python).parent) + os.pathsep + os.environ.get("PATH", ""),
-        "PYTHONHASHSEED": "0",
-        "PYTHONDONTWRITEBYTECODE": "",
-        "PYTHONPYCACHEPREFIX": str(clone / ".cache" / "pycache"),
-    }
-    env.pop("VIRTUAL_ENV", None)
-    gate = [python, "-m", "tools.gate.run"]
-    extra = WITHOUT_PLUGIN if testmon_only else ()
-    if timed([*gate, "--record", *extra], clone, env).caught:
-        raise BenchError("the clean clone fails its tests: nothing to compare")
-    snapshot = clone.parent / "gate-snapshot"
-    shutil.copytree(clone / GATE_CACHE, snapshot)
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "TESTMON_DATAFILE")}
+    gate = [sys.executable, "-m", "tools.gate.run", "--root", str(clone), *gate_args]
+    first = timed(gate, clone, env)
+    if first.caught:
+        raise BenchError(f"the clean clone fails the gate ({first.by}): nothing to compare")
+    saved = clone.parent / "gate-data"
+    saved.mkdir()
+    for data in (clone / GATE_DATA).glob("*.db"):
+        shutil.copy2(data, saved / data.name)
     outcomes: list[Outcome] = []
     for fault in faults:
-        path = locate(clone, fault)
-        original = path.read_text(encoding="utf-8")
-        path.write_text(original.replace(fault.original, fault.replacement), encoding="utf-8")
+        place(clone, fault)
         try:
-            gate_run = timed([*gate, *extra], clone, env)
-            full_run = timed([python, *FULL_TESTS, *STRICT, "-p", "no:cacheprovider"], clone, env)
+            gate_run = judged(clone, gate, env)
+            checked = timed([*gate, "--all"], clone, env) if reference else None
         finally:
-            path.write_text(original, encoding="utf-8")
-            shutil.rmtree(clone / GATE_CACHE)
-            shutil.copytree(snapshot, clone / GATE_CACHE)
-        outcomes.append((fault.name, gate_run, full_run))
+            undo(clone)
+            for data in saved.iterdir():
+                shutil.copy2(data, clone / GATE_DATA / data.name)
+        outcomes.append((fault.name, gate_run, checked))
         print(describe(outcomes[-1]), flush=True)
     return outcomes
 
@@ -186,24 +216,34 @@ def summary(outcomes: Sequence[Outcome]) -> list[str]:
     def named(faults: list[str]) -> str:
         return f"{len(faults)}" + (f" ({', '.join(faults)})" if faults else "")
 
-    missed = [fault for fault, gate, full in outcomes if full.caught and not gate.caught]
-    uncaught = [fault for fault, _, full in outcomes if not full.caught]
-    return [
-        f"faults: {len(outcomes)}",
-        f"incremental gate: {figures([gate for _, gate, _ in outcomes])}",
-        f"full tests:       {figures([full for _, _, full in outcomes])}",
-        f"missed by the gate, caught by the full run: {named(missed)}",
-        f"not caught by the full run either: {named(uncaught)}",
+    missed = [
+        fault for fault, gate, ref in outcomes if not gate.caught and (ref is None or ref.caught)
     ]
+    lines = [f"faults: {len(outcomes)}", f"gate: {figures([gate for _, gate, _ in outcomes])}"]
+    references = [ref for _, _, ref in outcomes if ref is not None]
+    if references:
+        uncaught = [fault for fault, _, ref in outcomes if ref is not None and not ref.caught]
+        lines.append(f"reference: {figures(references)}")
+        lines.append(f"not caught by the reference either: {named(uncaught)}")
+    lines.append(f"missed by the gate: {named(missed)}")
+    return lines
 
 
 def load_faults(path: Path) -> tuple[Fault, ...]:
-    """Faults from JSON: ``{file: {name: [original, replacement]}}``."""
-    loaded = cast("dict[str, dict[str, list[str]]]", json.loads(path.read_text("utf-8")))
+    """Faults from a JSON list of objects (see the module's docstring)."""
+    loaded = cast("list[dict[str, Any]]", json.loads(path.read_text("utf-8")))
     return tuple(
-        Fault(name, file, original, replacement)
-        for file, faults in loaded.items()
-        for name, (original, replacement) in faults.items()
+        Fault(
+            name=str(item["name"]),
+            path=str(item.get("path", "")),
+            original=str(item.get("original", "")),
+            replacement=str(item.get("replacement", "")),
+            index_only=bool(item.get("index_only", False)),
+            add=dict(item.get("add", {})),
+            untracked=dict(item.get("untracked", {})),
+            remove=tuple(item.get("remove", ())),
+        )
+        for item in loaded
     )
 
 
@@ -211,31 +251,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.benchmarks.bench_gate")
     parser.add_argument("--repo", type=Path, default=Path(), help="repository to clone (HEAD)")
     parser.add_argument("--limit", type=int, help="only the first K faults")
-    parser.add_argument("--python", help="interpreter for the clone (default: uv sync in it)")
+    parser.add_argument("--only", action="append", default=[], help="only the fault NAME")
+    parser.add_argument("--python", action="append", default=[], help="the gate's --python")
     parser.add_argument("--faults", type=Path, default=FAULTS, help="the faults, JSON")
-    parser.add_argument(
-        "--testmon-only", action="store_true", help="select tests without the gate's plugin"
-    )
+    parser.add_argument("--reference", action="store_true", help="also run the gate --all")
+    parser.add_argument("gate_args", nargs="*", help="after --: more arguments of the gate")
     args = parser.parse_args(argv)
     try:
         faults = load_faults(args.faults)
-    except (OSError, ValueError, TypeError, AttributeError) as error:
+    except (OSError, ValueError, TypeError, AttributeError, KeyError) as error:
         print(f"error: bench_gate: {args.faults}: {error}", file=sys.stderr)
         return 2
+    faults = tuple(f for f in faults if not args.only or f.name in args.only)
     limit: int = len(faults) if args.limit is None else args.limit
-    if limit < 1:
-        print("error: bench_gate: --limit must be at least 1", file=sys.stderr)
+    if limit < 1 or not faults:
+        print("error: bench_gate: no fault to place (--limit, --only)", file=sys.stderr)
         return 2
+    gate_args = [arg for version in args.python for arg in ("--python", version)]
     with tempfile.TemporaryDirectory(prefix="bench-gate-") as temp:
         try:
-            clone, python = prepare_clone(args.repo.resolve(), Path(temp), args.python)
-            outcomes = bench(clone, python, faults[:limit], args.testmon_only)
+            clone = prepare_clone(args.repo.resolve(), Path(temp))
+            outcomes = bench(clone, faults[:limit], [*gate_args, *args.gate_args], args.reference)
         except BenchError as error:
             print(f"error: bench_gate: {error}", file=sys.stderr)
             return 2
     for line in summary(outcomes):
         print(line)
-    return 1 if any(full.caught and not gate.caught for _, gate, full in outcomes) else 0
+    return (
+        1
+        if any(not gate.caught and (ref is None or ref.caught) for _, gate, ref in outcomes)
+        else 0
+    )
 
 
 if __name__ == "__main__":

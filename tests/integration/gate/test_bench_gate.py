@@ -1,14 +1,15 @@
-"""The gate benchmark on the small project: one fault, caught by both runs, none missed."""
+"""The gate benchmark on the small project: faults staged as a user would, none missed."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.integration.gate.test_gate_run import make_scratch
+from tests.integration.gate.test_gate_run import LIB, THIS_PYTHON, make_scratch
 from tools.benchmarks.bench_gate import (
     FAULTS,
     BenchError,
@@ -24,60 +25,81 @@ from tools.benchmarks.bench_gate import (
 pytestmark = pytest.mark.integration
 
 
-def write_fault(path: Path, name: str, file: str, original: str, replacement: str) -> Path:
-    path.write_text(json.dumps({file: {name: [original, replacement]}}), encoding="utf-8")
+def write_faults(path: Path, *faults: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(list(faults)), encoding="utf-8")
     return path
 
 
-def test_one_fault_is_caught_by_both_runs(
+def test_faults_of_every_placement_are_caught(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = make_scratch(tmp_path / "project")
-    lib = "ml_playground/gate_scratch_lib.py"
-    faults = write_fault(tmp_path / "f.json", "double-identity", lib, "return 2 * x", "return x")
-    argv = ["--repo", str(project), "--python", sys.executable, "--faults", str(faults)]
+    faults = write_faults(
+        tmp_path / "f.json",
+        {
+            "name": "index-only",
+            "path": LIB,
+            "original": "2 * x",
+            "replacement": "x",
+            "index_only": True,
+        },
+        {
+            "name": "untracked",
+            "path": LIB,
+            "original": "    return 2 * x",
+            "replacement": "    return 2 * x * __import__("
+            "'ml_playground.gate_scratch_new', fromlist=['N']).N",
+            "untracked": {"ml_playground/gate_scratch_new.py": "N = 1\n"},
+        },
+        {"name": "budget", "add": {".gitattributes": "n.txt -diff\n", "n.txt": "n\n" * 300}},
+        {"name": "removed", "remove": [LIB]},
+    )
+    argv = ["--repo", str(project), "--python", THIS_PYTHON, "--faults", str(faults)]
     assert main(argv) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("double-identity")
-    assert out[0].count("caught") == 2
-    assert out[1] == "faults: 1"
-    assert out[2].startswith("incremental gate: median ")
-    assert out[-2:] == [
-        "missed by the gate, caught by the full run: 0",
-        "not caught by the full run either: 0",
+    assert [line.split()[0] for line in out[:4]] == ["index-only", "untracked", "budget", "removed"]
+    assert "caught (pytest" in out[0]
+    assert "caught (pytest" in out[1]
+    assert "caught (size (301 lines))" in out[2]
+    assert out[4] == "faults: 4"
+    assert out[-1] == "missed by the gate: 0"
+    assert (project / LIB).read_text(encoding="utf-8").count("2 * x") == 1
+
+
+def test_a_fault_the_gate_passes_is_a_miss_unless_the_reference_passes_it_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_scratch(tmp_path / "project")
+    harmless = {"name": "harmless", "add": {"notes.txt": "n\n"}}
+    faults = write_faults(tmp_path / "f.json", harmless)
+    argv = ["--repo", str(project), "--python", THIS_PYTHON, "--faults", str(faults)]
+    assert main(argv) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == "missed by the gate: 1 (harmless)"
+    assert main([*argv, "--reference"]) == 0
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        "not caught by the reference either: 1 (harmless)",
+        "missed by the gate: 0",
     ]
-    assert (project / "ml_playground/gate_scratch_lib.py").read_text().count("2 * x") == 1
 
 
-def test_plain_testmon_misses_a_change_to_a_file_read_as_data(
+def test_bad_arguments_and_unplaceable_faults_stop_the_benchmark(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = make_scratch(tmp_path / "project")
-    data = "ml_playground/gate_scratch_data.txt"
-    faults = write_fault(tmp_path / "f.json", "data", data, "expected", "changed")
-    argv = ["--repo", str(project), "--python", sys.executable, "--faults", str(faults)]
-    assert main(argv) == 0
-    assert main([*argv, "--testmon-only"]) == 1
-    out = capsys.readouterr().out.splitlines()
-    assert out[-2] == "missed by the gate, caught by the full run: 1 (data)"
-
-
-def test_a_fault_whose_text_is_gone_stops_the_benchmark(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    project = make_scratch(tmp_path / "project")
-    faults = write_fault(tmp_path / "f.json", "gone", "ml_playground/x.py", "gone()", "b")
-    argv = ["--repo", str(project), "--python", sys.executable, "--faults", str(faults)]
+    gone = {"name": "gone", "path": "ml_playground/x.py", "original": "gone()", "replacement": "b"}
+    faults = write_faults(tmp_path / "f.json", gone)
+    argv = ["--repo", str(project), "--python", THIS_PYTHON, "--faults", str(faults)]
     assert main(argv) == 2
     assert capsys.readouterr().err == (
         "error: bench_gate: fault gone: 'gone()' is not once in ml_playground/x.py\n"
     )
     assert main([*argv, "--limit", "0"]) == 2
+    assert main([*argv, "--only", "other"]) == 2
     assert main(["--faults", str(tmp_path / "missing.json")]) == 2
-    (tmp_path / "list.json").write_text("[]", encoding="utf-8")
-    assert main(["--faults", str(tmp_path / "list.json")]) == 2
+    (tmp_path / "object.json").write_text("{}", encoding="utf-8")
+    assert main(["--faults", str(tmp_path / "object.json")]) == 2
     capsys.readouterr()
-    assert main(["--repo", str(tmp_path / "nowhere"), "--python", sys.executable]) == 2
+    assert main(["--repo", str(tmp_path / "nowhere"), "--faults", str(faults)]) == 2
     assert capsys.readouterr().err.startswith("error: bench_gate: git clone failed: fatal: ")
 
 
@@ -94,26 +116,26 @@ def test_moved_text_is_found_in_the_one_file_below_the_same_top(tmp_path: Path) 
 
 
 def test_the_summary_names_the_misses() -> None:
-    outcomes = [
-        ("a", Run(True, 1.0), Run(True, 9.0)),
-        ("b", Run(False, 3.0), Run(True, 7.0)),
-        ("c", Run(False, 2.0), Run(False, 8.0)),
-    ]
+    outcomes = [("a", Run(True, 1.0), None), ("b", Run(False, 3.0), None)]
     assert summary(outcomes) == [
-        "faults: 3",
-        "incremental gate: median 2.0 s, max 3.0 s; cpu median 0.0 s, max 0.0 s",
-        "full tests:       median 8.0 s, max 9.0 s; cpu median 0.0 s, max 0.0 s",
-        "missed by the gate, caught by the full run: 1 (b)",
-        "not caught by the full run either: 1 (c)",
+        "faults: 2",
+        "gate: median 2.0 s, max 3.0 s; cpu median 0.0 s, max 0.0 s",
+        "missed by the gate: 1 (b)",
     ]
 
 
-def test_the_built_in_faults_are_at_least_twenty_and_named_once() -> None:
+def test_the_built_in_faults_cover_every_class_and_are_named_once() -> None:
     faults = load_faults(FAULTS)
     names = [fault.name for fault in faults]
-    assert len(names) >= 20
+    assert len(names) >= 30
     assert len(set(names)) == len(names)
-    assert {"ml_playground", "tools"} <= {fault.path.split("/")[0] for fault in faults}
+    assert sum(fault.index_only for fault in faults) >= 2
+    assert sum(bool(fault.untracked) for fault in faults) >= 2
+    assert any(fault.remove for fault in faults)
+    assert any(".gitattributes" in fault.add for fault in faults)
+    assert {"ml_playground", "tools", "tests", ".github", "pyproject.toml"} <= {
+        fault.path.split("/")[0] for fault in faults
+    }
 
 
 def test_every_built_in_fault_can_be_placed_in_this_tree() -> None:
@@ -121,7 +143,10 @@ def test_every_built_in_fault_can_be_placed_in_this_tree() -> None:
     or the benchmark stops at that fault."""
     root = Path(__file__).resolve().parents[3]
     for fault in load_faults(FAULTS):
-        assert locate(root, fault).is_file(), fault.name
+        if fault.path:
+            assert locate(root, fault).is_file(), fault.name
+        for removed in fault.remove:
+            assert (root / removed).is_file(), fault.name
 
 
 def test_a_hanging_run_is_stopped_with_its_children_and_fails(tmp_path: Path) -> None:
