@@ -176,3 +176,38 @@ def test_ship_keeps_a_remote_branch_that_moved_after_the_ship_started(
         "the ship started?); nothing of it was deleted\n"
     )
     assert scratch.origin_rev("refs/heads/main") == scratch.rev("main")
+
+
+def test_abort_refuses_a_ship_whose_push_of_main_already_landed(
+    regression_scratch: Scratch,
+) -> None:
+    """What broke (issue 21): a ship interrupted after origin's main had moved (a slow
+    post-receive hook, then Ctrl-C) left its record at the push step; ``invoke abort`` printed
+    "Ship aborted; main is back at <old>" and exited 0 while origin's main held the shipped
+    commit. The state is reached here without timing: the push is rejected, then the very same
+    push lands (as the interrupted one did)."""
+    scratch = regression_scratch
+    _pushed_work(scratch)
+    scratch.reject_pushes()
+    assert scratch.invoke("ship").returncode == 4
+    scratch.accept_pushes()
+    shipped = scratch.clone_git("rev-parse", "main")
+    scratch.clone_git("push", "--quiet", "origin", "main")
+
+    aborted = scratch.invoke("abort")
+
+    assert aborted.returncode == 3
+    assert aborted.stderr == (
+        f"error: cannot abort: origin/main already holds the shipped commit {shipped[:10]}; "
+        "finish the ship with invoke continue\n"
+    )
+    assert scratch.rev("main") == shipped
+
+    continued = scratch.invoke("continue")
+
+    assert continued.returncode == 0, continued.stderr
+    assert continued.stdout.endswith(f"Shipped {BRANCH}.\n")
+    assert scratch.origin_rev("refs/heads/main") == shipped
+    assert scratch.origin_rev(f"refs/heads/{BRANCH}") is None
+    assert scratch.rev(f"refs/heads/{BRANCH}") is None
+    assert scratch.invoke("status").stdout.count("Interrupted") == 0

@@ -256,6 +256,29 @@ def test_abort_after_main_was_pushed_is_refused(
     assert seed_scratch.origin_rev("refs/heads/main") == seed_scratch.rev("main")
 
 
+def test_abort_refuses_while_origin_cannot_be_read(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    """Without reading origin nobody knows whether the push landed: nothing is undone."""
+    _branch_with_work(seed_scratch, out, passing_gate)
+    _reject_pushes(seed_scratch)
+    with pytest.raises(WorkflowError):
+        ship(seed_scratch.git, out.reporter, gh=None)
+    shipped = seed_scratch.rev("main")
+    seed_scratch.clone_git("remote", "set-url", "origin", "../gone.git")
+
+    with pytest.raises(WorkflowError) as caught:
+        abort_operation(seed_scratch.git, out.reporter)
+
+    assert caught.value.code == ExitCode.REFUSED
+    assert caught.value.message.startswith(
+        "cannot abort the ship: cannot read origin to see what landed there ("
+    )
+    assert caught.value.message.endswith("); retry once it is reachable")
+    assert seed_scratch.rev("main") == shipped
+    assert load_operation(seed_scratch.git) is not None
+
+
 def test_ship_without_remote_updates_main_locally(
     seed_scratch: Scratch, out: Captured, passing_gate: list[str]
 ) -> None:

@@ -31,10 +31,12 @@ def continue_operation(
     return operation
 
 
-def abort_operation(git: Git, reporter: Reporter, main_branch: str = "main") -> Operation:
+def abort_operation(
+    git: Git, reporter: Reporter, main_branch: str = "main", remote: str = "origin"
+) -> Operation:
     operation = _pending(git, "abort")
     if operation.kind == "sync":
         abort_sync(git, reporter, operation)
     else:
-        abort_ship(git, reporter, operation, main_branch)
+        abort_ship(git, reporter, operation, main_branch, remote)
     return operation

@@ -26,6 +26,7 @@ from tools.workflow.repo.remote import (
     gh_view_command,
     github_repository,
     reports_no_pull_request,
+    reread_remote_branch,
     update_main,
 )
 from tools.workflow.repo.state import (
@@ -294,12 +295,23 @@ def ship(
     run_ship_steps(git, reporter, operation, main_branch, remote)
 
 
-def abort_ship(git: Git, reporter: Reporter, operation: Operation, main_branch: str) -> None:
-    """Undo a ship that has not pushed main yet: local main back, switch to the branch."""
+def abort_ship(
+    git: Git, reporter: Reporter, operation: Operation, main_branch: str, remote: str
+) -> None:
+    """Undo a ship that has not pushed main yet: local main back, switch to the branch. The
+    record's step is not enough (a ship killed during the push saved ``push-main`` while
+    origin may already hold it), so origin is read again first."""
     if operation.step not in UNDOABLE_STEPS:
         raise WorkflowError(
             ExitCode.REFUSED,
             f"cannot abort: {main_branch} was already pushed; finish with invoke continue",
+        )
+    landed = reread_remote_branch(git, remote, main_branch, "abort the ship")
+    if landed is not None and git.is_ancestor(operation.head_before, landed):
+        raise WorkflowError(
+            ExitCode.REFUSED,
+            f"cannot abort: {remote}/{main_branch} already holds the shipped commit "
+            f"{operation.head_before[:10]}; finish the ship with invoke continue",
         )
     if git.current_branch() != operation.branch and git.branch_exists(operation.branch):
         git.run("switch", "--quiet", operation.branch)

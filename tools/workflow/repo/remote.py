@@ -97,6 +97,22 @@ def gh_checks_command(gh: str, branch: str) -> list[str]:
     return [gh, "pr", "checks", branch]
 
 
+def reread_remote_branch(git: Git, remote: str, branch: str, action: str) -> str | None:
+    """Fetch ``remote`` and return the tip of its ``branch`` (None without that remote or
+    branch): what a resumable operation decides from, never a stale remote-tracking ref.
+    Refuses when the remote cannot be reached, since then nobody knows what landed."""
+    if not git.has_remote(remote):
+        return None
+    fetched = git.run("fetch", "--quiet", remote, check=False)
+    if not fetched.ok:
+        raise WorkflowError(
+            ExitCode.REFUSED,
+            f"cannot {action}: cannot read {remote} to see what landed there "
+            f"({failure_line(fetched)}); retry once it is reachable",
+        )
+    return git.rev(f"refs/remotes/{remote}/{branch}")
+
+
 class MainState(Enum):
     NO_REMOTE = "no remote"
     OFFLINE = "offline"
