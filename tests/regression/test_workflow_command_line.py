@@ -60,10 +60,10 @@ def test_a_gate_variable_that_is_not_json_is_one_usage_line(regression_scratch: 
 
 def test_the_task_table_fits_an_80_column_terminal(regression_scratch: Scratch) -> None:
     """What broke: ``invoke tasks`` was 111-152 columns wide whatever the terminal."""
-    result = regression_scratch.invoke("tasks", "--all", extra_env={"COLUMNS": "80"})
+    status, shown = regression_scratch.invoke_on_terminal("tasks", "--all", columns=80)
 
-    lines = result.stdout.splitlines()
-    assert result.returncode == 0, result.stderr
+    lines = shown.splitlines()
+    assert status == 0, shown
     assert lines[0].split() == ["id", "status", "priority", "size", "title", "branch", "blocked-by"]
     assert max(len(line) for line in lines) <= 80
     assert any(line.startswith("tv-2025-12-02:PR??  Open") for line in lines)
