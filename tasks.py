@@ -45,15 +45,23 @@ def _run(
         raise Exit(code=code)
 
 
-@task(help={"all": "include Deferred and Done entries"})
-def tasks(c: Context, all_: bool = False) -> None:
+@task(
+    help={
+        "all": "include Deferred and Done entries",
+        "json": "print the entries as one JSON array instead of a table",
+    }
+)
+def tasks(c: Context, all_: bool = False, json: bool = False) -> None:
     """Show the ledger: id, status, priority, size, title, branch, blocked-by."""
     import shutil
 
     from tools.workflow.commands.tasks import list_tasks
 
-    width = shutil.get_terminal_size().columns
-    _run(lambda git, reporter: list_tasks(git.root, reporter, all_, width), "list the tasks")
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    _run(
+        lambda git, reporter: list_tasks(git.root, reporter, all_, width, as_json=json),
+        "list the tasks",
+    )
 
 
 @task(

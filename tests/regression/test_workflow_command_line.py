@@ -59,14 +59,49 @@ def test_a_gate_variable_that_is_not_json_is_one_usage_line(regression_scratch: 
 
 
 def test_the_task_table_fits_an_80_column_terminal(regression_scratch: Scratch) -> None:
-    """What broke: ``invoke tasks`` was 111-152 columns wide whatever the terminal."""
+    """What broke: ``invoke tasks`` was 111-152 columns wide whatever the terminal. (Run on a
+    terminal since issue 21: piped, the table is no longer cut.)"""
     status, shown = regression_scratch.invoke_on_terminal("tasks", "--all", columns=80)
 
     lines = shown.splitlines()
     assert status == 0, shown
-    assert lines[0].split() == ["id", "status", "priority", "size", "title", "branch", "blocked-by"]
+    assert lines[0].split() == ["id", "status", "priority", "title"]
     assert max(len(line) for line in lines) <= 80
     assert any(line.startswith("tv-2025-12-02:PR??  Open") for line in lines)
+
+
+LONG_TITLE = "Make the task table readable at every terminal width and in every pipe"
+
+
+def test_an_80_column_terminal_shows_40_characters_of_every_title(
+    regression_scratch: Scratch,
+) -> None:
+    """What broke (issue 21): at 80 columns the title got 10 characters (``Adopt PEP…``)
+    while the id kept 18 and ``priority`` 8."""
+    scratch = regression_scratch
+    scratch.add_ledger_entry(f"Open · tv-2025-12-06:PR?? · {LONG_TITLE}")
+
+    status, shown = scratch.invoke_on_terminal("tasks", "--all", columns=80)
+
+    assert status == 0, shown
+    assert "Adopt PEP 420 import policy" in shown
+    assert "Migrate packages to implicit namespaces" in shown
+    assert f"tv-2025-12-06:PR??  Open    -         {LONG_TITLE[:40]}" in shown
+    assert max(len(line) for line in shown.splitlines()) <= 80
+
+
+def test_a_piped_task_table_prints_every_title_whole(regression_scratch: Scratch) -> None:
+    """What broke (issue 21): ``invoke tasks | grep <word of a title>`` found nothing, since
+    titles were cut in a pipe as on a narrow terminal."""
+    scratch = regression_scratch
+    scratch.add_ledger_entry(f"Open · tv-2025-12-06:PR?? · {LONG_TITLE}")
+
+    result = scratch.invoke("tasks", "--all", extra_env={"COLUMNS": "80"})
+
+    assert result.returncode == 0, result.stderr
+    assert "…" not in result.stdout
+    for title in (LONG_TITLE, "Adopt PEP 420 import policy", "Check the twins"):
+        assert f"  {title}  " in result.stdout
 
 
 def test_a_reader_that_stops_early_gets_no_broken_pipe_traceback(

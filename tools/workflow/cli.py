@@ -103,45 +103,52 @@ def shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
-MIN_FLEXIBLE_WIDTH = 8
-"""A flexible column is never cut below this many characters."""
 _GAP = "  "
 
 
-def fit_widths(widths: Sequence[int], limit: int, flexible: Sequence[int]) -> list[int]:
-    """Column widths whose table fits ``limit`` characters: the widest flexible column gives up
-    one character at a time, none below :data:`MIN_FLEXIBLE_WIDTH`. When that is not enough
-    the table stays wider than ``limit``."""
+def fit_columns(
+    widths: Sequence[int], limit: int, first: int, floor: int, drop_order: Sequence[int]
+) -> list[int]:
+    """Column widths for a table of at most ``limit`` characters that gives column ``first``
+    the room first: it keeps at least ``floor`` characters (or all of itself when shorter)
+    while the columns of ``drop_order`` are dropped (width 0), in that order, until the rest
+    fits; the room left then goes to ``first``, up to its full width. Other columns are never
+    cut, so a table with nothing left to drop may stay wider than ``limit``."""
     fitted = list(widths)
-    excess = sum(fitted) + len(_GAP) * (len(fitted) - 1) - limit
-    while excess > 0:
-        candidates = [i for i in flexible if fitted[i] > MIN_FLEXIBLE_WIDTH]
-        if not candidates:
+    kept_first = min(widths[first], floor)
+
+    def others() -> int:
+        shown = [width for i, width in enumerate(fitted) if width and i != first]
+        return sum(shown) + len(_GAP) * len(shown)
+
+    for column in drop_order:
+        if others() + kept_first <= limit:
             break
-        widest = max(candidates, key=lambda i: fitted[i])
-        fitted[widest] -= 1
-        excess -= 1
+        fitted[column] = 0
+    fitted[first] = max(kept_first, min(widths[first], limit - others()))
     return fitted
 
 
 def render_table(
-    headers: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    limit: int | None = None,
-    flexible: Sequence[int] = (),
+    headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int] | None = None
 ) -> list[str]:
-    """Header, a rule, then one line per row; trailing spaces trimmed. With ``limit`` the
-    ``flexible`` columns (indexes) are cut, with an ellipsis, until the lines fit."""
+    """Header, a rule, then one line per row; trailing spaces trimmed. With ``widths`` (from
+    :func:`fit_columns`) a column of width 0 is left out and longer cells are cut with an
+    ellipsis; without, every cell is shown whole."""
+    shown = table_widths(headers, rows) if widths is None else widths
+
+    def line(cells: Sequence[str]) -> str:
+        return _GAP.join(
+            shorten(cell, shown[i]).ljust(shown[i]) for i, cell in enumerate(cells) if shown[i]
+        ).rstrip()
+
+    return [line(headers), line(["-" * width for width in shown]), *(line(row) for row in rows)]
+
+
+def table_widths(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[int]:
+    """The width of each column when every cell is shown whole."""
     widths = [len(header) for header in headers]
     for row in rows:
         for column, cell in enumerate(row):
             widths[column] = max(widths[column], len(cell))
-    if limit is not None:
-        widths = fit_widths(widths, limit, flexible)
-
-    def line(cells: Sequence[str]) -> str:
-        return _GAP.join(
-            shorten(cell, widths[i]).ljust(widths[i]) for i, cell in enumerate(cells)
-        ).rstrip()
-
-    return [line(headers), line(["-" * width for width in widths]), *(line(row) for row in rows)]
+    return widths

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from tools.workflow.cli import (
-    MIN_FLEXIBLE_WIDTH,
     ExitCode,
     Reporter,
     WorkflowError,
-    fit_widths,
+    fit_columns,
     render_table,
     run_reported,
     shorten,
+    table_widths,
 )
 from tools.workflow.ledger.model import (
     TaskId,
@@ -77,22 +77,25 @@ def test_table_rendering() -> None:
     assert shorten("abc", 4) == "abc"
 
 
-def test_a_table_fits_its_limit_by_cutting_the_widest_flexible_columns() -> None:
-    rows = [["1", "a rather long title here", "feat/some-long-branch-name"]]
+def test_a_table_gives_its_first_column_the_room_and_drops_the_others_in_order() -> None:
+    rows = [["1", "a rather long title here", "feat/some-long-branch-name", "S"]]
+    headers = ("id", "title", "branch", "size")
 
-    lines = render_table(("id", "title", "branch"), rows, limit=30, flexible=(1, 2))
+    widths = fit_columns(table_widths(headers, rows), 30, 1, 12, (2, 3))
+    lines = render_table(headers, rows, widths)
 
+    assert widths == [2, 20, 0, 4]
     assert lines == [
-        "id  title         branch",
-        "--  ------------  ------------",
-        "1   a rather lo…  feat/some-l…",
+        "id  title                 size",
+        "--  --------------------  ----",
+        "1   a rather long title…  S",
     ]
-    assert fit_widths([2, 24, 26], 30, (1, 2)) == [2, 12, 12]
 
 
-def test_flexible_columns_never_go_below_their_minimum() -> None:
-    assert fit_widths([2, 24, 26], 10, (1, 2)) == [2, MIN_FLEXIBLE_WIDTH, MIN_FLEXIBLE_WIDTH]
-    assert fit_widths([30, 5], 10, (1,)) == [30, 5]
+def test_fitting_keeps_the_floor_and_cuts_no_other_column() -> None:
+    assert fit_columns([2, 24, 26], 60, 1, 12, (2,)) == [2, 24, 26]
+    assert fit_columns([2, 24, 26], 10, 1, 12, (2,)) == [2, 12, 0]
+    assert fit_columns([30, 5], 10, 1, 8, ()) == [30, 5]
 
 
 def test_a_reporter_whose_reader_is_gone_keeps_going_quietly() -> None:

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from tools.workflow.cli import ExitCode, Reporter, WorkflowError, render_table, shorten
+from tools.workflow.cli import (
+    ExitCode,
+    Reporter,
+    WorkflowError,
+    fit_columns,
+    render_table,
+    shorten,
+    table_widths,
+)
 from tools.workflow.ledger.lint import lint_ledger
 from tools.workflow.ledger.model import Ledger, LedgerEntry, LedgerProblem
 from tools.workflow.ledger.select import blockers
@@ -13,9 +22,11 @@ from tools.workflow.versioning import GUIDE_PATH, read_commit_types
 
 ACTIVE_STATUSES = ("Open", "In progress")
 TASK_COLUMNS = ("id", "status", "priority", "size", "title", "branch", "blocked-by")
-TITLE_WIDTH = 48
-FLEXIBLE_COLUMNS = (4, 5, 6)
-"""title, branch and blocked-by: cut (with an ellipsis) to make the table fit the terminal."""
+TITLE_COLUMN = 4
+TITLE_FLOOR = 41
+"""On a terminal the title keeps at least 40 characters and its ellipsis..."""
+DROP_ORDER = (5, 6, 3, 2, 1)
+"""...while branch, blocked-by, size, priority, then status are left out until the table fits."""
 
 
 def _short_reference(entry: LedgerEntry) -> str:
@@ -39,7 +50,7 @@ def task_rows(ledger: Ledger, show_all: bool) -> list[list[str]]:
                 entry.status,
                 entry.field_text("Priority").rstrip(".") or "-",
                 entry.field_text("Size").rstrip(".") or "-",
-                shorten(entry.title, TITLE_WIDTH),
+                entry.title,
                 (entry.branch or "-") + (" *" if entry.branch_derived else ""),
                 blocked_by or "-",
             ]
@@ -48,16 +59,28 @@ def task_rows(ledger: Ledger, show_all: bool) -> list[list[str]]:
 
 
 def list_tasks(
-    root: Path, reporter: Reporter, show_all: bool, width: int | None = None
+    root: Path,
+    reporter: Reporter,
+    show_all: bool,
+    width: int | None = None,
+    as_json: bool = False,
 ) -> list[list[str]]:
-    """The table of entries; with ``width`` (the terminal's columns) it fits that width."""
+    """The table of entries; with ``width`` (a terminal's columns) it fits that width, without
+    it (a pipe, a file) nothing is cut. ``as_json``: one JSON array of objects instead."""
     loaded = load_ledger(root)
     warn_about_problems(loaded, reporter)
     rows = task_rows(loaded.ledger, show_all)
+    if as_json:
+        reporter.say(json.dumps([dict(zip(TASK_COLUMNS, row, strict=True)) for row in rows]))
+        return rows
     if not rows:
         reporter.say("No open tasks in the ledger." + ("" if show_all else " (try --all)"))
         return rows
-    for line in render_table(TASK_COLUMNS, rows, width, FLEXIBLE_COLUMNS):
+    widths = None
+    if width is not None:
+        natural = table_widths(TASK_COLUMNS, rows)
+        widths = fit_columns(natural, width, TITLE_COLUMN, TITLE_FLOOR, DROP_ORDER)
+    for line in render_table(TASK_COLUMNS, rows, widths):
         reporter.say(line)
     if any(entry.branch_derived for entry in loaded.ledger.entries):
         reporter.say("* branch derived from the first planned commit and the title")
