@@ -100,6 +100,20 @@ def test_tasks_table_and_ambiguous_start(clean_scratch: Scratch) -> None:
     assert "pick one: invoke start-task tv-2025-11 --pick <N>" in ambiguous.stderr
 
 
+def test_tasks_as_json_lists_every_field_whole(clean_scratch: Scratch) -> None:
+    result = clean_scratch.invoke("tasks", "--json")
+
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(result.stdout)
+    assert [entry["title"] for entry in listed] == [
+        "Tidy the sampling options",
+        "Document the sampling options",
+        "Add a tokenizer benchmark",
+    ]
+    assert {"id": "tv-2025-11-01:PR12", "status": "In progress"}.items() <= listed[0].items()
+    assert set(listed[0]) == {"id", "status", "priority", "size", "title", "branch", "blocked-by"}
+
+
 def test_whole_loop_through_the_command_line(seed_scratch: Scratch) -> None:
     passing = json.dumps([sys.executable, "-c", "pass"])
     gate = {"WORKFLOW_GATE_FULL": passing, "WORKFLOW_GATE_FAST": passing}
