@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tools.workflow.commit_rules import parse_header
+from tools.workflow.ledger.landed import landing_entries
 from tools.workflow.repo.git import Git
 
 Version = tuple[int, int, int]
@@ -78,7 +79,8 @@ def last_release_tag(git: Git, head: str) -> str | None:
 
 
 def read_commits(git: Git, since: str | None, head: str) -> list[ReleaseCommit]:
-    """The commits in ``since..head`` (all of ``head`` without ``since``), oldest first,"""
+    """The commits in ``since..head`` (all of ``head`` without ``since``), oldest first,
+    each linked to the ledger entry that landed it (see tools/workflow/ledger/landed.py)."""
     span = head if since is None else f"{since}..{head}"
     listed = git.output("log", "--reverse", "--format=%H%x00%B%x1e", span)
     commits: list[ReleaseCommit] = []
@@ -98,7 +100,8 @@ def read_commits(git: Git, since: str | None, head: str) -> list[ReleaseCommit]:
                 breaking=bool(parsed and parsed.breaking) or bool(_BREAKING_FOOTER.search(message)),
             )
         )
-    return commits
+    links = landing_entries(git, head, [(commit.sha, commit.header) for commit in commits])
+    return [replace(commit, entry=links.get(commit.sha)) for commit in commits]
 
 
 def changelog_section(tag: str, date: str, commits: Sequence[ReleaseCommit]) -> str:
