@@ -1,0 +1,102 @@
+"""Reproducible artifacts: a commit built twice, compared byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.fixtures.workflow.package import project_files, uv_command, uv_env
+from tools.workflow.cli import ExitCode, WorkflowError
+from tools.workflow.repo.artifacts import build_twice
+from tools.workflow.repo.git import Git
+
+if TYPE_CHECKING:
+    from tests.fixtures.workflow.scratch import Scratch
+
+pytestmark = pytest.mark.integration
+
+NEXT = ["then continue"]
+WOBBLY_BACKEND = """import gzip
+import os
+import tarfile
+import zipfile
+
+BASE = "wobbly-0.1.0"
+
+
+def build_sdist(sdist_directory, config_settings=None):
+    path = os.path.join(sdist_directory, BASE + ".tar.gz")
+    with gzip.GzipFile(path, "wb", mtime=0) as raw, tarfile.open(fileobj=raw, mode="w") as sdist:
+        for name in ("pyproject.toml", "backend.py", "PKG-INFO"):
+            sdist.add(name, arcname=f"{BASE}/{name}")
+    return BASE + ".tar.gz"
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    name = BASE + "-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as wheel:
+        wheel.writestr("wobbly/noise.bin", os.urandom(16))
+    return name
+"""
+WOBBLY_PYPROJECT = """[project]
+name = "wobbly"
+version = "0.1.0"
+
+[build-system]
+requires = []
+build-backend = "backend"
+backend-path = ["."]
+"""
+
+
+def _commit(scratch: Scratch, files: dict[str, str]) -> Git:
+    for relative, text in files.items():
+        scratch.stage(relative, text)
+    scratch.clone_git("commit", "--quiet", "-m", "build: add the project")
+    return Git(scratch.root, {**scratch.env, **uv_env(scratch.base)})
+
+
+def test_a_reproducible_build_lands_in_the_output_directory(
+    clean_scratch: Scratch, tmp_path: Path
+) -> None:
+    git = _commit(clean_scratch, project_files("0.3.0"))
+
+    names = build_twice(git, uv_command(), "HEAD", tmp_path / "dist", NEXT)
+
+    assert names == ["scratchpkg-0.3.0-py3-none-any.whl", "scratchpkg-0.3.0.tar.gz"]
+    assert sorted(path.name for path in (tmp_path / "dist").iterdir()) == names
+
+
+def test_two_builds_that_differ_are_refused_and_nothing_is_kept(
+    clean_scratch: Scratch, tmp_path: Path
+) -> None:
+    files = {
+        "pyproject.toml": WOBBLY_PYPROJECT,
+        "backend.py": WOBBLY_BACKEND,
+        "PKG-INFO": "Metadata-Version: 2.1\nName: wobbly\nVersion: 0.1.0\n",
+    }
+    git = _commit(clean_scratch, files)
+    head = clean_scratch.rev("HEAD")
+
+    with pytest.raises(WorkflowError) as refused:
+        build_twice(git, uv_command(), str(head), tmp_path / "dist", NEXT)
+
+    assert refused.value.code == ExitCode.STOPPED
+    assert refused.value.message == (
+        f"the build of {head} is not reproducible: two builds differ in "
+        "wobbly-0.1.0-py3-none-any.whl"
+    )
+    assert refused.value.details == ("then continue",)
+    assert not (tmp_path / "dist").exists()
+
+
+def test_a_failed_build_names_the_cause(clean_scratch: Scratch, tmp_path: Path) -> None:
+    git = _commit(clean_scratch, {"pyproject.toml": "[project\n"})
+
+    with pytest.raises(WorkflowError) as stopped:
+        build_twice(git, uv_command(), "HEAD", tmp_path / "dist", NEXT)
+
+    assert stopped.value.code == ExitCode.STOPPED
+    assert stopped.value.message.startswith("building HEAD failed: ")
