@@ -19,6 +19,7 @@ from invoke.tasks import task
 
 if TYPE_CHECKING:
     from tools.workflow.cli import Reporter
+    from tools.workflow.commands.release import Tools as ReleaseTools
     from tools.workflow.repo.git import Git
 
 
@@ -157,15 +158,16 @@ def sync(c: Context) -> None:
 
 @task(name="continue")
 def continue_(c: Context) -> None:
-    """Finish an interrupted sync or ship."""
+    """Finish an interrupted sync, ship or release."""
     from tools.workflow.commands.resume import continue_operation
 
-    _run(lambda git, reporter: continue_operation(git, reporter))
+    tools = _release_tools()
+    _run(lambda git, reporter: continue_operation(git, reporter, tools=tools))
 
 
 @task
 def abort(c: Context) -> None:
-    """Undo an interrupted sync, or a ship that has not pushed main yet."""
+    """Undo an interrupted sync, or a ship or release origin does not hold yet."""
     from tools.workflow.commands.resume import abort_operation
 
     _run(lambda git, reporter: abort_operation(git, reporter))
@@ -180,6 +182,24 @@ def ship(c: Context) -> None:
 
     gh = shutil.which("gh")
     _run(lambda git, reporter: ship_branch(git, reporter, gh))
+
+
+def _release_tools() -> ReleaseTools:
+    import datetime
+    import shutil
+
+    from tools.workflow.commands.release import Tools
+
+    return Tools(shutil.which("uv"), datetime.date.today())
+
+
+@task(help={"dry_run": "print the next version and its changelog section; change nothing"})
+def release(c: Context, dry_run: bool = False) -> None:
+    """Version, changelog, tag and twice-built artifacts from main's commits; push atomically."""
+    from tools.workflow.commands.release import release as release_main
+
+    tools = _release_tools()
+    _run(lambda git, reporter: release_main(git, reporter, tools, dry_run=dry_run))
 
 
 @task

@@ -24,6 +24,7 @@ TASK_NAMES = (
     "hooks",
     "ledger-lint",
     "pr",
+    "release",
     "ship",
     "start-task",
     "status",

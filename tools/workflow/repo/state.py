@@ -21,7 +21,7 @@ from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.repo.git import Git
 
 STATE_DIRECTORY = "ml-playground-workflow"
-OperationKind = Literal["sync", "ship"]
+OperationKind = Literal["sync", "ship", "release"]
 
 
 @dataclass(frozen=True)
@@ -35,13 +35,15 @@ class BranchTask:
 
 @dataclass(frozen=True)
 class Operation:
-    """An interrupted sync or ship: the branch, the step reached and the commits to restore."""
+    """An interrupted sync, ship or release: the branch, the step reached, the commits to
+    restore and, for a release, its tag."""
 
     kind: OperationKind
     branch: str
     step: str
     head_before: str
     main_before: str
+    tag: str = ""
 
 
 def _directory(git: Git) -> Path:
@@ -103,6 +105,7 @@ def save_operation(git: Git, operation: Operation) -> None:
             "step": operation.step,
             "head_before": operation.head_before,
             "main_before": operation.main_before,
+            "tag": operation.tag,
         },
     )
 
@@ -111,10 +114,15 @@ def load_operation(git: Git) -> Operation | None:
     data = _read_json(_directory(git) / "operation.json")
     kind = data.get("kind")
     values = [data.get(key) for key in ("branch", "step", "head_before", "main_before")]
-    if kind not in ("sync", "ship") or not all(isinstance(value, str) for value in values):
+    if kind not in ("sync", "ship", "release") or not all(
+        isinstance(value, str) for value in values
+    ):
         return None
     branch, step, head_before, main_before = (str(value) for value in values)
-    return Operation(kind, branch, step, head_before, main_before)
+    tag = data.get("tag")
+    return Operation(
+        kind, branch, step, head_before, main_before, tag if isinstance(tag, str) else ""
+    )
 
 
 def clear_operation(git: Git) -> None:
