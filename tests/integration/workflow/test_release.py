@@ -1,0 +1,152 @@
+"""invoke release (and continue/abort of a release) end to end against a local bare origin."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.fixtures.workflow.package import project_files, uv_command, uv_env
+from tools.workflow.commands.release import Tools, release
+from tools.workflow.repo.git import Git
+from tools.workflow.repo.state import load_operation
+
+if TYPE_CHECKING:
+    from tests.fixtures.workflow.scratch import Scratch
+    from tests.integration.workflow.conftest import Captured
+
+pytestmark = pytest.mark.integration
+
+TODAY = datetime.date(2026, 12, 6)
+
+
+def _git(scratch: Scratch) -> Git:
+    return Git(scratch.root, {**scratch.env, **uv_env(scratch.base)})
+
+
+def _tools() -> Tools:
+    return Tools(uv_command(), TODAY)
+
+
+def _on_main(scratch: Scratch, message: str, version: str = "0.1.0") -> str:
+    """A commit on main holding the tiny project, pushed to origin (plain git)."""
+    for relative, text in project_files(version).items():
+        scratch.stage(relative, text)
+    scratch.stage("notes.txt", message + "\n")
+    scratch.clone_git("commit", "--quiet", "-m", message)
+    scratch.clone_git("push", "--quiet", "origin", "main")
+    return scratch.clone_git("rev-parse", "HEAD")
+
+
+def _released(scratch: Scratch, out: Captured) -> str:
+    release(_git(scratch), out.reporter, _tools())
+    return scratch.clone_git("rev-parse", "HEAD")
+
+
+def _origin_tag(scratch: Scratch, tag: str) -> str | None:
+    return scratch.origin_rev(f"refs/tags/{tag}^{{commit}}")
+
+
+def test_a_first_release_tags_the_version_of_pyproject(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    feat = _on_main(clean_scratch, "feat(core): add the package")
+
+    released = _released(clean_scratch, out)
+
+    assert clean_scratch.clone_git("log", "-1", "--format=%s %P", released) == (
+        f"chore(release): v0.1.0 {feat}"
+    )
+    assert clean_scratch.origin_rev("refs/heads/main") == released
+    assert _origin_tag(clean_scratch, "v0.1.0") == released
+    assert clean_scratch.raw(clean_scratch.origin, "cat-file", "-t", "v0.1.0") == "tag"
+    changelog = (clean_scratch.root / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert changelog.startswith("# Changelog\n\n## v0.1.0 (2026-12-06)\n\n### Features\n\n")
+    assert f"- core: add the package ({feat[:7]})\n" in changelog
+    assert "### Chores\n\n- seed the repository (" in changelog
+    assert sorted(path.name for path in (clean_scratch.root / "dist").iterdir()) == [
+        "scratchpkg-0.1.0-py3-none-any.whl",
+        "scratchpkg-0.1.0.tar.gz",
+    ]
+    assert out.out.endswith("Pushed main and v0.1.0 to origin together.\nReleased v0.1.0.\n")
+    assert load_operation(clean_scratch.git) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "body", "version"),
+    [
+        ("fix(core): handle an empty input", "", "0.1.1"),
+        ("perf(core): read the input once", "", "0.1.1"),
+        ("feat(core): add a switch", "", "0.2.0"),
+        ("fix(core)!: drop the old switch", "", "0.2.0"),
+        ("fix(core): rename the switch", "BREAKING CHANGE: the old name is gone", "0.2.0"),
+    ],
+)
+def test_the_next_version_follows_the_commits_while_major_is_zero(
+    clean_scratch: Scratch, out: Captured, message: str, body: str, version: str
+) -> None:
+    _on_main(clean_scratch, "feat(core): add the package")
+    _released(clean_scratch, out)
+    clean_scratch.commit_file("more.txt", "more\n", "docs(core): explain more")
+    clean_scratch.stage("fix.txt", message)
+    clean_scratch.clone_git("commit", "--quiet", "-m", message, *(["-m", body] if body else []))
+    clean_scratch.clone_git("push", "--quiet", "origin", "main")
+
+    released = _released(clean_scratch, out)
+
+    assert _origin_tag(clean_scratch, f"v{version}") == released
+    pyproject = (clean_scratch.root / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'version = "{version}"' in pyproject
+    changelog = (clean_scratch.root / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert changelog.index(f"## v{version} (2026-12-06)") < changelog.index("## v0.1.0")
+    assert "- core: explain more (" in changelog
+
+
+def test_a_breaking_change_after_1_0_bumps_the_major_version(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    _on_main(clean_scratch, "feat(core): add the package", version="1.0.0")
+    _released(clean_scratch, out)
+    breaking = clean_scratch.commit_file("b.txt", "b\n", "feat(core)!: replace the input format")
+    clean_scratch.clone_git("push", "--quiet", "origin", "main")
+
+    released = _released(clean_scratch, out)
+
+    assert _origin_tag(clean_scratch, "v2.0.0") == released
+    changelog = (clean_scratch.root / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"- **breaking** core: replace the input format ({breaking[:7]})\n" in changelog
+
+
+def test_nothing_to_release_says_so_and_changes_nothing(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    _on_main(clean_scratch, "feat(core): add the package")
+    released = _released(clean_scratch, out)
+    docs = clean_scratch.commit_file("more.txt", "more\n", "docs(core): explain more")
+    clean_scratch.clone_git("push", "--quiet", "origin", "main")
+
+    assert release(_git(clean_scratch), out.reporter, _tools()) is None
+
+    assert out.out.endswith(
+        "Nothing to release: no feat, fix, perf or breaking commit since v0.1.0.\n"
+    )
+    assert clean_scratch.rev("main") == docs
+    assert clean_scratch.clone_git("tag", "--list") == "v0.1.0"
+    assert clean_scratch.rev("v0.1.0") == released
+
+
+def test_dry_run_prints_the_version_and_section_and_changes_nothing(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    feat = _on_main(clean_scratch, "feat(core): add the package")
+
+    plan = release(_git(clean_scratch), out.reporter, _tools(), dry_run=True)
+
+    assert plan is not None
+    assert plan.tag == "v0.1.0"
+    assert out.out.startswith("Next version: v0.1.0 (2 commit(s) since the first commit).\n")
+    assert f"### Features\n\n- core: add the package ({feat[:7]})\n" in out.out
+    assert clean_scratch.rev("main") == feat
+    assert clean_scratch.clone_git("tag", "--list") == ""
+    assert clean_scratch.clone_git("status", "--porcelain") == ""
