@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.fixtures.workflow.package import project_files, uv_command, uv_env
+from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.commands.release import Tools, release
+from tools.workflow.commands.resume import abort_operation, continue_operation
 from tools.workflow.repo.git import Git
 from tools.workflow.repo.state import load_operation
 
@@ -150,3 +153,171 @@ def test_dry_run_prints_the_version_and_section_and_changes_nothing(
     assert clean_scratch.rev("main") == feat
     assert clean_scratch.clone_git("tag", "--list") == ""
     assert clean_scratch.clone_git("status", "--porcelain") == ""
+
+
+def _teammate_pushes(scratch: Scratch) -> str:
+    scratch.raw(scratch.upstream, "pull", "--quiet", "--ff-only", "origin", "main")
+    return scratch.upstream_commit("theirs.txt", "theirs\n", "docs: add their notes")
+
+
+def _release_stopped_at_the_push(scratch: Scratch, out: Captured) -> str:
+    """A release whose push origin rejects: committed, tagged and built locally, then stopped."""
+    _on_main(scratch, "feat(core): add the package")
+    before = scratch.clone_git("rev-parse", "HEAD")
+    scratch.reject_pushes("origin is read-only today")
+    with pytest.raises(WorkflowError) as stopped:
+        release(_git(scratch), out.reporter, _tools())
+    assert stopped.value.code == ExitCode.STOPPED
+    assert stopped.value.message == (
+        "pushing main and v0.1.0 to origin failed (neither landed): remote: origin is read-only "
+        "today"
+    )
+    scratch.accept_pushes()
+    return before
+
+
+def test_a_release_stopped_after_the_tag_is_finished_by_continue(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    _release_stopped_at_the_push(clean_scratch, out)
+    operation = load_operation(clean_scratch.git)
+    assert operation is not None
+    assert (operation.kind, operation.step, operation.tag) == ("release", "push", "v0.1.0")
+    tagged = clean_scratch.rev("v0.1.0")
+    assert clean_scratch.origin_rev("refs/tags/v0.1.0") is None
+
+    continue_operation(_git(clean_scratch), out.reporter, tools=_tools())
+
+    assert clean_scratch.origin_rev("refs/heads/main") == tagged
+    assert _origin_tag(clean_scratch, "v0.1.0") == tagged
+    assert load_operation(clean_scratch.git) is None
+
+
+def test_a_release_stopped_after_the_tag_is_undone_by_abort(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    before = _release_stopped_at_the_push(clean_scratch, out)
+
+    abort_operation(_git(clean_scratch), out.reporter)
+
+    assert clean_scratch.rev("main") == before
+    assert clean_scratch.clone_git("tag", "--list") == ""
+    assert clean_scratch.clone_git("status", "--porcelain") == ""
+    assert not (clean_scratch.root / "CHANGELOG.md").exists()
+    assert list((clean_scratch.root / "dist").iterdir()) == []
+    assert out.out.endswith(
+        f"Release v0.1.0 aborted; main is back at {before[:10]} and the tag is gone.\n"
+    )
+    assert load_operation(clean_scratch.git) is None
+    assert clean_scratch.origin_rev("refs/heads/main") == before
+
+
+def test_abort_refuses_once_origin_holds_the_release_and_continue_finishes(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    """The push landed although the release did not see it (interrupted): origin is read
+    again, so abort refuses and continue only clears the record."""
+    _release_stopped_at_the_push(clean_scratch, out)
+    clean_scratch.clone_git("push", "--quiet", "--atomic", "origin", "main", "v0.1.0")
+
+    with pytest.raises(WorkflowError) as refused:
+        abort_operation(_git(clean_scratch), out.reporter)
+    continue_operation(_git(clean_scratch), out.reporter, tools=_tools())
+
+    assert refused.value.code == ExitCode.REFUSED
+    assert refused.value.message == (
+        "cannot abort: origin already holds v0.1.0; finish the release with invoke continue"
+    )
+    assert out.out.endswith("origin already holds v0.1.0; the release is finished.\n")
+    assert load_operation(clean_scratch.git) is None
+
+
+def test_origin_rejecting_the_tag_leaves_main_unpushed_too(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    """Main and the tag land together or not at all (an update hook refusing only tags)."""
+    before = _on_main(clean_scratch, "feat(core): add the package")
+    hook = clean_scratch.origin / "hooks" / "update"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text('#!/bin/sh\ncase "$1" in refs/tags/*) exit 1 ;; esac\n', encoding="utf-8")
+    hook.chmod(0o755)
+
+    with pytest.raises(WorkflowError) as stopped:
+        release(_git(clean_scratch), out.reporter, _tools())
+
+    assert stopped.value.code == ExitCode.STOPPED
+    assert stopped.value.message.startswith("pushing main and v0.1.0 to origin failed")
+    assert clean_scratch.origin_rev("refs/heads/main") == before
+    assert clean_scratch.origin_rev("refs/tags/v0.1.0") is None
+
+
+def test_a_teammate_pushing_in_between_makes_the_push_fail_whole(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    before = _release_stopped_at_the_push(clean_scratch, out)
+    theirs = _teammate_pushes(clean_scratch)
+    assert clean_scratch.origin_rev("refs/heads/main") == theirs
+
+    with pytest.raises(WorkflowError) as stopped:
+        continue_operation(_git(clean_scratch), out.reporter, tools=_tools())
+    abort_operation(_git(clean_scratch), out.reporter)
+
+    assert stopped.value.code == ExitCode.STOPPED
+    assert stopped.value.details[1] == (
+        "origin/main moved on: invoke abort, then invoke release again"
+    )
+    assert clean_scratch.origin_rev("refs/heads/main") == theirs
+    assert clean_scratch.origin_rev("refs/tags/v0.1.0") is None
+    assert clean_scratch.rev("main") == before
+
+
+def test_a_failed_build_stops_after_the_tag_and_continue_builds_again(
+    clean_scratch: Scratch, out: Captured, tmp_path: Path
+) -> None:
+    _on_main(clean_scratch, "feat(core): add the package")
+    no_build = tmp_path / "uv-without-build"
+    no_build.write_text(
+        f'#!/bin/sh\n[ "$1" = build ] && {{ echo "error: no build today" >&2; exit 2; }}\n'
+        f'exec {uv_command()} "$@"\n',
+        encoding="utf-8",
+    )
+    no_build.chmod(0o755)
+
+    with pytest.raises(WorkflowError) as stopped:
+        release(_git(clean_scratch), out.reporter, Tools(str(no_build), TODAY))
+    tagged = clean_scratch.rev("v0.1.0")
+    continue_operation(_git(clean_scratch), out.reporter, tools=_tools())
+
+    assert stopped.value.message == "building v0.1.0 failed: error: no build today"
+    assert tagged == clean_scratch.rev("main")
+    assert _origin_tag(clean_scratch, "v0.1.0") == tagged
+
+
+@pytest.mark.parametrize("problem", ["dirty", "off main", "behind", "pending"])
+def test_release_refuses_an_unsafe_state(
+    clean_scratch: Scratch, out: Captured, problem: str
+) -> None:
+    if problem == "pending":
+        _release_stopped_at_the_push(clean_scratch, out)
+    else:
+        _on_main(clean_scratch, "feat(core): add the package")
+    expected = {
+        "dirty": "refusing to release: uncommitted changes in 1 tracked file(s): notes.txt",
+        "off main": "refusing to release from 'feat/other-work': releases are made on main",
+        "behind": "refusing to release: main is 1 commit(s) behind and 0 ahead of origin/main",
+        "pending": "refusing to release: an interrupted release of 'main' is pending",
+    }[problem]
+    if problem == "dirty":
+        clean_scratch.write("notes.txt", "edited\n")
+    elif problem == "off main":
+        clean_scratch.clone_git("switch", "--quiet", "-c", "feat/other-work")
+    elif problem == "behind":
+        _teammate_pushes(clean_scratch)
+    head = clean_scratch.rev("HEAD")
+
+    with pytest.raises(WorkflowError) as refused:
+        release(_git(clean_scratch), out.reporter, _tools())
+
+    assert refused.value.code == ExitCode.REFUSED
+    assert refused.value.message.startswith(expected)
+    assert clean_scratch.rev("HEAD") == head
