@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.fixtures.workflow.index import package_index  # noqa: F401  (a fixture)
 from tests.fixtures.workflow.scratch import (  # noqa: F401  (fixtures, found by name)
     clean_scratch,
     failing_gate,
