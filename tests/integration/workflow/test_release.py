@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -119,6 +120,31 @@ def test_a_breaking_change_after_1_0_bumps_the_major_version(
     assert _origin_tag(clean_scratch, "v2.0.0") == released
     changelog = (clean_scratch.root / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"- **breaking** core: replace the input format ({breaking[:7]})\n" in changelog
+
+
+def test_uv_version_also_sets_the_version_in_the_lock(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    _on_main(clean_scratch, "feat(core): add the package")
+    git = _git(clean_scratch)
+    locked = subprocess.run(
+        [uv_command(), "lock", "--quiet"], cwd=clean_scratch.root, env=git.env, check=False
+    )
+    assert locked.returncode == 0
+    clean_scratch.clone_git("add", "uv.lock")
+    clean_scratch.clone_git("commit", "--quiet", "-m", "build: lock the dependencies")
+    clean_scratch.commit_file("f.txt", "f\n", "feat(core): add f")
+    clean_scratch.clone_git("push", "--quiet", "origin", "main")
+    _released(clean_scratch, out)
+    clean_scratch.commit_file("g.txt", "g\n", "fix(core): mend g")
+    clean_scratch.clone_git("push", "--quiet", "origin", "main")
+
+    released = _released(clean_scratch, out)
+
+    changed = clean_scratch.clone_git("show", "--name-only", "--format=", released).split()
+    assert changed == ["CHANGELOG.md", "pyproject.toml", "uv.lock"]
+    lock = (clean_scratch.root / "uv.lock").read_text(encoding="utf-8")
+    assert 'name = "scratchpkg"\nversion = "0.1.1"' in lock
 
 
 def test_nothing_to_release_says_so_and_changes_nothing(

@@ -44,6 +44,7 @@ def test_a_section_groups_by_type_and_skips_bookkeeping() -> None:
         _commit("docs", scope=None),
         _commit("feat", breaking=True),
         ReleaseCommit("fedcba9876543210", "chore(ledger): start x", "chore", "ledger", "x", False),
+        ReleaseCommit("fedcba9876543211", "chore(release): v0.1.0", "chore", "release", "v", False),
         ReleaseCommit("abcdef0123456789", "fix: y", "fix", None, "y", False, "tv-2025-11-01:PR3 Y"),
     ]
 
