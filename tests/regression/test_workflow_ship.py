@@ -211,3 +211,28 @@ def test_abort_refuses_a_ship_whose_push_of_main_already_landed(
     assert scratch.origin_rev(f"refs/heads/{BRANCH}") is None
     assert scratch.rev(f"refs/heads/{BRANCH}") is None
     assert scratch.invoke("status").stdout.count("Interrupted") == 0
+
+
+def test_continue_finishes_a_landed_ship_after_a_teammate_pushed_on_top(
+    regression_scratch: Scratch,
+) -> None:
+    """What broke (issue 21): after a ship's push of main had landed unseen, a teammate pushed
+    on top; ``invoke continue`` pushed main again, was rejected (exit 4) and pointed to
+    ``invoke abort``, which must not undo a landed ship."""
+    scratch = regression_scratch
+    _pushed_work(scratch)
+    scratch.reject_pushes()
+    assert scratch.invoke("ship").returncode == 4
+    scratch.accept_pushes()
+    shipped = scratch.clone_git("rev-parse", "main")
+    scratch.clone_git("push", "--quiet", "origin", "main")
+    scratch.raw(scratch.upstream, "pull", "--quiet", "--ff-only", "origin", "main")
+    theirs = scratch.upstream_commit("theirs.txt", "theirs\n", "docs: add their notes")
+
+    continued = scratch.invoke("continue")
+
+    assert continued.returncode == 0, continued.stderr
+    assert f"origin/main already holds {shipped[:10]}." in continued.stdout
+    assert scratch.origin_rev("refs/heads/main") == theirs
+    assert scratch.origin_rev(f"refs/heads/{BRANCH}") is None
+    assert scratch.rev(f"refs/heads/{BRANCH}") is None

@@ -117,6 +117,10 @@ def _push_main(
     if not git.has_remote(remote):
         reporter.warn(f"no remote '{remote}': {main_branch} was updated locally only")
         return
+    landed = reread_remote_branch(git, remote, main_branch, None)
+    if landed is not None and git.is_ancestor(operation.head_before, landed):
+        reporter.say(f"{remote}/{main_branch} already holds {operation.head_before[:10]}.")
+        return
     result = git.run("push", "--quiet", remote, f"{main_branch}:{main_branch}", check=False)
     if not result.ok:
         raise WorkflowError(

@@ -97,13 +97,16 @@ def gh_checks_command(gh: str, branch: str) -> list[str]:
     return [gh, "pr", "checks", branch]
 
 
-def reread_remote_branch(git: Git, remote: str, branch: str, action: str) -> str | None:
+def reread_remote_branch(git: Git, remote: str, branch: str, action: str | None) -> str | None:
     """Fetch ``remote`` and return the tip of its ``branch`` (None without that remote or
     branch): what a resumable operation decides from, never a stale remote-tracking ref.
-    Refuses when the remote cannot be reached, since then nobody knows what landed."""
+    When the remote cannot be reached nobody knows what landed: it refuses to ``action``, or
+    without one returns None."""
     if not git.has_remote(remote):
         return None
     fetched = git.run("fetch", "--quiet", remote, check=False)
+    if not fetched.ok and action is None:
+        return None
     if not fetched.ok:
         raise WorkflowError(
             ExitCode.REFUSED,
