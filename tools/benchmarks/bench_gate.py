@@ -189,7 +189,7 @@ def bench(
         raise BenchError(f"the clean clone fails the gate ({first.by}): nothing to compare")
     saved = clone.parent / "gate-data"
     saved.mkdir()
-    for data in (clone / GATE_DATA).glob("*.db"):
+    for data in (clone / GATE_DATA).glob("testmon-*"):  # the database with its -wal and -shm
         shutil.copy2(data, saved / data.name)
     outcomes: list[Outcome] = []
     for fault in faults:
@@ -199,6 +199,8 @@ def bench(
             checked = timed([*gate, "--all"], clone, env) if reference else None
         finally:
             undo(clone)
+            for data in (clone / GATE_DATA).glob("testmon-*"):
+                data.unlink()
             for data in saved.iterdir():
                 shutil.copy2(data, clone / GATE_DATA / data.name)
         outcomes.append((fault.name, gate_run, checked))

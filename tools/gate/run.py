@@ -120,9 +120,10 @@ def pytest_step(
     fast_tests: Sequence[str],
     extra: Sequence[str],
 ) -> Step:
-    """One Python's tests, in one process: the Pythons already share the cores."""
+    """One Python's tests, in one process (the Pythons already share the cores), stopping at
+    the first failure: one failure makes the gate red, and ``nox -s tests`` lists them all."""
     select = "--testmon-noselect" if plan.whole_suite_reason else "--testmon"
-    command = (python, "-m", "pytest", *fast_tests, "-p", "no:xdist", "-p", PLUGIN, select)
+    command = (python, "-m", "pytest", *fast_tests, "-x", "-p", "no:xdist", "-p", PLUGIN, select)
     path = f"{Path(python).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     env = {"PATH": path, "VIRTUAL_ENV": str(Path(python).parent.parent), DATA_VARIABLE: str(data)}
     return Step(f"pytest {version}", (*command, *extra), env)

@@ -96,7 +96,7 @@ def test_each_python_runs_its_tests_in_one_process_with_its_own_data(tmp_path: P
     assert step.name == "pytest 3.12"
     assert step.command == (
         "/env/bin/python",
-        *("-m", "pytest", "tests/unit", "-p", "no:xdist"),
+        *("-m", "pytest", "tests/unit", "-x", "-p", "no:xdist"),
         *("-p", "tools.gate.pytest_deps", "--testmon", "-x"),
     )
     assert step.env is not None
