@@ -83,10 +83,10 @@ def locked(home: Path, say: Callable[[str], object] = print) -> Generator[None]:
 
 def check_out(root: Path, commit: str, tree: Path) -> None:
     """Make ``tree`` (a worktree of the gate's own) hold exactly ``commit``, caches kept."""
-    git(root, "worktree", "prune")  # forget a checkout deleted by hand
     if not (tree / ".git").is_file():
         if tree.exists():
-            shutil.rmtree(tree)  # the gate's own leftovers, never registered as a worktree
+            shutil.rmtree(tree)  # the gate's own leftovers: an add cut short
+        git(root, "worktree", "prune")  # forget a checkout deleted by hand or cut short
         git(root, "worktree", "add", "--quiet", "--detach", str(tree), commit)
         return
     git(tree, "checkout", "--quiet", "--force", "--detach", commit)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -64,13 +65,18 @@ def test_the_next_checkout_drops_what_a_run_left_and_keeps_the_caches(git_repo: 
         assert (tree / ".cache" / "kept").is_file()
 
 
-def test_a_checkout_deleted_by_hand_is_made_again(git_repo: Path) -> None:
+@pytest.mark.parametrize("left", ["nothing", "a directory without its .git file"])
+def test_a_checkout_deleted_or_cut_short_is_made_again(git_repo: Path, left: str) -> None:
     commit = staged_commit(git_repo)
     with checked_out(git_repo, commit, say=print) as tree:
         pass
-    subprocess.run(["rm", "-rf", str(tree)], check=True)
+    if left == "nothing":
+        shutil.rmtree(tree)
+    else:
+        (tree / ".git").unlink()
     with checked_out(git_repo, commit, say=print) as again:
         assert (again / "pkg" / "a.py").is_file()
+        assert git(again, "rev-parse", "HEAD").strip() == commit
 
 
 def test_an_unborn_branch_is_judged_as_a_first_commit(tmp_path: Path) -> None:
