@@ -26,21 +26,14 @@ nox.options.error_on_missing_interpreters = os.environ.get("CI", "").lower() == 
 nox.options.reuse_venv = "yes"
 
 ROOT = Path(__file__).resolve().parent
-PYTHONS: list[str] = nox.project.load_toml(ROOT / "pyproject.toml")["tool"]["ml_playground"][
-    "pythons"
-]
-"""Every supported Python, oldest first (``[tool.ml_playground] pythons``)."""
+SETTINGS = nox.project.load_toml(ROOT / "pyproject.toml")["tool"]["ml_playground"]
+PYTHONS: list[str] = SETTINGS["pythons"]
+"""Every supported Python, oldest first."""
 TOOL_PYTHON = PYTHONS[0]
 """The one Python of sessions whose result does not depend on the interpreter."""
 CI = ["ci"]
 EVERY_OS = ["ci", "every-os"]
-# Bytecode goes to one cache below .cache/ (never into the tree or the environments), also when
-# the caller sets PYTHONDONTWRITEBYTECODE: otherwise every test process compiles torch again.
-TEST_ENV = {
-    "PYTHONHASHSEED": "0",
-    "PYTHONDONTWRITEBYTECODE": "",
-    "PYTHONPYCACHEPREFIX": str(ROOT / ".cache" / "pycache"),
-}
+TEST_ENV = {**SETTINGS["test-env"], "PYTHONPYCACHEPREFIX": str(ROOT / SETTINGS["pycache"])}
 
 
 def install(session: nox.Session, *only: str) -> None:
@@ -82,7 +75,7 @@ def tests(session: nox.Session) -> None:
 def changed(session: nox.Session) -> None:
     """The commit gate: quality's checks of the staged change, on every Python (tools/gate)."""
     install(session, "workflow")
-    session.run("python", "-m", "tools.gate.run", *session.posargs, env=TEST_ENV)
+    session.run("python", "-m", "tools.gate.run", *session.posargs)
 
 
 @nox.session(python=TOOL_PYTHON, default=False)

@@ -224,7 +224,7 @@ def write_pyproject(root: Path, version: str) -> None:
     (root / "pyproject.toml").write_text(
         f'[project]\nname = "tiny"\nversion = "{version}"\nrequires-python = ">=3.11"\n'
         "dependencies = []\n\n[dependency-groups]\nlint = []\n\n"
-        '[tool.ml_playground]\npythons = ["3.11"]\n',
+        '[tool.ml_playground]\npythons = ["3.11"]\ntest-env = {}\npycache = ".cache/pycache"\n',
         encoding="utf-8",
     )
 

@@ -34,6 +34,8 @@ class Settings:
     pythons: tuple[str, ...]
     fast_tests: tuple[str, ...]
     lists: Lists
+    test_env: dict[str, str]
+    """The environment of every test run, the bytecode cache (``pycache``) included."""
 
 
 def read_settings(tree: Path) -> Settings:
@@ -47,6 +49,7 @@ def read_settings(tree: Path) -> Settings:
         tuple(table["pythons"]),
         tuple(table["fast-tests"]),
         Lists(tuple(table["markdown"]), tuple(table["markdown-generated"])),
+        {**table["test-env"], "PYTHONPYCACHEPREFIX": str(tree / table["pycache"])},
     )
 
 

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tools.gate.checks import Step, check_steps, read_settings, report
+from tools.gate.checks import Settings, Step, check_steps, read_settings, report
 from tools.gate.import_graph import ImportGraph, load_graph
 from tools.gate.plan import EVERYTHING, Change, Plan, make_plan
 from tools.gate.snapshot import SnapshotError, checked_out, git, parent_commit, staged_commit
@@ -113,19 +113,19 @@ def interpreters(
 
 
 def pytest_step(
-    plan: Plan,
-    version: str,
-    python: str,
-    data: Path,
-    fast_tests: Sequence[str],
-    extra: Sequence[str],
+    plan: Plan, version: str, python: str, data: Path, settings: Settings, extra: Sequence[str]
 ) -> Step:
     """One Python's tests, in one process (the Pythons already share the cores), stopping at
     the first failure: one failure makes the gate red, and ``nox -s tests`` lists them all."""
     select = "--testmon-noselect" if plan.whole_suite_reason else "--testmon"
-    command = (python, "-m", "pytest", *fast_tests, "-x", "-p", "no:xdist", "-p", PLUGIN, select)
-    path = f"{Path(python).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    env = {"PATH": path, "VIRTUAL_ENV": str(Path(python).parent.parent), DATA_VARIABLE: str(data)}
+    tests = settings.fast_tests
+    command = (python, "-m", "pytest", *tests, "-x", "-p", "no:xdist", "-p", PLUGIN, select)
+    env = {
+        **settings.test_env,
+        "PATH": f"{Path(python).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "VIRTUAL_ENV": str(Path(python).parent.parent),
+        DATA_VARIABLE: str(data),
+    }
     return Step(f"pytest {version}", (*command, *extra), env)
 
 
@@ -171,7 +171,7 @@ def judge(root: Path, tree: Path, changes: Sequence[Change], args: argparse.Name
         path.parent.mkdir(parents=True, exist_ok=True)
     steps = check_steps(plan, tree, found[versions[0]], settings.lists)
     extra = args.pytest_args
-    tests = [pytest_step(plan, v, found[v], data[v], settings.fast_tests, extra) for v in versions]
+    tests = [pytest_step(plan, v, found[v], data[v], settings, extra) for v in versions]
     return 0 if report(run_steps([*tests, *steps], tree), "gate") else 1
 
 

@@ -28,6 +28,8 @@ pythons = ["3.11", "3.12", "3.13"]
 fast-tests = ["tests/unit", "tests/property"]
 markdown = ["README.md"]
 markdown-generated = []
+test-env = { PYTHONHASHSEED = "0", PYTHONDONTWRITEBYTECODE = "" }
+pycache = ".cache/pycache"
 
 [tool.pytest.ini_options]
 pythonpath = ["."]

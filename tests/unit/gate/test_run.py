@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.gate.conftest import git
-from tools.gate.checks import Step, check_steps, markdown_targets, read_settings
+from tools.gate.checks import Settings, Step, check_steps, markdown_targets, read_settings
 from tools.gate.plan import EVERYTHING, Change, Lists, Plan
 from tools.gate.run import (
     changes_between,
@@ -23,6 +23,7 @@ pytestmark = pytest.mark.unit
 
 NOTHING = Plan(None, None, False, None, False, False, None)
 LISTS = Lists(("README.md", "docs", "tests/*/README.md"), ("docs/generated.md",))
+SETTINGS = Settings(("3.11",), ("tests/unit",), LISTS, {"PYTHONHASHSEED": "0"})
 
 
 def test_a_commit_changes_what_differs_from_its_parent(git_repo: Path) -> None:
@@ -92,17 +93,18 @@ def test_each_python_gets_an_environment_synced_from_the_tree_or_the_one_given(
 
 def test_each_python_runs_its_tests_in_one_process_with_its_own_data(tmp_path: Path) -> None:
     data = tmp_path / "d.db"
-    step = pytest_step(NOTHING, "3.12", "/env/bin/python", data, ("tests/unit",), ("-x",))
+    step = pytest_step(NOTHING, "3.12", "/env/bin/python", data, SETTINGS, ("--lf",))
     assert step.name == "pytest 3.12"
     assert step.command == (
         "/env/bin/python",
         *("-m", "pytest", "tests/unit", "-x", "-p", "no:xdist"),
-        *("-p", "tools.gate.pytest_deps", "--testmon", "-x"),
+        *("-p", "tools.gate.pytest_deps", "--testmon", "--lf"),
     )
     assert step.env is not None
     assert step.env["TESTMON_DATAFILE"] == str(data)
     assert step.env["PATH"].startswith("/env/bin")
-    whole = pytest_step(EVERYTHING, "3.11", "/env/bin/python", data, ("t",), ())
+    assert step.env["PYTHONHASHSEED"] == "0"
+    whole = pytest_step(EVERYTHING, "3.11", "/env/bin/python", data, SETTINGS, ())
     assert "--testmon-noselect" in whole.command
 
 
@@ -142,12 +144,13 @@ def test_markdown_scans_the_changed_files_or_the_whole_list(tmp_path: Path) -> N
 def test_settings_come_from_pyproject_and_their_absence_is_named(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.ml_playground]\npythons = ["3.11"]\nfast-tests = ["t"]\nmarkdown = ["a.md"]\n'
-        "markdown-generated = []\n",
+        'markdown-generated = []\ntest-env = { A = "1" }\npycache = ".cache/pyc"\n',
         encoding="utf-8",
     )
     settings = read_settings(tmp_path)
     assert (settings.pythons, settings.fast_tests) == (("3.11",), ("t",))
     assert settings.lists == Lists(("a.md",), ())
+    assert settings.test_env == {"A": "1", "PYTHONPYCACHEPREFIX": str(tmp_path / ".cache/pyc")}
     (tmp_path / "pyproject.toml").write_text("[project]\n", encoding="utf-8")
     with pytest.raises(KeyError, match=r"has no \[tool.ml_playground\] table"):
         read_settings(tmp_path)
