@@ -10,7 +10,8 @@ tree's ``uv.lock`` (``uv sync --locked``, so a stale lock fails here), or, with
 is printed, then every check runs at once: the operating system shares the cores.
 
 The tests' dependency data is one SQLite file per Python minor version and per version of the
-gate's code (a hash of ``tools/gate``), so data recorded under other rules is never read.
+plugin that records it (a hash of :data:`RECORDING`), so data recorded under other rules is
+never read.
 
 Exit codes: 0 every check passed, 1 a check failed, 2 the gate could not run.
 """
@@ -40,10 +41,22 @@ PLUGIN = "tools.gate.pytest_deps"
 ENVS = ".cache/gate/envs"
 
 
+RECORDING = (
+    "pytest_deps.py",
+    "deps.py",
+    "dep_lines.py",
+    "import_graph.py",
+    "child/sitecustomize.py",
+)
+"""The modules of ``tools/gate`` that decide what a test's recorded dependencies are."""
+
+
 def data_file(root: Path, tree: Path, version: str) -> Path:
+    """testmon's data for ``version``, under the recording rules of ``tree``'s plugin."""
     digest = hashlib.sha256()
-    for path in sorted((tree / "tools/gate").glob("**/*.py")):
-        digest.update(path.read_bytes())
+    for name in RECORDING:
+        path = tree / "tools/gate" / name
+        digest.update(path.read_bytes() if path.is_file() else b"")
     return root / ".cache/gate" / f"testmon-py{version}-{digest.hexdigest()[:12]}.db"
 
 

@@ -57,13 +57,15 @@ def test_a_root_commit_changes_every_file(git_repo: Path) -> None:
 def test_the_data_file_is_per_python_and_per_version_of_the_gate(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     (tree / "tools" / "gate").mkdir(parents=True)
-    gate_code = tree / "tools" / "gate" / "run.py"
-    gate_code.write_text("x = 1\n", encoding="utf-8")
+    recording = tree / "tools" / "gate" / "deps.py"
+    recording.write_text("x = 1\n", encoding="utf-8")
     data = data_file(tmp_path, tree, "3.12")
     assert data.parent == tmp_path / ".cache/gate"
     assert data.name.startswith("testmon-py3.12-")
     assert data_file(tmp_path, tree, "3.13").name.startswith("testmon-py3.13-")
-    gate_code.write_text("x = 2\n", encoding="utf-8")
+    (tree / "tools" / "gate" / "plan.py").write_text("x = 2\n", encoding="utf-8")
+    assert data_file(tmp_path, tree, "3.12") == data  # the plan records nothing
+    recording.write_text("x = 2\n", encoding="utf-8")
     assert data_file(tmp_path, tree, "3.12") != data
 
 
