@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -15,8 +15,8 @@ from ml_playground.core.errors import DataError
 from ml_playground.core.tokenizer_protocol import Tokenizer
 from ml_playground.core.tokenizers import tokenizer_from_meta
 
-FORMAT_VERSION = 2
-"""2 records the SHA-256 of each token file."""
+FORMAT_VERSION = 3
+"""2 records the SHA-256 of each token file, 3 the ``[prepare]`` settings that made them."""
 META_FILE = "meta.json"
 TOKEN_DTYPE = np.uint16
 
@@ -45,6 +45,8 @@ class DatasetMeta:
     """SHA-256 over everything the token files depend on; equal fingerprints mean current files."""
     sha256: Mapping[Split, str]
     """The SHA-256 of each token file's content: a changed or damaged file is noticed."""
+    settings: Mapping[str, object] = field(default_factory=dict[str, object])
+    """The ``[prepare]`` settings that made the files (``lineage.prepare_settings``)."""
 
     @property
     def vocab_size(self) -> int:
@@ -67,6 +69,7 @@ class DatasetMeta:
             },
             "tokenizer": self.tokenizer.to_meta(),
             "sha256": {split: self.sha256[split] for split in SPLITS},
+            "prepare": dict(self.settings),
         }
 
 
@@ -153,6 +156,7 @@ def read_meta(data_dir: Path) -> DatasetMeta:
         val_fraction=float(cast("float", _value(obj, "val_fraction", path, "a number"))),
         fingerprint=_str(obj, "fingerprint", path),
         sha256=sha256,
+        settings=_object(obj, "prepare", path),
     )
 
 

@@ -31,7 +31,11 @@ from ml_playground.data_pipeline.dataset_files import (
     token_file,
 )
 from ml_playground.data_pipeline.download import Opener, fetch_cached
+from ml_playground.data_pipeline.lineage import Settings, prepare_settings
 
+FINGERPRINT_VERSION = 2
+"""Part of every fingerprint; unchanged by format 3 of ``meta.json``, so checkpoints of data
+prepared before it still match the same corpus prepared again."""
 MIN_SPLIT_TOKENS = 2
 """Each split needs at least one (input, target) pair."""
 
@@ -90,9 +94,8 @@ def load_corpus(
 def dataset_fingerprint(dataset: str, corpus: str, tokenizer_kind: str, val_fraction: float) -> str:
     """SHA-256 over everything the prepared files depend on."""
     digest = hashlib.sha256()
-    header = (
-        f"ml_playground dataset v{FORMAT_VERSION}\0{dataset}\0{tokenizer_kind}\0{val_fraction!r}\0"
-    )
+    header = f"ml_playground dataset v{FINGERPRINT_VERSION}\0{dataset}\0{tokenizer_kind}\0"
+    header += f"{val_fraction!r}\0"
     digest.update(header.encode("utf-8"))
     digest.update(corpus.encode("utf-8"))
     return digest.hexdigest()
@@ -130,11 +133,12 @@ def split_sizes(n_tokens: int, val_fraction: float) -> tuple[int, int]:
     return n_tokens - n_val, n_val
 
 
-def _current(data_dir: Path, fingerprint: str) -> DatasetMeta | None:
-    """The recorded metadata if the files in ``data_dir`` match ``fingerprint`` and their hashes."""
+def _current(data_dir: Path, fingerprint: str, settings: Settings) -> DatasetMeta | None:
+    """The recorded metadata if the files in ``data_dir`` match ``fingerprint``, ``settings``
+    and their hashes."""
     try:
         meta = read_meta(data_dir)
-        if meta.fingerprint != fingerprint:
+        if meta.fingerprint != fingerprint or meta.settings != settings:
             return None
         for split in SPLITS:
             load_tokens(data_dir, split)
@@ -178,8 +182,8 @@ def prepare_dataset(
     fingerprint = dataset_fingerprint(
         config.dataset, corpus, tokenizer_key(config), config.val_fraction
     )
-    data_dir = config.data_dir
-    current = _current(data_dir, fingerprint)
+    data_dir, settings = config.data_dir, prepare_settings(config)
+    current = _current(data_dir, fingerprint, settings)
     if current is not None:
         log(f"dataset in {data_dir} is current; skipping prepare")
         return PreparedDataset(
@@ -211,6 +215,7 @@ def prepare_dataset(
         val_fraction=config.val_fraction,
         fingerprint=fingerprint,
         sha256={"train": hashlib.sha256(train).hexdigest(), "val": hashlib.sha256(val).hexdigest()},
+        settings=settings,
     )
     _write_dataset(data_dir, meta, train, val)
     log(

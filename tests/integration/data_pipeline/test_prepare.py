@@ -56,7 +56,7 @@ def test_text_dataset_is_split_into_token_files_and_meta(
         for split in ("train", "val")
     }
     assert document == {
-        "format_version": 2,
+        "format_version": 3,
         "dataset": "text",
         "fingerprint": dataset_fingerprint("text", TEXT, "char", 0.1),
         "val_fraction": 0.1,
@@ -64,6 +64,12 @@ def test_text_dataset_is_split_into_token_files_and_meta(
         "counts": {"vocab_size": len(vocab), "train_tokens": 297, "val_tokens": 33},
         "tokenizer": {"kind": "char", "vocab": vocab},
         "sha256": digests,
+        "prepare": {
+            "dataset": "text",
+            "raw_text_path": str(tmp_path / "corpus.txt"),
+            "tokenizer": "char",
+            "val_fraction": 0.1,
+        },
     }
     ids = [vocab.index(c) for c in TEXT]
     raw_train = np.fromfile(config.data_dir / "train.bin", dtype=np.uint16)

@@ -36,6 +36,7 @@ META = DatasetMeta(
     val_fraction=0.25,
     fingerprint="f" * 64,
     sha256=SHA256,
+    settings={"dataset": "text", "tokenizer": "char", "val_fraction": 0.25},
 )
 
 
@@ -50,7 +51,7 @@ def write_dataset(data_dir: Path, document: object = None) -> None:
 
 def test_meta_json_layout() -> None:
     assert META.to_json() == {
-        "format_version": 2,
+        "format_version": 3,
         "dataset": "text",
         "fingerprint": "f" * 64,
         "val_fraction": 0.25,
@@ -58,6 +59,7 @@ def test_meta_json_layout() -> None:
         "counts": {"vocab_size": 4, "train_tokens": 6, "val_tokens": 2},
         "tokenizer": {"kind": "char", "vocab": ["\n", "a", "b", "c"]},
         "sha256": SHA256,
+        "prepare": {"dataset": "text", "tokenizer": "char", "val_fraction": 0.25},
     }
 
 
@@ -160,9 +162,9 @@ def test_read_meta_reports_unparsable_files(tmp_path: Path, content: bytes, mess
 
 
 def test_read_meta_rejects_other_format_versions(tmp_path: Path) -> None:
-    write_dataset(tmp_path, _corrupted("format_version", 1))
+    write_dataset(tmp_path, _corrupted("format_version", 2))
 
-    with pytest.raises(DataError, match=r"format_version 1 is not supported \(expected 2\)"):
+    with pytest.raises(DataError, match=r"format_version 2 is not supported \(expected 3\)"):
         read_meta(tmp_path)
 
 
