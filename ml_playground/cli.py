@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -183,6 +184,8 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         raise UsageError("--fresh starts over: it cannot be combined with --from or --eval-only")
     if args.command in ("prepare", "loop"):
         _prepare(config, stderr)
+    if args.command in ("train", "sample", "loop"):
+        _check_prepared(config, args)
     if args.command == "train" and args.eval_only:
         _evaluate(config, stdout, stderr, start_from)
         return EXIT_OK
@@ -199,6 +202,21 @@ def _prepare(config: ExperimentConfig, stderr: TextIO) -> None:
     from ml_playground.data_pipeline.prepare import prepare_dataset
 
     prepare_dataset(config.prepare, log=_line_writer(stderr))
+
+
+def _check_prepared(config: ExperimentConfig, args: argparse.Namespace) -> None:
+    """Refuse prepared data that the run's ``[prepare]`` would not make; ``sample`` needs no
+    data (its checkpoint carries the tokenizer), so data that is not there is no refusal."""
+    from ml_playground.data_pipeline.dataset_files import META_FILE, read_meta
+    from ml_playground.data_pipeline.lineage import check_prepared
+
+    if args.command == "sample" and not (config.prepare.data_dir / META_FILE).is_file():
+        return
+    command = [PROG, "prepare", *([args.experiment] if args.experiment else [])]
+    if args.exp_config is not None:
+        command += ["--exp-config", str(args.exp_config)]
+    command += [f"--set={text}" for text in args.assignments]
+    check_prepared(read_meta(config.prepare.data_dir).settings, config.prepare, shlex.join(command))
 
 
 def _train(

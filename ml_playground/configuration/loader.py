@@ -35,6 +35,7 @@ TRAIN_OVERRIDES_ENV = "ML_PLAYGROUND_TRAIN_OVERRIDES"
 SAMPLE_OVERRIDES_ENV = "ML_PLAYGROUND_SAMPLE_OVERRIDES"
 START_FILE_PREFIX = "FILE:"
 SET_OPTION = "--set"
+EXPERIMENT_PLACEHOLDER = "{experiment}"
 
 
 def list_experiments(experiments_dir: Path = EXPERIMENTS_DIR) -> list[str]:
@@ -151,6 +152,10 @@ def validate(layered: LayeredConfig, name: str, source: Path) -> ExperimentConfi
     prepare = build_model(PrepareConfig, layered, ("prepare",))
     train = build_model(TrainConfig, layered, ("train",))
     sample = build_model(SampleConfig, layered, ("sample",))
+    prepare = replace(prepare, data_dir=_named(prepare.data_dir, name))
+    train = replace(
+        train, runtime=replace(train.runtime, out_dir=_named(train.runtime.out_dir, name))
+    )
     problems = cross_field_errors(train) + _prepare_errors(prepare)
     if problems:
         conflict = problems[0]
@@ -163,6 +168,11 @@ def validate(layered: LayeredConfig, name: str, source: Path) -> ExperimentConfi
             start_path = layered.source_of(("sample", "start")).base_dir / start_path
         sample = replace(sample, start=START_FILE_PREFIX + str(start_path))
     return ExperimentConfig(name=name, source=source, prepare=prepare, train=train, sample=sample)
+
+
+def _named(path: Path, name: str) -> Path:
+    """``path`` with ``{experiment}`` replaced by the experiment's name."""
+    return Path(str(path).replace(EXPERIMENT_PLACEHOLDER, name))
 
 
 def _prepare_errors(prepare: PrepareConfig) -> list[FieldConflict]:

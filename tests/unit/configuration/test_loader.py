@@ -49,7 +49,7 @@ def test_relative_paths_resolve_against_the_declaring_file(tmp_path: Path) -> No
     assert config.train.runtime.out_dir == tmp_path / "exps" / ".." / "runs" / "x"
     assert config.sample.start == "FILE:" + str(tmp_path / "exps" / "prompt.txt")
     # data_dir was declared by the packaged defaults: working directory
-    assert config.prepare.data_dir == tmp_path / "elsewhere" / "out" / "data"
+    assert config.prepare.data_dir == tmp_path / "elsewhere" / "out" / "mine" / "data"
 
 
 def test_an_absolute_start_file_is_kept_as_declared(tmp_path: Path) -> None:
