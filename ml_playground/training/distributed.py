@@ -49,6 +49,12 @@ def join(group: ProcessGroup, device: torch.device) -> torch.device:
     return device
 
 
+def wait_for_main(group: ProcessGroup) -> None:
+    """Every rank waits here until the main process has prepared the run directory."""
+    if group.world_size > 1:
+        dist.barrier()
+
+
 def leave(group: ProcessGroup) -> None:
     if group.world_size > 1 and dist.is_initialized():
         dist.destroy_process_group()

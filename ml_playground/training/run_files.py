@@ -43,6 +43,17 @@ def check_writable(out_dir: Path) -> None:
         ) from None
 
 
+def remove_temp_files(out_dir: Path) -> list[Path]:
+    """Remove what a write killed before its rename left behind (``.NAME.*.tmp``, see
+    ``atomic_files.stage``); only safe under the run's lock. Returns the removed files."""
+    removed: list[Path] = []
+    for folder in (out_dir, checkpoint_dir(out_dir)):
+        for path in sorted(folder.glob(".*.tmp")) if folder.is_dir() else []:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 def _non_empty(path: Path) -> bool:
     if path.is_dir():
         return any(path.iterdir())

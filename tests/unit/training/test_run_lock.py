@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ml_playground.core.errors import RunError
+from ml_playground.training.run_files import remove_temp_files
+from ml_playground.training.run_lock import LOCK_FILE, run_lock
+
+pytestmark = pytest.mark.unit
+
+
+def test_the_lock_records_its_holder_and_refuses_a_second_one(tmp_path: Path) -> None:
+    with run_lock(tmp_path / "run"):
+        assert (tmp_path / "run" / LOCK_FILE).read_text() == f"{os.getpid()}\n"
+        with pytest.raises(RunError, match=rf"in use by another run \(pid {os.getpid()}\)"):
+            with run_lock(tmp_path / "run"):
+                pass
+    with run_lock(tmp_path / "run"):  # released on exit
+        pass
+
+
+def test_only_temporary_files_are_removed(tmp_path: Path) -> None:
+    (tmp_path / "checkpoints").mkdir()
+    kept = [tmp_path / "metrics.jsonl", tmp_path / "checkpoints" / "last_00000003.pt"]
+    removed = [tmp_path / ".metrics.jsonl.a.tmp", tmp_path / "checkpoints" / ".last_1.pt.b.tmp"]
+    for path in kept + removed:
+        path.write_bytes(b"x")
+
+    assert remove_temp_files(tmp_path) == removed
+    assert [p.exists() for p in kept + removed] == [True, True, False, False]
+    assert remove_temp_files(tmp_path / "missing") == []
