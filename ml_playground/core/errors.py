@@ -40,6 +40,13 @@ class CheckpointError(PlaygroundError):
     """No usable checkpoint could be read or one could not be written."""
 
 
+class CheckpointMismatchError(CheckpointError, UsageError):
+    """A readable checkpoint that does not fit the run (another model, tokenizer or data): the
+    run's settings or data must change, so it is a usage error, whichever part differs."""
+
+    exit_code = 2
+
+
 class RunError(PlaygroundError):
     """Training cannot go on: its outputs cannot be written, its metrics log is damaged, or its
     loss stopped being a finite number."""

@@ -15,11 +15,10 @@ from ml_playground.core.devices import resolve_device
 from ml_playground.core.errors import CheckpointError, UsageError
 from ml_playground.core.tokenizer_protocol import Tokenizer
 from ml_playground.data_pipeline.dataset_files import read_meta
-from ml_playground.models.gpt import GPT
 from ml_playground.sampling.generate import generate
-from ml_playground.training.checkpointing.contents import CheckpointInfo, describe, restore
+from ml_playground.training.checkpointing.contents import CheckpointInfo
 from ml_playground.training.checkpointing.manager import CheckpointManager
-from ml_playground.training.ema import ExponentialMovingAverage
+from ml_playground.training.checkpointing.restore import restore_model
 from ml_playground.training.run_files import checkpoint_dir
 
 SEPARATOR = "-" * 40
@@ -62,20 +61,17 @@ def sample(
         keep_last=runtime.keep_last,
         keep_best=runtime.keep_best,
         warn=warn,
+        move_unreadable=False,
     )
     loaded = manager.chosen(start_from) if start_from else manager.load(runtime.read_policy)
-    state, path = loaded.state, loaded.file.path
-    info = describe(state, path)
-    tokenizer = info.tokenizer or _tokenizer_of_the_data(config, info, path, warn)
+
+    def tokenizer_of(info: CheckpointInfo, path: Path) -> Tokenizer:
+        return info.tokenizer or _tokenizer_of_the_data(config, info, path, warn)
+
+    restored = restore_model(loaded, device, tokenizer_of, ema_decay=runtime.ema_decay)
+    model, tokenizer = restored.model, restored.checked
     prompt_ids = tokenizer.encode(prompt)
-    model = GPT(info.model_config, info.vocab_size)
-    restore(model, state, "model", path)
-    model.to(device)
-    weights = contextlib.nullcontext()
-    if state.get("ema"):
-        ema = ExponentialMovingAverage(model, runtime.ema_decay or 0.999)
-        restore(ema, state, "ema", path)
-        weights = ema.applied_to(model)
+    weights = restored.ema.applied_to(model) if restored.ema else contextlib.nullcontext()
 
     generator = torch.Generator(device=device).manual_seed(settings.seed)
     idx = torch.tensor([prompt_ids], dtype=torch.long, device=device)

@@ -18,25 +18,38 @@ from typing import Any, cast
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from ml_playground.configuration.models import DataConfig, ExperimentConfig, RuntimeConfig
+from ml_playground.configuration.models import (
+    DataConfig,
+    ExperimentConfig,
+    RuntimeConfig,
+    TrainConfig,
+)
 from ml_playground.core.devices import autocast_for, resolve_device
 from ml_playground.core.errors import CheckpointError, RunError
-from ml_playground.data_pipeline.dataset_files import SPLITS, TokenArray, load_tokens, read_meta
+from ml_playground.data_pipeline.dataset_files import (
+    SPLITS,
+    DatasetMeta,
+    TokenArray,
+    load_tokens,
+    read_meta,
+)
 from ml_playground.data_pipeline.sampling.batches import sample_batch
 from ml_playground.models.gpt import GPT
 from ml_playground.models.utils.estimator import AutocastFactory, estimate_loss
-from ml_playground.training.checkpointing.contents import (
-    check_resumable,
-    describe,
-    restore,
-    self_description,
-)
+from ml_playground.training.checkpointing.contents import restore, self_description
 from ml_playground.training.checkpointing.manager import (
     KINDS,
     CheckpointManager,
     LoadedCheckpoint,
 )
-from ml_playground.training.distributed import SINGLE_PROCESS, ProcessGroup, join, leave
+from ml_playground.training.checkpointing.restore import fits_the_run, restore_model
+from ml_playground.training.distributed import (
+    SINGLE_PROCESS,
+    ProcessGroup,
+    join,
+    leave,
+    wait_for_main,
+)
 from ml_playground.training.ema import ExponentialMovingAverage
 from ml_playground.training.optim.lr_scheduler import learning_rate_at
 from ml_playground.training.optim.optimizer import build_optimizer
@@ -50,8 +63,10 @@ from ml_playground.training.run_files import (
     metrics_path,
     move_later_checkpoints_aside,
     move_run_aside,
+    remove_temp_files,
     rewind_metrics,
 )
+from ml_playground.training.run_lock import run_lock
 
 __all__ = [
     "Evaluation",
@@ -94,196 +109,282 @@ def train(
     ``fresh`` starts over, moving the previous run's checkpoints and metrics aside (``clock``
     names the folder they go to). ``start_from`` (``best``, ``last`` or a path) resumes from
     that checkpoint instead of the newest: later checkpoints of the run, or a whole other run
-    in ``out_dir``, are moved aside first.
+    in ``out_dir``, are moved aside first. The main process holds the run's lock throughout,
+    and every check that can refuse runs before anything is moved or written.
     """
     out_dir = config.train.runtime.out_dir
-    if group.is_main:
-        if fresh and (moved := move_run_aside(out_dir, clock())) is not None:
-            reporter.message(f"starting over; the previous run was moved to {moved}")
-        if start_from is not None and (moved := _go_back(config, start_from, warn, clock)):
-            reporter.message(f"going back to --from {start_from}; {moved}")
-        check_writable(out_dir)
     device = join(group, resolve_device(config.train.runtime.device))
     try:
-        return _train(config, reporter, warn, should_stop, group, device, fresh, start_from)
+        with run_lock(out_dir) if group.is_main else contextlib.nullcontext():
+            run = (
+                _open_run(config, warn, group, device, fresh, start_from) if group.is_main else None
+            )
+            if run is not None:
+                _clear_the_way(run, reporter, warn, fresh, start_from, clock)
+            wait_for_main(group)
+            run = run or _open_run(config, warn, group, device, fresh, start_from)
+            return _train(run, reporter, should_stop)
     finally:
         reporter.close()
         leave(group)
 
 
-def _train(
+@dataclass
+class _Run:
+    """What one training run works with, opened (and checked) before anything is written."""
+
+    config: TrainConfig
+    group: ProcessGroup
+    device: torch.device
+    meta: DatasetMeta
+    splits: dict[str, TokenArray]
+    model: GPT
+    optimizer: torch.optim.Optimizer
+    ema: ExponentialMovingAverage | None
+    scaler: torch.amp.GradScaler  # pyright: ignore[reportPrivateImportUsage]
+    manager: CheckpointManager
+    resumed: LoadedCheckpoint | None
+    start_iter: int = 0
+    best_val_loss: float = math.inf
+
+    def checkpoint_state(self, iteration: int) -> dict[str, Any]:
+        return {
+            **self_description(self.config.model, self.meta.tokenizer, self.meta.fingerprint),
+            "iteration": iteration,
+            "best_val_loss": self.best_val_loss,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "ema": self.ema.state_dict() if self.ema is not None else {},
+            "scaler": self.scaler.state_dict() if self.scaler.is_enabled() else {},
+        }
+
+
+def _open_run(
     config: ExperimentConfig,
-    reporter: ProgressReporter,
     warn: Callable[[str], None],
-    should_stop: Callable[[], bool],
     group: ProcessGroup,
     device: torch.device,
     fresh: bool,
     start_from: str | None,
-) -> TrainingOutcome:
-    train_cfg = config.train
-    runtime, data_cfg, schedule = train_cfg.runtime, train_cfg.data, train_cfg.schedule
-    data_dir = config.prepare.data_dir
+) -> _Run:
+    """Data, model, optimizer and the checkpoint to resume, all checked; writes nothing but the
+    renaming of unreadable checkpoints."""
+    train_cfg, data_dir = config.train, config.prepare.data_dir
+    runtime = train_cfg.runtime
     meta = read_meta(data_dir)
     splits = {split: load_tokens(data_dir, split) for split in SPLITS}
-    autocast = autocast_for(device, runtime.dtype)
-
+    manager = _manager(runtime, warn)
+    resumed = None if fresh else _resume_point(manager, runtime.out_dir, start_from)
     torch.random.manual_seed(runtime.seed)  # pyright: ignore[reportUnknownMemberType]
-    raw_model = GPT(train_cfg.model, meta.vocab_size).to(device)
-    optimizer = build_optimizer(raw_model, train_cfg.optim, device.type)
-    ema = ExponentialMovingAverage(raw_model, runtime.ema_decay) if runtime.ema_decay else None
+    restored = None
+    if resumed is None:
+        model = GPT(train_cfg.model, meta.vocab_size).to(device)
+    else:
+        check = fits_the_run(train_cfg.model, meta, data_dir, warn)
+        restored = restore_model(
+            resumed, device, check, model_config=train_cfg.model, ema_decay=runtime.ema_decay
+        )
+        model = restored.model
+    optimizer = build_optimizer(model, train_cfg.optim, device.type)
+    ema = restored.ema if restored is not None else None
+    if runtime.ema_decay and ema is None:
+        ema = ExponentialMovingAverage(model, runtime.ema_decay)
     scaler = torch.amp.GradScaler(  # pyright: ignore[reportPrivateImportUsage]
         device.type, enabled=runtime.dtype == "float16" and device.type == "cuda"
     )
-    manager = _manager(runtime, warn)
-
-    tokens_per_iter = (
-        data_cfg.batch_size * data_cfg.block_size * data_cfg.grad_accum_steps * group.world_size
+    run = _Run(
+        train_cfg, group, device, meta, splits, model, optimizer, ema, scaler, manager, resumed
     )
-    start_iter, best_val_loss = 0, math.inf
-    resumed = None if fresh else _resume_point(manager, runtime.out_dir, start_from)
-    if resumed is not None:
+    if resumed is not None and restored is not None:
         state, path = resumed.state, resumed.file.path
-        info = describe(state, path)
-        check_resumable(info, path, train_cfg.model, meta, data_dir, warn)
-        restore(raw_model, state, "model", path)
         restore(optimizer, state, "optimizer", path)
-        if ema is not None and state.get("ema"):
-            restore(ema, state, "ema", path)
         if state.get("scaler"):
             restore(scaler, state, "scaler", path)
-        start_iter, best_val_loss = info.iteration, info.best_val_loss
-        if group.is_main:
-            reporter.message(f"resuming from {path} at iteration {start_iter}")
-    if group.is_main:
-        summary = startup_summary(
-            str(device),
-            runtime.dtype,
-            sum(p.numel() for p in raw_model.parameters()),
-            tokens_per_iter,
-            (meta.train_tokens, meta.val_tokens),
-            manager.directory,
-        )
-        reporter.message(summary)
-        rewind_metrics(runtime.out_dir, start_iter, warn)
+        run.start_iter, run.best_val_loss = restored.info.iteration, restored.info.best_val_loss
+    return run
 
-    model: torch.nn.Module = raw_model
-    if runtime.compile:
-        model = torch.compile(model)  # pyright: ignore[reportAssignmentType]
-    if group.world_size > 1:
-        model = DistributedDataParallel(
-            model, device_ids=[device.index] if device.type == "cuda" else None
-        )
 
-    batch_generator = torch.Generator(device="cpu")
+def _clear_the_way(
+    run: _Run,
+    reporter: ProgressReporter,
+    warn: Callable[[str], None],
+    fresh: bool,
+    start_from: str | None,
+    clock: Callable[[], datetime],
+) -> None:
+    """The main process's writes before training, once every check has passed: leftovers of a
+    killed write, the run or later checkpoints moved aside, ``metrics.jsonl`` cut back."""
+    out_dir = run.config.runtime.out_dir
+    check_writable(out_dir)
+    for path in remove_temp_files(out_dir):
+        warn(f"warning: removed {path}, left by a write that was killed")
+    if fresh and (moved := move_run_aside(out_dir, clock())) is not None:
+        reporter.message(f"starting over; the previous run was moved to {moved}")
+    chosen = run.resumed if start_from is not None else None
+    if chosen is not None and (
+        moved := _go_back(run.manager, out_dir, chosen, run.start_iter, clock)
+    ):
+        reporter.message(f"going back to --from {start_from}; {moved}")
+    if run.resumed is not None:
+        reporter.message(f"resuming from {run.resumed.file.path} at iteration {run.start_iter}")
+    tokens = run.config.data.batch_size * run.config.data.block_size
+    tokens_per_iter = tokens * run.config.data.grad_accum_steps * run.group.world_size
+    summary = startup_summary(
+        str(run.device),
+        run.config.runtime.dtype,
+        sum(p.numel() for p in run.model.parameters()),
+        tokens_per_iter,
+        (run.meta.train_tokens, run.meta.val_tokens),
+        run.manager.directory,
+    )
+    reporter.message(summary)
+    rewind_metrics(out_dir, run.start_iter, warn)
 
-    def evaluate() -> dict[str, float]:
-        return evaluate_model(raw_model, ema, splits, data_cfg, runtime, device, autocast)
 
-    description = self_description(train_cfg.model, meta.tokenizer, meta.fingerprint)
-
-    def checkpoint_state(iteration: int) -> dict[str, Any]:
-        return {
-            **description,
-            "iteration": iteration,
-            "best_val_loss": best_val_loss,
-            "model": raw_model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "ema": ema.state_dict() if ema is not None else {},
-            "scaler": scaler.state_dict() if scaler.is_enabled() else {},
-        }
-
-    micro_steps = data_cfg.grad_accum_steps
-    last_val_loss: float | None = None
-    last_checkpoint: Path | None = None
-    last_good = resumed.file.path if resumed is not None else None
+def _train(
+    run: _Run, reporter: ProgressReporter, should_stop: Callable[[], bool]
+) -> TrainingOutcome:
+    """The loop: step, then log, evaluate and checkpoint at their intervals."""
+    runtime, group = run.config.runtime, run.group
+    model = _wrapped(run)
+    iteration, last_val_loss, last_checkpoint = run.start_iter, None, None
+    last_good = run.resumed.file.path if run.resumed is not None else None
     interrupted = False
-    iteration = start_iter
-    reporter.begin(start_iter)
-    window_start, window_iter = reporter.clock(), start_iter
+    reporter.begin(iteration)
+    window = _Window(reporter.clock(), iteration)
     model.train()
     while iteration < runtime.max_iters:
-        if _any_rank(should_stop(), group, device):
+        if _any_rank(should_stop(), group, run.device):
             interrupted = True
             break
-        lr = learning_rate_at(iteration, train_cfg.optim.learning_rate, schedule)
-        for param_group in optimizer.param_groups:
-            param_group["lr"] = lr
-        batch_generator.manual_seed(step_seed(runtime.seed, iteration, group.rank))
-        torch.random.manual_seed(  # pyright: ignore[reportUnknownMemberType]
-            step_seed(runtime.seed, iteration, group.rank)
-        )
-        loss = torch.zeros(())
-        for micro in range(micro_steps):
-            x, y = sample_batch(
-                splits["train"], data_cfg.block_size, data_cfg.batch_size, batch_generator, device
-            )
-            accumulating = micro < micro_steps - 1
-            no_sync = (
-                model.no_sync()
-                if accumulating and isinstance(model, DistributedDataParallel)
-                else contextlib.nullcontext()
-            )
-            with no_sync, autocast():
-                _, micro_loss = model(x, y)
-                loss = cast(torch.Tensor, micro_loss) / micro_steps
-            scaler.scale(loss).backward()  # pyright: ignore[reportUnknownMemberType]
-        if train_cfg.optim.grad_clip > 0:
-            scaler.unscale_(optimizer)
-            torch.nn.utils.clip_grad_norm_(raw_model.parameters(), train_cfg.optim.grad_clip)
-        scaler.step(optimizer)
-        scaler.update()
-        optimizer.zero_grad(set_to_none=True)
-        if ema is not None:
-            ema.update(raw_model)
+        lr, loss = _step(run, model, iteration)
         iteration += 1
-
         finished = iteration == runtime.max_iters
         log_now = iteration % runtime.log_interval == 0 or finished
         eval_now = iteration % runtime.eval_interval == 0 or finished
         if (log_now or eval_now) and _any_rank(
-            not _finite(loss, raw_model if eval_now else None), group, device
+            not _finite(loss, run.model if eval_now else None), group, run.device
         ):
-            raise _diverged(iteration, loss.item() * micro_steps, last_good)
+            raise _diverged(iteration, loss.item(), last_good)
         if not group.is_main:
             continue
         if log_now:
-            now = reporter.clock()
-            elapsed = max(now - window_start, 1e-9)
-            tokens_per_s = tokens_per_iter * (iteration - window_iter) / elapsed
-            window_start, window_iter = now, iteration
-            train_loss = loss.item() * micro_steps
-            reporter.step(iteration, train_loss, lr, tokens_per_s)
-            append_metrics(
-                runtime.out_dir, {"kind": "train", "iter": iteration, "loss": train_loss, "lr": lr}
-            )
+            _log(run, reporter, window, iteration, loss.item(), lr)
         if eval_now:
-            losses = evaluate()
-            check_finite_losses(losses, iteration, last_good)
-            last_val_loss = losses["val"]
-            improved = last_val_loss < best_val_loss
-            best_val_loss = min(best_val_loss, last_val_loss)
-            append_metrics(
-                runtime.out_dir,
-                {
-                    "kind": "eval",
-                    "iter": iteration,
-                    "train_loss": losses["train"],
-                    "val_loss": losses["val"],
-                    "lr": lr,
-                },
+            last_val_loss, improved = _evaluate(run, reporter, iteration, lr, last_good)
+            last_checkpoint = run.manager.save(
+                run.checkpoint_state(iteration), iteration, best=improved
             )
-            reporter.message(
-                f"iter {iteration}: train loss {losses['train']:.4f}, val loss {last_val_loss:.4f}"
-            )
-            last_checkpoint = manager.save(checkpoint_state(iteration), iteration, best=improved)
             last_good = last_checkpoint
-            window_start = reporter.clock()
-    if interrupted and group.is_main and iteration > start_iter:
-        if not _finite(None, raw_model):
+            window.restart(reporter.clock())
+    if interrupted and group.is_main and iteration > run.start_iter:
+        if not _finite(None, run.model):
             raise _diverged(iteration, math.nan, last_good)
-        last_checkpoint = manager.save(checkpoint_state(iteration), iteration, best=False)
-    return TrainingOutcome(iteration, best_val_loss, last_val_loss, interrupted, last_checkpoint)
+        last_checkpoint = run.manager.save(run.checkpoint_state(iteration), iteration, best=False)
+    return TrainingOutcome(
+        iteration, run.best_val_loss, last_val_loss, interrupted, last_checkpoint
+    )
+
+
+def _wrapped(run: _Run) -> torch.nn.Module:
+    """The model as the step runs it: compiled and wrapped for DDP as configured."""
+    model: torch.nn.Module = run.model
+    if run.config.runtime.compile:
+        model = torch.compile(model)  # pyright: ignore[reportAssignmentType]
+    if run.group.world_size > 1:
+        device = run.device
+        model = DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None
+        )
+    return model
+
+
+def _step(run: _Run, model: torch.nn.Module, iteration: int) -> tuple[float, torch.Tensor]:
+    """One optimizer step at ``iteration``: the learning rate it used and its (whole) loss."""
+    train_cfg, optimizer, scaler = run.config, run.optimizer, run.scaler
+    data_cfg, micro_steps = train_cfg.data, train_cfg.data.grad_accum_steps
+    lr = learning_rate_at(iteration, train_cfg.optim.learning_rate, train_cfg.schedule)
+    for param_group in optimizer.param_groups:
+        param_group["lr"] = lr
+    seed = step_seed(train_cfg.runtime.seed, iteration, run.group.rank)
+    batch_generator = torch.Generator(device="cpu").manual_seed(seed)
+    torch.random.manual_seed(seed)  # pyright: ignore[reportUnknownMemberType]
+    autocast = autocast_for(run.device, train_cfg.runtime.dtype)
+    loss = torch.zeros(())
+    for micro in range(micro_steps):
+        x, y = sample_batch(
+            run.splits["train"],
+            data_cfg.block_size,
+            data_cfg.batch_size,
+            batch_generator,
+            run.device,
+        )
+        accumulating = micro < micro_steps - 1
+        no_sync = (
+            model.no_sync()
+            if accumulating and isinstance(model, DistributedDataParallel)
+            else contextlib.nullcontext()
+        )
+        with no_sync, autocast():
+            _, micro_loss = model(x, y)
+            loss = cast(torch.Tensor, micro_loss) / micro_steps
+        scaler.scale(loss).backward()  # pyright: ignore[reportUnknownMemberType]
+    if train_cfg.optim.grad_clip > 0:
+        scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_(run.model.parameters(), train_cfg.optim.grad_clip)
+    scaler.step(optimizer)
+    scaler.update()
+    optimizer.zero_grad(set_to_none=True)
+    if run.ema is not None:
+        run.ema.update(run.model)
+    return lr, loss * micro_steps
+
+
+@dataclass
+class _Window:
+    """Where the current throughput measurement started."""
+
+    start: float
+    iteration: int
+
+    def restart(self, now: float, iteration: int | None = None) -> None:
+        self.start = now
+        if iteration is not None:
+            self.iteration = iteration
+
+
+def _log(
+    run: _Run, reporter: ProgressReporter, window: _Window, iteration: int, loss: float, lr: float
+) -> None:
+    data = run.config.data
+    tokens_per_iter = data.batch_size * data.block_size * data.grad_accum_steps
+    now = reporter.clock()
+    elapsed = max(now - window.start, 1e-9)
+    tokens_per_s = tokens_per_iter * run.group.world_size * (iteration - window.iteration) / elapsed
+    window.restart(now, iteration)
+    reporter.step(iteration, loss, lr, tokens_per_s)
+    append_metrics(
+        run.config.runtime.out_dir, {"kind": "train", "iter": iteration, "loss": loss, "lr": lr}
+    )
+
+
+def _evaluate(
+    run: _Run, reporter: ProgressReporter, iteration: int, lr: float, last_good: Path | None
+) -> tuple[float, bool]:
+    """Evaluate, record it; returns the val loss and whether it is the best so far."""
+    runtime = run.config.runtime
+    autocast = autocast_for(run.device, runtime.dtype)
+    losses = evaluate_model(
+        run.model, run.ema, run.splits, run.config.data, runtime, run.device, autocast
+    )
+    check_finite_losses(losses, iteration, last_good)
+    val_loss = losses["val"]
+    improved = val_loss < run.best_val_loss
+    run.best_val_loss = min(run.best_val_loss, val_loss)
+    record = {"kind": "eval", "iter": iteration, "train_loss": losses["train"]}
+    append_metrics(runtime.out_dir, {**record, "val_loss": val_loss, "lr": lr})
+    reporter.message(f"iter {iteration}: train loss {losses['train']:.4f}, val loss {val_loss:.4f}")
+    return val_loss, improved
 
 
 def _any_rank(flag: bool, group: ProcessGroup, device: torch.device) -> bool:
@@ -317,12 +418,15 @@ def _diverged(iteration: int, loss: float, last_good: Path | None) -> RunError:
     )
 
 
-def _manager(runtime: RuntimeConfig, warn: Callable[[str], None]) -> CheckpointManager:
+def _manager(
+    runtime: RuntimeConfig, warn: Callable[[str], None], *, move_unreadable: bool = True
+) -> CheckpointManager:
     return CheckpointManager(
         checkpoint_dir(runtime.out_dir),
         keep_last=runtime.keep_last,
         keep_best=runtime.keep_best,
         warn=warn,
+        move_unreadable=move_unreadable,
     )
 
 
@@ -346,20 +450,17 @@ def _resume_point(
 
 
 def _go_back(
-    config: ExperimentConfig,
-    start_from: str,
-    warn: Callable[[str], None],
+    manager: CheckpointManager,
+    out_dir: Path,
+    chosen: LoadedCheckpoint,
+    iteration: int,
     clock: Callable[[], datetime],
 ) -> str | None:
-    """Move aside what resuming from ``start_from`` would overwrite; says where, or None."""
-    out_dir = config.train.runtime.out_dir
-    manager = _manager(config.train.runtime, warn)
-    chosen = manager.chosen(start_from)
+    """Move aside what resuming from ``chosen`` would overwrite; says where, or None."""
     path = chosen.file.path
     if path.resolve().parent != manager.directory.resolve():
         moved = move_run_aside(out_dir, clock())
         return f"the run that was in {out_dir} was moved to {moved}" if moved else None
-    iteration = describe(chosen.state, path).iteration
     later = [f.path for kind in KINDS for f in manager.files(kind) if f.iteration > iteration]
     moved = move_later_checkpoints_aside(out_dir, later, clock())
     return f"the later checkpoints were moved to {moved}" if moved else None
@@ -397,24 +498,21 @@ def evaluate_checkpoint(
     config: ExperimentConfig, *, warn: Callable[[str], None], start_from: str | None = None
 ) -> Evaluation:
     """The train and val loss of a checkpoint (``start_from``, else the one training would
-    resume), as training evaluates it; writes nothing."""
+    resume), as training evaluates it; writes nothing, not even an unreadable file's rename."""
     runtime, data_dir = config.train.runtime, config.prepare.data_dir
     device = resolve_device(runtime.device)
     meta = read_meta(data_dir)
     splits = {split: load_tokens(data_dir, split) for split in SPLITS}
-    manager = _manager(runtime, warn)
+    manager = _manager(runtime, warn, move_unreadable=False)
     loaded = _resume_point(manager, runtime.out_dir, start_from)
     if loaded is None:
         raise CheckpointError(f"no checkpoint in {manager.directory}; run `ml-playground train`")
-    state, path = loaded.state, loaded.file.path
-    info = describe(state, path)
-    check_resumable(info, path, config.train.model, meta, data_dir, warn)
-    model = GPT(config.train.model, meta.vocab_size).to(device)
-    restore(model, state, "model", path)
-    ema = None
-    if runtime.ema_decay and state.get("ema"):
-        ema = ExponentialMovingAverage(model, runtime.ema_decay)
-        restore(ema, state, "ema", path)
+    check = fits_the_run(config.train.model, meta, data_dir, warn)
+    restored = restore_model(
+        loaded, device, check, model_config=config.train.model, ema_decay=runtime.ema_decay
+    )
     autocast = autocast_for(device, runtime.dtype)
-    losses = evaluate_model(model, ema, splits, config.train.data, runtime, device, autocast)
-    return Evaluation(path, info.iteration, losses)
+    losses = evaluate_model(
+        restored.model, restored.ema, splits, config.train.data, runtime, device, autocast
+    )
+    return Evaluation(restored.path, restored.info.iteration, losses)

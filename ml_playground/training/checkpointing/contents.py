@@ -16,7 +16,12 @@ from typing import Any, Protocol, cast
 from ml_playground.configuration.merge import LayeredConfig, Source
 from ml_playground.configuration.models import ModelConfig
 from ml_playground.configuration.validation import build_model
-from ml_playground.core.errors import CheckpointError, ConfigError, DataError, UsageError
+from ml_playground.core.errors import (
+    CheckpointError,
+    CheckpointMismatchError,
+    ConfigError,
+    DataError,
+)
 from ml_playground.core.tokenizer_protocol import Tokenizer
 from ml_playground.core.tokenizers import tokenizer_from_meta
 from ml_playground.data_pipeline.dataset_files import DatasetMeta
@@ -138,12 +143,12 @@ def check_resumable(
         detail = f"{saved_size} vs {prepared_size} tokens"
         if saved_size == prepared_size:
             detail = "the same number of tokens, in another order or other ones"
-        raise UsageError(
+        raise CheckpointMismatchError(
             f"checkpoint {path} was trained with another tokenizer than the prepared data in"
             f" {data_dir} ({detail}); prepare the data it was trained on; or {FRESH_HINT}"
         )
     elif info.data_fingerprint is not None and info.data_fingerprint != meta.fingerprint:
-        raise UsageError(
+        raise CheckpointMismatchError(
             f"checkpoint {path} was trained on other data than the prepared data in {data_dir}"
             f" (dataset fingerprint {info.data_fingerprint[:12]} vs {meta.fingerprint[:12]});"
             f" prepare the data it was trained on; or {FRESH_HINT}"
@@ -154,7 +159,7 @@ def check_resumable(
         detail = ", ".join(f"{k} {saved[k]!r} != {current[k]!r}" for k in differing) or (
             f"vocab_size {info.vocab_size!r} != {meta.vocab_size!r}"
         )
-        raise CheckpointError(
+        raise CheckpointMismatchError(
             f"checkpoint {path} belongs to a different model ({detail});"
             f" choose another train.runtime.out_dir; or {FRESH_HINT}"
         )

@@ -58,10 +58,13 @@ class CheckpointManager:
         keep_last: int,
         keep_best: int,
         warn: Callable[[str], None],
+        move_unreadable: bool = True,
     ) -> None:
+        """``move_unreadable=False`` reads without renaming: for those that never write."""
         self.directory = directory
         self.keep = {"last": keep_last, "best": keep_best}
         self.warn = warn
+        self.move_unreadable = move_unreadable
 
     def files(self, kind: Kind) -> list[CheckpointFile]:
         """Checkpoints of one kind, newest first."""
@@ -131,7 +134,7 @@ class CheckpointManager:
             except CheckpointError as exc:
                 tried.append(file.path.name)
                 moved = ""
-                if isinstance(exc, CorruptCheckpointError):
+                if isinstance(exc, CorruptCheckpointError) and self.move_unreadable:
                     moved = f"; moved aside to {move_aside(file.path).name}"
                 self.warn(f"warning: {exc}{moved}; trying the previous checkpoint")
                 continue
