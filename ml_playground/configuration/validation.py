@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import types
 import typing
 from collections.abc import Mapping
@@ -15,6 +16,8 @@ from ml_playground.core.errors import ConfigError
 
 T = TypeVar("T")
 
+NAME_MAX = 255
+"""The longest file name Linux and macOS file systems take, in bytes."""
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 """TOML's integer range; JSON overrides are held to it too, so integers fit torch and numpy."""
 
@@ -108,6 +111,10 @@ def _convert(hint: Any, value: object, layered: LayeredConfig, path: KeyPath) ->
     if hint is Path:
         if not isinstance(value, str) or not value or "\0" in value:
             raise _fail(layered, path, "a non-empty path string without NUL characters", value)
+        if any(len(os.fsencode(part)) > NAME_MAX for part in Path(value).parts):
+            raise _fail(
+                layered, path, f"a path whose every part is at most {NAME_MAX} bytes", value
+            )
         declared = Path(value).expanduser()
         return declared if declared.is_absolute() else layered.source_of(path).base_dir / declared
     raise TypeError(f"unsupported config field type {hint!r} at {dotted(path)}")

@@ -14,6 +14,8 @@ from tests.regression.conftest import RunCli
 
 pytestmark = pytest.mark.regression
 
+CLI = [sys.executable, "-m", "ml_playground.cli"]
+
 
 def listing(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
@@ -63,8 +65,7 @@ def test_a_second_writer_is_refused_and_a_killed_ones_lock_is_taken_over(
     overwriting each other's checkpoints and interleaving ``metrics.jsonl``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ML_PLAYGROUND_")}
     first = subprocess.Popen(
-        [sys.executable, "-m", "ml_playground.cli", "train", "--exp-config", str(trained)]
-        + ["--set", "train.runtime.max_iters=100000000", "--set", "train.runtime.eval_interval=50"],
+        [*CLI, "train", "--exp-config", str(trained), "--set", "train.runtime.max_iters=100000000"],
         env={**env, "OMP_NUM_THREADS": "1"},
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,

@@ -91,6 +91,11 @@ class CheckpointManager:
                     stale.path.unlink(missing_ok=True)
         except OSError as exc:
             raise CheckpointError(f"cannot write {target}: {exc.strerror or exc}") from None
+        except RuntimeError as exc:  # torch's own writer fails so when the disk fills up
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "write failed"
+            raise CheckpointError(
+                f"cannot write {target}: the disk is full or the file too large ({reason})"
+            ) from None
         return last
 
     def candidates(self, policy: ReadPolicy) -> list[CheckpointFile]:
@@ -108,7 +113,11 @@ class CheckpointManager:
         if choice in KINDS:
             return self._first_readable(self.files("best" if choice == "best" else "last"))
         path = Path(choice)
-        if not path.is_file():
+        try:
+            is_file = path.is_file()
+        except OSError as exc:  # a name too long for the file system, for one
+            raise UsageError(f"--from {choice}: cannot read {path} ({exc.strerror})") from None
+        if not is_file:
             raise UsageError(
                 f"--from {choice}: expected best, last or the path of a checkpoint file;"
                 f" {path} is not a file"
