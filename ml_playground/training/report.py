@@ -14,6 +14,9 @@ FIELDS = {"train": ("iter", "loss", "lr"), "eval": ("iter", "train_loss", "val_l
 """The numbers each kind of record holds."""
 EXPECTED = "; ".join(f'"kind": "{kind}" with {", ".join(keys)}' for kind, keys in FIELDS.items())
 
+MAX_ITERATION = 2**63 - 1
+"""``iter`` is a 64-bit count, as ``train.runtime.max_iters``."""
+
 Record = dict[str, float]
 
 
@@ -41,6 +44,8 @@ def _record(line: bytes) -> tuple[str, Record] | None:
         value = record.get(key)
         if isinstance(value, bool) or not isinstance(value, int | float):
             return None
+        if key == "iter" and not (isinstance(value, int) and 0 <= value <= MAX_ITERATION):
+            return None
         numbers[key] = float(value)
     return str(kind), numbers
 
@@ -59,7 +64,7 @@ def read_records(path: Path) -> list[tuple[str, Record]]:
         if record is None:
             raise RunError(
                 f"{path}: line {number} is not a metrics record (expected a JSON object,"
-                f" {EXPECTED} as numbers)"
+                f" {EXPECTED} as numbers, iter a count)"
             )
         records.append(record)
     if not records:
@@ -83,7 +88,7 @@ def series_of(records: list[tuple[str, Record]]) -> Series:
 def evaluation_table(records: list[tuple[str, Record]]) -> list[str]:
     """One line per evaluation under a header; the best val loss is marked with ``*``."""
     evals = [r for kind, r in records if kind == "eval"]
-    best = min((r["val_loss"] for r in evals), default=math.nan)
+    best = min((r["val_loss"] for r in evals if not math.isnan(r["val_loss"])), default=math.nan)
     lines = [f"{'iter':>8}  {'train loss':>10}  {'val loss':>10}  {'lr':>9}"]
     for r in evals:
         mark = " *" if r["val_loss"] == best else ""

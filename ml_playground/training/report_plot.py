@@ -7,6 +7,10 @@ which is imported only here and only when a report is drawn."""
 from __future__ import annotations
 
 import importlib
+import os
+import warnings
+from collections.abc import Generator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +36,18 @@ def build_figure(series: Series, title: str) -> Figure:
         figure_module = importlib.import_module("matplotlib.figure")
     except ImportError:
         raise UsageError(MISSING) from None
-    figure: Figure = figure_module.Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
+    except ValueError:  # matplotlib validates its backend setting on import
+        backend = os.environ.get("MPLBACKEND", "")
+        raise UsageError(
+            f"MPLBACKEND: expected a matplotlib backend such as agg, got {backend!r}"
+        ) from None
+    with _plottable():
+        return _draw(
+            figure_module.Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained"), series, title
+        )
+
+
+def _draw(figure: Figure, series: Series, title: str) -> Figure:
     loss_axis = figure.add_subplot()
     loss_axis.plot(series.train_iters, series.train_loss, label="train loss", alpha=0.6)
     loss_axis.plot(series.eval_iters, series.eval_train_loss, "o-", label="eval train loss")
@@ -50,6 +65,21 @@ def build_figure(series: Series, title: str) -> Figure:
 
 def write_png(figure: Figure, target: Path) -> None:
     try:
-        atomic_write(target, lambda handle: figure.savefig(handle, format="png", dpi=DPI))
+        with _plottable():
+            atomic_write(target, lambda handle: figure.savefig(handle, format="png", dpi=DPI))
     except OSError as exc:
         raise RunError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+@contextmanager
+def _plottable() -> Generator[None]:
+    """Values matplotlib cannot lay out (near 1e308) are one line, not its traceback; numpy's
+    overflow warnings come before matplotlib's errors, so they count as errors too."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            yield
+    except (ValueError, OverflowError, RuntimeWarning) as exc:
+        raise RunError(
+            f"cannot draw the report: matplotlib cannot plot these values ({exc})"
+        ) from None

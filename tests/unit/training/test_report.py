@@ -79,7 +79,7 @@ def test_a_line_that_is_not_a_record_is_named(tmp_path: Path, line: bytes) -> No
     assert str(raised.value) == (
         f"{path}: line 2 is not a metrics record (expected a JSON object,"
         ' "kind": "train" with iter, loss, lr; "kind": "eval" with iter, train_loss, val_loss,'
-        " lr as numbers)"
+        " lr as numbers, iter a count)"
     )
 
 
