@@ -36,6 +36,7 @@ SAMPLE_OVERRIDES_ENV = "ML_PLAYGROUND_SAMPLE_OVERRIDES"
 START_FILE_PREFIX = "FILE:"
 SET_OPTION = "--set"
 EXPERIMENT_PLACEHOLDER = "{experiment}"
+BYTE_ORDER_MARK = "\ufeff"
 
 
 def list_experiments(experiments_dir: Path = EXPERIMENTS_DIR) -> list[str]:
@@ -44,18 +45,23 @@ def list_experiments(experiments_dir: Path = EXPERIMENTS_DIR) -> list[str]:
 
 def read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        text = path.read_bytes().decode("utf-8").removeprefix(BYTE_ORDER_MARK)
+        return tomllib.loads(text)
     except FileNotFoundError:
         raise ConfigError(str(path), "", "file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), "", f"invalid TOML ({exc})") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(
             str(path), "", f"expected UTF-8 text, got an invalid byte at offset {exc.start}"
         ) from None
+    except ValueError as exc:  # TOMLDecodeError, or an integer beyond Python's digit limit
+        raise ConfigError(str(path), "", f"invalid TOML ({_first_clause(exc)})") from None
     except OSError as exc:
         raise ConfigError(str(path), "", f"cannot read file ({exc.strerror})") from None
+
+
+def _first_clause(exc: ValueError) -> str:
+    """The message of ``exc`` without the advice to call ``sys.set_int_max_str_digits``."""
+    return str(exc).split("; use sys.set_int_max_str_digits")[0]
 
 
 def read_overrides(variable: str, env: Mapping[str, str]) -> dict[str, Any]:
@@ -64,9 +70,9 @@ def read_overrides(variable: str, env: Mapping[str, str]) -> dict[str, Any]:
         return {}
     try:
         value = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # JSONDecodeError, or an integer beyond Python's digit limit
         raise ConfigError(
-            variable, "", f"expected a JSON object, got invalid JSON ({exc})"
+            variable, "", f"expected a JSON object, got invalid JSON ({_first_clause(exc)})"
         ) from None
     if not isinstance(value, dict):
         raise ConfigError(variable, "", f"expected a JSON object, got {text!r}")
@@ -87,6 +93,9 @@ def parse_assignment(text: str) -> dict[str, Any]:
         parsed = tomllib.loads(f"value = {raw}")
     except tomllib.TOMLDecodeError:
         parsed = {}
+    except ValueError as exc:  # an integer beyond Python's digit limit
+        reason = f"cannot read the value ({_first_clause(exc)})"
+        raise ConfigError(SET_OPTION, key.strip(), reason) from None
     value: object = parsed["value"] if list(parsed) == ["value"] else raw
     for part in reversed(parts):
         value = {part.strip(): value}

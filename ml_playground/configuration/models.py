@@ -159,6 +159,17 @@ def approximate_parameters(model: ModelConfig) -> int:
     return model.n_layer * 12 * model.n_embd**2 + model.block_size * model.n_embd
 
 
+def training_bytes(train: TrainConfig, vocab_size: int) -> int:
+    """A lower bound of the memory one training step needs in float32: weights, gradients and
+    AdamW's two moments (16 bytes per parameter), and of one micro-batch the activations kept
+    for the backward pass (about 8 floats per layer and embedding unit) and the logits."""
+    model, data = train.model, train.data
+    parameters = approximate_parameters(model) + vocab_size * model.n_embd
+    tokens = data.batch_size * data.block_size
+    activations = tokens * (8 * model.n_layer * model.n_embd + 2 * vocab_size)
+    return 16 * parameters + 4 * activations
+
+
 def cross_field_errors(train: TrainConfig) -> list[FieldConflict]:
     """Rules spanning several fields; empty when the training configuration is consistent."""
     errors: list[FieldConflict] = []

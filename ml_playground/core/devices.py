@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
@@ -36,3 +37,13 @@ def autocast_for(device: torch.device, dtype: str) -> Callable[[], AbstractConte
         raise UsageError("dtype float16 needs a cuda device; use bfloat16 or float32 on cpu")
     torch_dtype = _DTYPES[dtype]
     return lambda: torch.autocast(device_type=device.type, dtype=torch_dtype)
+
+
+def memory_bytes(device: torch.device) -> int | None:
+    """The memory ``device`` has in all (the machine's for cpu), or None where unknown."""
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[1]
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # no sysconf (Windows) or no such name
+        return None

@@ -35,6 +35,11 @@ class WordTokenizer(VocabularyTokenizer):
         """Every character of ``corpus`` and, up to ``vocab_size`` tokens in all, the most
         frequent words of ``train_text`` (ties in code point order)."""
         chars = sorted(set(corpus))
+        if vocab_size < len(chars):
+            raise UsageError(
+                f"prepare.vocab_size: expected at least {len(chars)} (the corpus's distinct"
+                f" characters, each a token of the word tokenizer), got {vocab_size}"
+            )
         counts = Counter(w for w in PIECES.findall(train_text) if len(w) > 1)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         words = [word for word, _ in ranked[: max(0, vocab_size - len(chars))]]

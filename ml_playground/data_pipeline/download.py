@@ -55,7 +55,12 @@ def _validated_sha256(sha256: str) -> str:
 
 
 def _validated_url(url: str) -> None:
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError as exc:  # an unclosed [IPv6] host, for one
+        raise UsageError(
+            f"prepare.download.url: expected an http(s) URL, got {url!r} ({exc})"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(f"prepare.download.url: expected an http(s) URL, got {url!r}")
 

@@ -23,9 +23,10 @@ from ml_playground.configuration.models import (
     ExperimentConfig,
     RuntimeConfig,
     TrainConfig,
+    training_bytes,
 )
-from ml_playground.core.devices import autocast_for, resolve_device
-from ml_playground.core.errors import CheckpointError, RunError
+from ml_playground.core.devices import autocast_for, memory_bytes, resolve_device
+from ml_playground.core.errors import CheckpointError, RunError, UsageError
 from ml_playground.data_pipeline.dataset_files import (
     SPLITS,
     DatasetMeta,
@@ -172,6 +173,7 @@ def _open_run(
     train_cfg, data_dir = config.train, config.prepare.data_dir
     runtime = train_cfg.runtime
     meta = read_meta(data_dir)
+    check_memory(train_cfg, meta.vocab_size, device)
     splits = {split: load_tokens(data_dir, split) for split in SPLITS}
     manager = _manager(runtime, warn)
     resumed = None if fresh else _resume_point(manager, runtime.out_dir, start_from)
@@ -387,6 +389,19 @@ def _evaluate(
     return val_loss, improved
 
 
+def check_memory(train_cfg: TrainConfig, vocab_size: int, device: torch.device) -> None:
+    """Refuse sizes the device cannot hold before allocating them, instead of the allocator's
+    traceback or the kernel's OOM killer."""
+    needed, available = training_bytes(train_cfg, vocab_size), memory_bytes(device)
+    if available is not None and needed > available:
+        raise UsageError(
+            f"train.model, train.data: the run needs at least {needed:.2e} bytes of memory"
+            f" (the model, its optimizer state and the activations of batch_size x block_size"
+            f" tokens), more than the {available:.2e} bytes of {device.type}; lower"
+            " train.data.batch_size, block_size or the model's size"
+        )
+
+
 def _any_rank(flag: bool, group: ProcessGroup, device: torch.device) -> bool:
     """True on every rank when true on any, so that all ranks act at the same iteration.
     The tensor lives on the training device: NCCL reduces CUDA tensors only."""
@@ -502,6 +517,7 @@ def evaluate_checkpoint(
     runtime, data_dir = config.train.runtime, config.prepare.data_dir
     device = resolve_device(runtime.device)
     meta = read_meta(data_dir)
+    check_memory(config.train, meta.vocab_size, device)
     splits = {split: load_tokens(data_dir, split) for split in SPLITS}
     manager = _manager(runtime, warn, move_unreadable=False)
     loaded = _resume_point(manager, runtime.out_dir, start_from)

@@ -20,7 +20,8 @@ from ml_playground.core.errors import CheckpointError, UsageError
 
 Kind = Literal["last", "best"]
 ReadPolicy = Literal["best", "latest"]
-_NAME = re.compile(r"^(last|best)_(\d{8})\.pt$")
+_NAME = re.compile(r"^(last|best)_(\d{8,})\.pt$")
+"""At least 8 digits: from iteration 100,000,000 on, names grow a digit."""
 UNREADABLE_SUFFIX = ".unreadable"
 KINDS: tuple[Kind, ...] = ("last", "best")
 

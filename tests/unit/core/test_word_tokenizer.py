@@ -18,7 +18,7 @@ TRAIN = "bb aa aa bb cc cc cc d d d d"
 
 @pytest.mark.parametrize(
     ("vocab_size", "words"),
-    [(10, ["aa", "bb", "cc"]), (9, ["aa", "bb", "cc"]), (8, ["aa", "cc"]), (7, ["cc"]), (2, [])],
+    [(10, ["aa", "bb", "cc"]), (9, ["aa", "bb", "cc"]), (8, ["aa", "cc"]), (7, ["cc"]), (6, [])],
 )
 def test_the_word_vocabulary_is_every_character_and_the_most_frequent_words(
     vocab_size: int, words: list[str]
@@ -50,9 +50,14 @@ def test_a_word_tokenizer_round_trips_its_corpus_and_its_description() -> None:
     rebuilt = tokenizer_from_meta(json.loads(json.dumps(tokenizer.to_meta())))
     assert rebuilt == tokenizer
     assert hash(rebuilt) == hash(tokenizer)
-    assert tokenizer != WordTokenizer.from_text(CODE, CODE, 1)
+    assert tokenizer != WordTokenizer.from_text(CODE, CODE, len(set(CODE)))
     assert tokenizer.__eq__("x") is NotImplemented
     assert WordTokenizer(["a", "b"]) != CharTokenizer(["a", "b"])
+
+
+def test_a_vocabulary_below_the_characters_is_refused() -> None:
+    with pytest.raises(UsageError, match=r"expected at least 6 \(the corpus's distinct"):
+        WordTokenizer.from_text(TRAIN + "\u00e9", TRAIN, 5)
 
 
 @pytest.mark.parametrize(
