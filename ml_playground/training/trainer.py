@@ -27,6 +27,7 @@ from ml_playground.configuration.models import (
 )
 from ml_playground.core.devices import autocast_for, memory_bytes, resolve_device
 from ml_playground.core.errors import CheckpointError, RunError, UsageError
+from ml_playground.data_pipeline.batches import sample_batch
 from ml_playground.data_pipeline.dataset_files import (
     SPLITS,
     DatasetMeta,
@@ -34,9 +35,8 @@ from ml_playground.data_pipeline.dataset_files import (
     load_tokens,
     read_meta,
 )
-from ml_playground.data_pipeline.sampling.batches import sample_batch
+from ml_playground.models.estimator import AutocastFactory, estimate_loss
 from ml_playground.models.gpt import GPT
-from ml_playground.models.utils.estimator import AutocastFactory, estimate_loss
 from ml_playground.training.checkpointing.contents import restore, self_description
 from ml_playground.training.checkpointing.manager import (
     KINDS,

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ml_playground.core.bpe_tokenizer import BpeTokenizer
-from ml_playground.core.tokenizers import CharTokenizer, tokenizer_from_meta
+from ml_playground.core.text_tokenizers import CharTokenizer, tokenizer_from_meta
 from ml_playground.core.word_tokenizer import WordTokenizer
 
 pytestmark = pytest.mark.property

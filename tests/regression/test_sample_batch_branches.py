@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from ml_playground.data_pipeline.sampling.batches import sample_batch
+from ml_playground.data_pipeline.batches import sample_batch
 
 pytestmark = pytest.mark.regression
 

@@ -70,7 +70,7 @@ def find(entries: Iterable[EquivalentMutant], mutant: Mutant) -> EquivalentMutan
 
 EMA = "ml_playground/training/ema.py"
 MANAGER = "ml_playground/training/checkpointing/manager.py"
-BATCHES = "ml_playground/data_pipeline/sampling/batches.py"
+BATCHES = "ml_playground/data_pipeline/batches.py"
 MERGE = "ml_playground/configuration/merge.py"
 VALIDATION = "ml_playground/configuration/validation.py"
 LEDGER = "tools/workflow/ledger/parse.py"

@@ -73,8 +73,9 @@ class Settings:
         return any(re.match(pattern, operator) for pattern in self.exclude_operators)
 
     def target(self, name: str) -> Target:
-        """The target named by its path (``ml_playground/core/tokenizers.py``), its dotted
-        module name (``ml_playground.core.tokenizers``) or its last component (``tokenizers``)."""
+        """The target named by its path (``ml_playground/core/text_tokenizers.py``), its
+        dotted module name (``ml_playground.core.text_tokenizers``) or its last component
+        (``text_tokenizers``)."""
         matches = [t for t in self.targets if name in (t.module, t.slug, t.slug.rsplit(".")[-1])]
         if len(matches) != 1:
             known = ", ".join(t.module for t in self.targets)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from ml_playground.core.errors import DataError, UsageError
-from ml_playground.core.tokenizers import CharTokenizer, tokenizer_from_meta
+from ml_playground.core.text_tokenizers import CharTokenizer, tokenizer_from_meta
 from ml_playground.core.word_tokenizer import PIECES, WordTokenizer
 
 pytestmark = pytest.mark.unit

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from ml_playground.core.errors import DataError
-from ml_playground.data_pipeline.sampling.batches import sample_batch
+from ml_playground.data_pipeline.batches import sample_batch
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ml_playground.core.errors import DataError
-from ml_playground.core.tokenizers import CharTokenizer
+from ml_playground.core.text_tokenizers import CharTokenizer
 from ml_playground.data_pipeline.dataset_files import (
     FORMAT_VERSION,
     DatasetMeta,

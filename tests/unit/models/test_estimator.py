@@ -10,8 +10,8 @@ import torch
 from torch import Tensor, nn
 
 from ml_playground.configuration.models import ModelConfig
+from ml_playground.models.estimator import estimate_loss
 from ml_playground.models.gpt import GPT
-from ml_playground.models.utils.estimator import estimate_loss
 
 pytestmark = pytest.mark.unit
 

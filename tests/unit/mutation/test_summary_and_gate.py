@@ -19,11 +19,11 @@ from tools.mutation.targets import Target
 
 pytestmark = pytest.mark.unit
 
-MODULE = "ml_playground/core/tokenizers.py"
+MODULE = "ml_playground/core/text_tokenizers.py"
 # The diff of a mutant that survived a real run (cosmic-ray's banner line included).
 RAW_DIFF = """--- mutation diff ---
---- a/ml_playground/core/tokenizers.py
-+++ b/ml_playground/core/tokenizers.py
+--- a/ml_playground/core/text_tokenizers.py
++++ b/ml_playground/core/text_tokenizers.py
 @@ -25,7 +25,7 @@
                  f"a character vocabulary holds single characters, got {not_single[0]!r}"
              )
@@ -33,7 +33,7 @@ RAW_DIFF = """--- mutation diff ---
              raise DataError(
                  f"a character vocabulary has no duplicates, got {', '.join(map(repr, duplicates))}"
              )"""
-TARGET = Target(MODULE, ("tests/unit/core/test_tokenizers.py",), 80.0)
+TARGET = Target(MODULE, ("tests/unit/core/test_text_tokenizers.py",), 80.0)
 
 
 def mutant(n: int, outcome: Outcome, *, line: int = 10, diff: str = "", note: str = "") -> Mutant:
@@ -75,7 +75,7 @@ EQUIVALENT = EquivalentMutant(
 
 
 def test_the_banner_is_dropped_and_the_changed_lines_are_extracted() -> None:
-    assert SURVIVOR_DIFF.startswith("--- a/ml_playground/core/tokenizers.py\n")
+    assert SURVIVOR_DIFF.startswith("--- a/ml_playground/core/text_tokenizers.py\n")
     assert changed_text(SURVIVOR_DIFF) == (
         "duplicates = sorted(c for c, n in Counter(chars).items() if n > 1)",
         "duplicates = sorted(c for c, n in Counter(chars).items() if n >= 1)",

@@ -12,7 +12,7 @@ from torch import nn
 
 from ml_playground.configuration.models import ModelConfig
 from ml_playground.core.errors import CheckpointError, UsageError
-from ml_playground.core.tokenizers import CharTokenizer
+from ml_playground.core.text_tokenizers import CharTokenizer
 from ml_playground.data_pipeline.dataset_files import FORMAT_VERSION, DatasetMeta
 from ml_playground.training.checkpointing.contents import (
     CheckpointInfo,

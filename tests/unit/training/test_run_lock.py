@@ -15,9 +15,9 @@ pytestmark = pytest.mark.unit
 def test_the_lock_records_its_holder_and_refuses_a_second_one(tmp_path: Path) -> None:
     with run_lock(tmp_path / "run"):
         assert (tmp_path / "run" / LOCK_FILE).read_text() == f"{os.getpid()}\n"
-        with pytest.raises(RunError, match=rf"in use by another run \(pid {os.getpid()}\)"):
-            with run_lock(tmp_path / "run"):
-                pass
+        refused = pytest.raises(RunError, match=rf"in use by another run \(pid {os.getpid()}\)")
+        with refused, run_lock(tmp_path / "run"):
+            pass
     with run_lock(tmp_path / "run"):  # released on exit
         pass
 

@@ -1,4 +1,4 @@
-"""Tests that kill surviving mutants of ml_playground/core/tokenizers.py (see
+"""Tests that kill surviving mutants of ml_playground/core/text_tokenizers.py (see
 docs/testing/mutation.md): error messages name the first offending entry and only the
 characters that really repeat."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ml_playground.core.errors import DataError, UsageError
-from ml_playground.core.tokenizers import CharTokenizer
+from ml_playground.core.text_tokenizers import CharTokenizer
 
 pytestmark = pytest.mark.unit
 
