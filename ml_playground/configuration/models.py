@@ -170,6 +170,14 @@ def training_bytes(train: TrainConfig, vocab_size: int) -> int:
     return 16 * parameters + 4 * activations
 
 
+def heads_error(model: ModelConfig, prefix: str = "") -> str | None:
+    """The one statement of the rule that ``n_embd`` splits evenly into ``n_head`` heads, for
+    the configuration, a checkpoint's settings and the model itself; None when it holds."""
+    if model.n_embd % model.n_head:
+        return f"expected a multiple of {prefix}n_head ({model.n_head}), got {model.n_embd}"
+    return None
+
+
 def cross_field_errors(train: TrainConfig) -> list[FieldConflict]:
     """Rules spanning several fields; empty when the training configuration is consistent."""
     errors: list[FieldConflict] = []
@@ -194,14 +202,8 @@ def cross_field_errors(train: TrainConfig) -> list[FieldConflict]:
                 f" got {data.block_size}",
             )
         )
-    if model.n_embd % model.n_head != 0:
-        errors.append(
-            FieldConflict(
-                "train.model.n_embd",
-                "train.model.n_head",
-                f"expected a multiple of train.model.n_head ({model.n_head}), got {model.n_embd}",
-            )
-        )
+    if (heads := heads_error(model, "train.model.")) is not None:
+        errors.append(FieldConflict("train.model.n_embd", "train.model.n_head", heads))
     if schedule.min_lr > optim.learning_rate:
         errors.append(
             FieldConflict(

@@ -9,7 +9,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional
 
-from ml_playground.configuration.models import ModelConfig
+from ml_playground.configuration.models import ModelConfig, heads_error
 
 
 class LayerNorm(nn.Module):
@@ -27,10 +27,8 @@ class LayerNorm(nn.Module):
 class CausalSelfAttention(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
-        if config.n_embd % config.n_head != 0:
-            raise ValueError(
-                f"n_embd ({config.n_embd}) must be a multiple of n_head ({config.n_head})"
-            )
+        if (heads := heads_error(config)) is not None:
+            raise ValueError(f"n_embd: {heads}")
         self.n_head = config.n_head
         self.dropout = config.dropout
         self.qkv = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 from ml_playground.configuration.merge import LayeredConfig, Source
-from ml_playground.configuration.models import ModelConfig
+from ml_playground.configuration.models import ModelConfig, heads_error
 from ml_playground.configuration.validation import build_model
 from ml_playground.core.errors import (
     CheckpointError,
@@ -77,8 +77,8 @@ def _model_config(raw: object, path: Path) -> ModelConfig:
         config = build_model(ModelConfig, layered, ("model_config",))
     except ConfigError as exc:
         raise CheckpointError(f"checkpoint {path}: {exc.key_path}: {exc.expected}") from None
-    if config.n_embd % config.n_head:
-        raise _invalid(path, "model_config.n_embd", "a multiple of n_head", config.n_embd)
+    if (heads := heads_error(config)) is not None:
+        raise CheckpointError(f"checkpoint {path}: model_config.n_embd: {heads}")
     return config
 
 

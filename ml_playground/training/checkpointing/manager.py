@@ -15,11 +15,11 @@ from typing import Any, Literal
 
 import torch
 
+from ml_playground.configuration.models import ReadPolicy
 from ml_playground.core.atomic_files import atomic_write
 from ml_playground.core.errors import CheckpointError, UsageError
 
 Kind = Literal["last", "best"]
-ReadPolicy = Literal["best", "latest"]
 _NAME = re.compile(r"^(last|best)_(\d{8,})\.pt$")
 """At least 8 digits: from iteration 100,000,000 on, names grow a digit."""
 UNREADABLE_SUFFIX = ".unreadable"

@@ -77,7 +77,7 @@ def test_a_checkpoint_before_format_2_has_no_tokenizer_or_fingerprint() -> None:
         ),
         (
             {"model_config": {**vars(MODEL), "n_embd": 9}},
-            "model_config.n_embd: expected a multiple of n_head, got 9",
+            "model_config.n_embd: expected a multiple of n_head (2), got 9",
         ),
         ({"vocab_size": 0}, "vocab_size: expected an integer >= 1, got 0"),
         ({"vocab_size": True}, "vocab_size: expected an integer >= 1, got True"),
