@@ -61,9 +61,11 @@ LONG = 10**6
 class RunModel(RuleBasedStateMachine):
     """One example: a fresh experiment folder, what the run should be, what was seen."""
 
+    base: Path
+
     def __init__(self) -> None:
         super().__init__()
-        self.root = Path(tempfile.mkdtemp(prefix="run-model-"))
+        self.root = Path(tempfile.mkdtemp(prefix="example-", dir=self.base))
         self.corpus = {name: self.root / f"{name}.txt" for name in CORPORA}
         for name, text in CORPORA.items():
             self.corpus[name].write_text(text, encoding="utf-8")
@@ -247,7 +249,10 @@ class RunModel(RuleBasedStateMachine):
         return self.hashes[key]
 
 
-def test_a_run_directory_keeps_its_invariants(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_directory_keeps_its_invariants(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    RunModel.base = tmp_path
     monkeypatch.delenv(TRAIN_OVERRIDES_ENV, raising=False)
     monkeypatch.delenv(SAMPLE_OVERRIDES_ENV, raising=False)
     examples = int(os.environ.get("RUN_MODEL_EXAMPLES", DEFAULT_EXAMPLES))
