@@ -61,11 +61,12 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS, tags=EVERY_OS, default=False)
 def tests(session: nox.Session) -> None:
-    """Every test once, in parallel, under coverage; fails below pyproject's floor."""
+    """Every test once, under coverage; fails below pyproject's floor."""
     install(session)
     env = {**TEST_ENV, "COVERAGE_FILE": str(ROOT / ".cache" / "coverage" / ".coverage")}
     session.run("coverage", "erase", env=env)
-    session.run("coverage", "run", "-m", "pytest", "-n", "auto", *session.posargs, env=env)
+    # One process: under pytest-xdist the workers' data came back incomplete (72 % measured).
+    session.run("coverage", "run", "-m", "pytest", *session.posargs, env=env)
     session.run("coverage", "combine", "--quiet", env=env)
     session.run("coverage", "json", "--fail-under=0", env=env)
     session.run("coverage", "report", env=env)
