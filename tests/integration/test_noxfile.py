@@ -153,7 +153,7 @@ def test_the_default_runs_lint_and_every_python_s_tests_through_quality() -> Non
     ]
 
 
-def test_ci_runs_each_test_once_per_python_and_os_and_the_rest_once() -> None:
+def test_ci_runs_tests_and_coverage_on_every_os_and_the_rest_once() -> None:
     completed = nox("--list", "--json", "--tags", "ci")
     assert completed.returncode == 0, completed.stderr
     matrix = subprocess.run(
@@ -168,9 +168,9 @@ def test_ci_runs_each_test_once_per_python_and_os_and_the_rest_once() -> None:
     assert len(jobs) <= 14
     pairs = [(job["session"], job["os"]) for job in jobs]
     assert len(set(pairs)) == len(pairs)
-    tests = [job for job in jobs if job["session"].startswith("tests-")]
-    assert len(tests) == 6  # 3 Pythons on 2 systems
-    assert {job["os"] for job in jobs if job not in tests} == {"ubuntu-latest"}
+    every_os = [job for job in jobs if job["session"].startswith(("tests-", "coverage-"))]
+    assert len(every_os) == 12  # 3 Pythons on 2 systems, each
+    assert {job["os"] for job in jobs if job not in every_os} == {"ubuntu-latest"}
 
 
 def test_an_unknown_session_is_nox_s_own_error() -> None:
