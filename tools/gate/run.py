@@ -31,7 +31,7 @@ from pathlib import Path
 
 from tools.gate.checks import Settings, Step, check_steps, read_settings, report
 from tools.gate.import_graph import ImportGraph, load_graph
-from tools.gate.plan import EVERYTHING, Change, Plan, make_plan
+from tools.gate.plan import EVERYTHING, Change, Plan, is_python_source, make_plan
 from tools.gate.snapshot import SnapshotError, checked_out, git, parent_commit, staged_commit
 from tools.process import failure_line, run
 
@@ -167,7 +167,7 @@ def judge(root: Path, tree: Path, changes: Sequence[Change], args: argparse.Name
     versions = list(found)
     data = {v: data_file(root, tree, v) for v in versions}
     problem = next(filter(None, (data_problem(d) for d in data.values())), None)
-    has_python = any(c.path.endswith(".py") for c in changes)
+    has_python = any(is_python_source(c.path) for c in changes)
     graph = graph_or_none(tree) if has_python and not args.all else None
     plan = EVERYTHING if args.all else make_plan(changes, graph, settings.lists, problem)
     if args.whole_tests and plan.whole_suite_reason is None:

@@ -52,7 +52,11 @@ def parent_commit(root: Path) -> str | None:
 
 def staged_commit(root: Path) -> str:
     """A commit object holding exactly the index's tree, its parent HEAD (if any)."""
-    tree = git(root, "write-tree")  # fails while paths are unmerged
+    unmerged = git(root, "ls-files", "--unmerged")
+    if unmerged:
+        path = unmerged.splitlines()[0].split("\t", 1)[-1]
+        raise SnapshotError(f"{root}: the index has unmerged paths ({path}): finish or abort first")
+    tree = git(root, "write-tree")
     parent = parent_commit(root)
     parents = ("-p", parent) if parent else ()
     return git(root, "commit-tree", tree, *parents, "-m", "gate: the staged tree")

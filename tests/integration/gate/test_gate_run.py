@@ -231,4 +231,4 @@ def test_every_supported_python_is_tested_by_default(scratch: Path) -> None:
 def test_outside_a_repository_the_gate_cannot_run(tmp_path: Path) -> None:
     code, out = gate(tmp_path)
     assert code == 2
-    assert out.startswith(f"error: gate: git write-tree in {tmp_path}: fatal: not a git repository")
+    assert out.startswith(f"error: gate: git ls-files in {tmp_path}: fatal: not a git repository")

@@ -87,8 +87,20 @@ def test_an_unborn_branch_is_judged_as_a_first_commit(tmp_path: Path) -> None:
         assert (tree / "a.txt").read_text(encoding="utf-8") == "a\n"
 
 
+def test_an_index_with_unmerged_paths_is_refused_in_one_line(git_repo: Path) -> None:
+    git(git_repo, "checkout", "-q", "-b", "other")
+    (git_repo / "README.md").write_text("# other\n", encoding="utf-8")
+    git(git_repo, "commit", "-q", "-am", "other")
+    git(git_repo, "checkout", "-q", "main")
+    (git_repo / "README.md").write_text("# main\n", encoding="utf-8")
+    git(git_repo, "commit", "-q", "-am", "main")
+    subprocess.run(["git", "merge", "-q", "other"], cwd=git_repo, capture_output=True, check=False)
+    with pytest.raises(SnapshotError, match=r"the index has unmerged paths \(README\.md\)"):
+        staged_commit(git_repo)
+
+
 def test_outside_a_repository_is_one_line(tmp_path: Path) -> None:
-    with pytest.raises(SnapshotError, match=r"^git write-tree in .*: fatal: not a git repository"):
+    with pytest.raises(SnapshotError, match=r"^git ls-files in .*: fatal: not a git repository"):
         staged_commit(tmp_path)
 
 
