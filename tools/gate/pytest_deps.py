@@ -95,9 +95,29 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_collection(session: pytest.Session) -> Generator[None, object, object]:
     """Trace collection: the lines of project modules that run while the test modules are
-    imported, which testmon (tracing from the first test on) never sees."""
+    imported, which testmon (tracing from the first test on) never sees.
+
+    Under coverage.py (the project measuring its own tests), a second ``Coverage`` would stop
+    the running one from saving its data, so the lines that one measured so far stand in: more
+    lines than collection ran, so the selection stays sound."""
     run = session.config.stash[RUN]
-    root = run.recorder.root
+    measuring = coverage.Coverage.current()
+    tracer = measuring or _collection_tracer(run.recorder.root)
+    if measuring is None:  # pragma: no cover  (runs only where coverage.py does not)
+        tracer.start()
+    try:
+        return (yield)
+    finally:
+        if measuring is None:  # pragma: no cover
+            tracer.stop()
+        data = tracer.get_data()
+        for path in data.measured_files():
+            relative = run.recorder.relative(str(Path(path).resolve()))
+            if relative is not None:
+                run.collection_lines[relative] = set(data.lines(path) or ())
+
+
+def _collection_tracer(root: Path) -> coverage.Coverage:  # pragma: no cover  (as above)
     tracer = coverage.Coverage(
         data_file=None,
         config_file=False,
@@ -105,16 +125,7 @@ def pytest_collection(session: pytest.Session) -> Generator[None, object, object
         omit=[str(root / name / "*") for name in NOT_SOURCE],
     )
     tracer.set_option("run:disable_warnings", ["no-data-collected", "module-not-measured"])
-    tracer.start()
-    try:
-        return (yield)
-    finally:
-        tracer.stop()
-        data = tracer.get_data()
-        for path in data.measured_files():
-            relative = run.recorder.relative(path)
-            if relative is not None:
-                run.collection_lines[relative] = set(data.lines(path) or ())
+    return tracer
 
 
 @pytest.hookimpl(wrapper=True)
