@@ -153,7 +153,7 @@ def test_the_default_runs_lint_and_every_python_s_tests_through_quality() -> Non
     ]
 
 
-def test_ci_runs_tests_and_coverage_on_every_os_and_the_rest_once() -> None:
+def test_ci_runs_the_tests_on_every_os_and_the_rest_once() -> None:
     completed = nox("--list", "--json", "--tags", "ci")
     assert completed.returncode == 0, completed.stderr
     matrix = subprocess.run(
@@ -168,8 +168,8 @@ def test_ci_runs_tests_and_coverage_on_every_os_and_the_rest_once() -> None:
     assert len(jobs) <= 14
     pairs = [(job["session"], job["os"]) for job in jobs]
     assert len(set(pairs)) == len(pairs)
-    every_os = [job for job in jobs if job["session"].startswith(("tests-", "coverage-"))]
-    assert len(every_os) == 12  # 3 Pythons on 2 systems, each
+    every_os = [job for job in jobs if job["session"].startswith("tests-")]
+    assert len(every_os) == 6  # 3 Pythons on 2 systems, each
     assert {job["os"] for job in jobs if job not in every_os} == {"ubuntu-latest"}
 
 

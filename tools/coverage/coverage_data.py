@@ -10,7 +10,7 @@ from typing import Any
 DEFAULT_DATA = Path(".cache/coverage/coverage.json")
 """Where the ``tests`` nox session writes the JSON report."""
 
-MAKE_DATA = "run `nox -s coverage` first"
+MAKE_DATA = "run `nox -s tests` first"
 
 
 class CoverageError(Exception):

@@ -154,7 +154,7 @@ def test_missing_or_broken_data_exits_2(tmp_path: Path, capsys: pytest.CaptureFi
     missing = tmp_path / "none.json"
     assert main(["--data", str(missing), "--output", str(tmp_path / "b.svg")]) == 2
     assert capsys.readouterr().err == (
-        f"badge: {missing.as_posix()} not found: run `nox -s coverage` first\n"
+        f"badge: {missing.as_posix()} not found: run `nox -s tests` first\n"
     )
 
     broken = tmp_path / "broken.json"

@@ -38,12 +38,12 @@ def test_a_report_without_a_usable_total_is_refused(
     with pytest.raises(CoverageError) as refused:
         total_percent(path)
     assert str(refused.value) == (
-        f"{path.as_posix()}: no totals.percent_covered from 0 to 100; run `nox -s coverage` first"
+        f"{path.as_posix()}: no totals.percent_covered from 0 to 100; run `nox -s tests` first"
     )
 
 
 def test_unreadable_files_are_one_line_errors(tmp_path: Path) -> None:
-    with pytest.raises(CoverageError, match=r"none\.json not found: run `nox -s coverage` first$"):
+    with pytest.raises(CoverageError, match=r"none\.json not found: run `nox -s tests` first$"):
         total_percent(tmp_path / "none.json")
     with pytest.raises(CoverageError, match=r": cannot read \(Is a directory\)$"):
         total_percent(tmp_path)
