@@ -232,3 +232,39 @@ def test_outside_a_repository_the_gate_cannot_run(tmp_path: Path) -> None:
     code, out = gate(tmp_path)
     assert code == 2
     assert out.startswith(f"error: gate: git ls-files in {tmp_path}: fatal: not a git repository")
+
+
+def lint(root: Path) -> tuple[int, str]:
+    """``python -m tools.gate.checks`` (``nox -s lint``) in ``root``, offline."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "UV_OFFLINE": "1"}
+    env["UV_CACHE_DIR"] = str(root / ".cache/uv")
+    completed = subprocess.run(
+        [sys.executable, "-m", "tools.gate.checks"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return completed.returncode, completed.stdout + completed.stderr
+
+
+def test_lint_runs_every_check_of_the_work_tree_and_names_each_result(scratch: Path) -> None:
+    write(scratch, "tools/gate_scratch_tool.py", "import os\n")  # unused import, not staged
+    code, out = lint(scratch)
+    assert code == 1, out
+    assert "checks: FAILED ruff check" in out
+    passed = ["lock", "ruff format", "import-linter", "markdown", "pyright"]
+    for name in passed:
+        assert f"checks: ok     {name} (" in out
+    write(scratch, "tools/gate_scratch_tool.py", "")
+    assert lint(scratch)[0] == 0
+
+
+def test_lint_without_the_project_settings_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
+    code, out = lint(tmp_path)
+    assert (code, out) == (
+        2,
+        f"error: checks: '{tmp_path / 'pyproject.toml'} has no [tool.ml_playground] table'\n",
+    )
