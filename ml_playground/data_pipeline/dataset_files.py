@@ -12,8 +12,7 @@ from typing import Any, Literal, cast
 import numpy as np
 
 from ml_playground.core.errors import DataError
-from ml_playground.core.text_tokenizers import tokenizer_from_meta
-from ml_playground.core.tokenizer_protocol import Tokenizer
+from ml_playground.core.text_tokenizers import Tokenizer, tokenizer_from_meta
 
 FORMAT_VERSION = 3
 """2 records the SHA-256 of each token file, 3 the ``[prepare]`` settings that made them."""

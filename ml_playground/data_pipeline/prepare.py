@@ -14,11 +14,13 @@ import tokenizers
 
 from ml_playground.configuration.models import MAX_VOCAB_SIZE, PrepareConfig
 from ml_playground.core.atomic_files import atomic_write_bytes, write_staged
-from ml_playground.core.bpe_tokenizer import BpeTokenizer
 from ml_playground.core.errors import DataError, UsageError
-from ml_playground.core.text_tokenizers import CharTokenizer
-from ml_playground.core.tokenizer_protocol import Tokenizer
-from ml_playground.core.word_tokenizer import WordTokenizer
+from ml_playground.core.text_tokenizers import (
+    BpeTokenizer,
+    CharTokenizer,
+    Tokenizer,
+    WordTokenizer,
+)
 from ml_playground.data_pipeline.corpus_sources import read_text_file, stdlib_corpus
 from ml_playground.data_pipeline.dataset_files import (
     FORMAT_VERSION,

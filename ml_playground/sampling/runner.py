@@ -13,7 +13,7 @@ from ml_playground.configuration.loader import START_FILE_PREFIX
 from ml_playground.configuration.models import ExperimentConfig
 from ml_playground.core.devices import resolve_device
 from ml_playground.core.errors import CheckpointError, UsageError
-from ml_playground.core.tokenizer_protocol import Tokenizer
+from ml_playground.core.text_tokenizers import Tokenizer
 from ml_playground.data_pipeline.dataset_files import read_meta
 from ml_playground.sampling.generate import generate
 from ml_playground.training.checkpointing.contents import CheckpointInfo

@@ -6,9 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ml_playground.core.bpe_tokenizer import BpeTokenizer
-from ml_playground.core.text_tokenizers import CharTokenizer, tokenizer_from_meta
-from ml_playground.core.word_tokenizer import WordTokenizer
+from ml_playground.core.text_tokenizers import (
+    BpeTokenizer,
+    CharTokenizer,
+    WordTokenizer,
+    tokenizer_from_meta,
+)
 
 pytestmark = pytest.mark.property
 

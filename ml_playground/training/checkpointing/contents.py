@@ -22,8 +22,7 @@ from ml_playground.core.errors import (
     ConfigError,
     DataError,
 )
-from ml_playground.core.text_tokenizers import tokenizer_from_meta
-from ml_playground.core.tokenizer_protocol import Tokenizer
+from ml_playground.core.text_tokenizers import Tokenizer, tokenizer_from_meta
 from ml_playground.data_pipeline.dataset_files import DatasetMeta
 from ml_playground.training.run_files import FRESH_HINT
 

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from ml_playground.configuration.models import PrepareConfig
-from ml_playground.core.bpe_tokenizer import BpeTokenizer
 from ml_playground.core.errors import DataError
-from ml_playground.core.word_tokenizer import WordTokenizer
+from ml_playground.core.text_tokenizers import BpeTokenizer, WordTokenizer
 from ml_playground.data_pipeline.dataset_files import load_tokens, read_meta
 from ml_playground.data_pipeline.prepare import prepare_dataset, split_sizes
 

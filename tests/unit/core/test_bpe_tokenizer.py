@@ -7,9 +7,8 @@ import json
 import pytest
 
 from ml_playground.configuration.models import BYTE_TOKENS
-from ml_playground.core.bpe_tokenizer import BpeTokenizer
 from ml_playground.core.errors import UsageError
-from ml_playground.core.text_tokenizers import tokenizer_from_meta
+from ml_playground.core.text_tokenizers import BpeTokenizer, tokenizer_from_meta
 
 pytestmark = pytest.mark.unit
 

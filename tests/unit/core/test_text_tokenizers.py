@@ -5,8 +5,7 @@ import json
 import pytest
 
 from ml_playground.core.errors import DataError, UsageError
-from ml_playground.core.text_tokenizers import CharTokenizer, tokenizer_from_meta
-from ml_playground.core.tokenizer_protocol import Tokenizer
+from ml_playground.core.text_tokenizers import CharTokenizer, Tokenizer, tokenizer_from_meta
 
 pytestmark = pytest.mark.unit
 

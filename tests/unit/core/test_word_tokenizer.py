@@ -7,8 +7,12 @@ import json
 import pytest
 
 from ml_playground.core.errors import DataError, UsageError
-from ml_playground.core.text_tokenizers import CharTokenizer, tokenizer_from_meta
-from ml_playground.core.word_tokenizer import PIECES, WordTokenizer
+from ml_playground.core.text_tokenizers import (
+    PIECES,
+    CharTokenizer,
+    WordTokenizer,
+    tokenizer_from_meta,
+)
 
 pytestmark = pytest.mark.unit
 
