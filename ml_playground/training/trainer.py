@@ -52,8 +52,7 @@ from ml_playground.training.distributed import (
     wait_for_main,
 )
 from ml_playground.training.ema import ExponentialMovingAverage
-from ml_playground.training.optim.lr_scheduler import learning_rate_at
-from ml_playground.training.optim.optimizer import build_optimizer
+from ml_playground.training.optimizer import build_optimizer, learning_rate_at
 from ml_playground.training.progress import ProgressReporter, startup_summary
 from ml_playground.training.run_files import (
     FRESH_HINT,

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ml_playground.configuration.models import ScheduleConfig
-from ml_playground.training.optim.lr_scheduler import learning_rate_at
+from ml_playground.training.optimizer import learning_rate_at
 
 pytestmark = pytest.mark.property
 

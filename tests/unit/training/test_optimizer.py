@@ -6,7 +6,7 @@ from torch import nn
 
 from ml_playground.configuration.models import ModelConfig, OptimConfig
 from ml_playground.models.gpt import GPT
-from ml_playground.training.optim.optimizer import build_optimizer, fused_adamw_available
+from ml_playground.training.optimizer import build_optimizer, fused_adamw_available
 
 pytestmark = pytest.mark.unit
 
