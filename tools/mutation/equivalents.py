@@ -68,6 +68,7 @@ def find(entries: Iterable[EquivalentMutant], mutant: Mutant) -> EquivalentMutan
     return next((entry for entry in entries if matches(entry, mutant)), None)
 
 
+TOKENIZERS = "ml_playground/core/text_tokenizers.py"
 EMA = "ml_playground/training/ema.py"
 MANAGER = "ml_playground/training/checkpointing/manager.py"
 BATCHES = "ml_playground/data_pipeline/batches.py"
@@ -91,6 +92,33 @@ _PARSER_DEFAULT = (
 )
 
 EQUIVALENT_MUTANTS: tuple[EquivalentMutant, ...] = (
+    *(
+        EquivalentMutant(
+            TOKENIZERS,
+            "core/RemoveDecorator",
+            "\n@property",
+            "",
+            "Tokenizer is a typing.Protocol that is neither runtime_checkable nor instantiated:"
+            " its members never run, so @property only matters to the type checker",
+            context=context,
+        )
+        for context in ("def kind(self) -> str: ...", "def vocab_size(self) -> int: ...")
+    ),
+    EquivalentMutant(
+        TOKENIZERS,
+        "core/ReplaceUnaryOperator_USub_Invert",
+        "ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))",
+        "ranked = sorted(counts.items(), key=lambda item: (~item[1], item[0]))",
+        "~n is -n - 1 for integers: the same shift for every count keeps the order of the keys",
+    ),
+    EquivalentMutant(
+        TOKENIZERS,
+        "core/NumberReplacer",
+        "words = [word for word, _ in ranked[: max(0, vocab_size - len(chars))]]",
+        "words = [word for word, _ in ranked[: max( -1, vocab_size - len(chars))]]",
+        "from_text raises before this line unless vocab_size >= len(chars), so the second"
+        " argument of max is never negative and the first never wins",
+    ),
     EquivalentMutant(
         EMA,
         "core/RemoveDecorator",
