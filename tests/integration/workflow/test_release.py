@@ -347,3 +347,86 @@ def test_release_refuses_an_unsafe_state(
     assert refused.value.code == ExitCode.REFUSED
     assert refused.value.message.startswith(expected)
     assert clean_scratch.rev("HEAD") == head
+
+
+def _refused(scratch: Scratch, out: Captured, tools: Tools | None = None) -> WorkflowError:
+    """Release main, which must refuse; nothing may change (main, tags, record, work tree)."""
+    head, tags = scratch.rev("main"), scratch.clone_git("tag", "--list")
+    with pytest.raises(WorkflowError) as refused:
+        release(_git(scratch), out.reporter, tools or _tools())
+    assert scratch.rev("main") == head
+    assert scratch.clone_git("tag", "--list") == tags
+    assert scratch.clone_git("status", "--porcelain") == ""
+    assert load_operation(scratch.git) is None
+    assert scratch.origin_rev("refs/heads/main") == head
+    return refused.value
+
+
+@pytest.mark.parametrize("version", ["0.1", "v0.1.0", ""])
+def test_a_first_release_needs_an_x_y_z_version_in_pyproject(
+    clean_scratch: Scratch, out: Captured, version: str
+) -> None:
+    _on_main(clean_scratch, "feat(core): add the package", version=version)
+
+    refused = _refused(clean_scratch, out)
+
+    assert refused.code == ExitCode.USAGE
+    assert refused.message == (
+        f"pyproject.toml: project.version {version!r} is not X.Y.Z; set the version of the "
+        "first release there"
+    )
+
+
+def test_a_first_release_without_pyproject_is_a_usage_error(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    clean_scratch.commit_file("a.txt", "a\n", "feat(core): add a")
+    clean_scratch.clone_git("push", "--quiet", "origin", "main")
+
+    refused = _refused(clean_scratch, out)
+
+    assert refused.code == ExitCode.USAGE
+    assert refused.message == "no pyproject.toml on main: nothing to version"
+
+
+def test_a_release_without_uv_is_a_usage_error(clean_scratch: Scratch, out: Captured) -> None:
+    _on_main(clean_scratch, "feat(core): add the package")
+
+    refused = _refused(clean_scratch, out, Tools(None, TODAY))
+
+    assert refused.code == ExitCode.USAGE
+    assert refused.message == "uv is not on PATH: a release sets the version and builds with it"
+
+
+def test_a_release_without_the_remote_is_refused(clean_scratch: Scratch, out: Captured) -> None:
+    _on_main(clean_scratch, "feat(core): add the package")
+    clean_scratch.clone_git("remote", "remove", "origin")
+
+    refused = _refused(clean_scratch, out)
+
+    assert refused.code == ExitCode.REFUSED
+    assert refused.message == "refusing to release: no remote 'origin' to push it to"
+
+
+@pytest.mark.parametrize("where", ["here", "on origin"])
+def test_a_release_whose_tag_exists_already_is_refused(
+    clean_scratch: Scratch, out: Captured, where: str
+) -> None:
+    """A ``v0.1.0`` tag on a commit main does not hold (so not the last release of main)."""
+    _on_main(clean_scratch, "feat(core): add the package")
+    if where == "here":
+        side = clean_scratch.branch_with_commit("feat/side", "side.txt", "side\n", "feat: side")
+        clean_scratch.clone_git("tag", "v0.1.0", side)
+        clean_scratch.clone_git("switch", "--quiet", "main")
+    else:
+        upstream = clean_scratch.upstream
+        (upstream / "side.txt").write_text("side\n", encoding="utf-8")
+        clean_scratch.raw(upstream, "add", "side.txt")
+        clean_scratch.raw(upstream, "commit", "--quiet", "-m", "feat: side")
+        clean_scratch.raw(upstream, "tag", "v0.1.0")
+        clean_scratch.raw(upstream, "push", "--quiet", "origin", "v0.1.0")
+
+    refused = _refused(clean_scratch, out)
+
+    assert refused.code == ExitCode.REFUSED
+    assert refused.message == "refusing to release v0.1.0: the tag exists already"
