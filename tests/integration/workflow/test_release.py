@@ -430,3 +430,106 @@ def test_a_release_whose_tag_exists_already_is_refused(
 
     assert refused.code == ExitCode.REFUSED
     assert refused.message == "refusing to release v0.1.0: the tag exists already"
+
+
+def _uv_failing_at_version(tmp_path: Path) -> Tools:
+    """uv whose ``uv version`` writes pyproject.toml and then fails (a lock it cannot update)."""
+    script = tmp_path / "uv-failing-at-version"
+    script.write_text(
+        f'#!/bin/sh\nif [ "$1" = version ]; then\n  {uv_command()} "$@" >/dev/null 2>&1\n'
+        '  echo "error: the lock cannot be updated" >&2\n  exit 2\nfi\n'
+        f'exec {uv_command()} "$@"\n',
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return Tools(str(script), TODAY)
+
+
+def _stopped_at_uv_version(scratch: Scratch, out: Captured, tools: Tools, tag: str) -> None:
+    with pytest.raises(WorkflowError) as stopped:
+        release(_git(scratch), out.reporter, tools)
+    assert stopped.value.code == ExitCode.STOPPED
+    assert stopped.value.message == (
+        f"uv version {tag[1:]} failed: error: the lock cannot be updated"
+    )
+    assert stopped.value.details == (
+        "fix it, then invoke continue; or undo the release: invoke abort",
+    )
+    operation = load_operation(scratch.git)
+    assert operation is not None
+    assert (operation.step, operation.tag) == ("commit", tag)
+
+
+def test_a_failed_uv_version_stops_before_the_commit_and_abort_puts_the_files_back(
+    clean_scratch: Scratch, out: Captured, tmp_path: Path
+) -> None:
+    _on_main(clean_scratch, "feat(core): add the package")
+    _released(clean_scratch, out)
+    head = clean_scratch.commit_file("fix.txt", "fix\n", "fix(core): handle an empty input")
+    clean_scratch.clone_git("push", "--quiet", "origin", "main")
+    committed = {
+        name: (clean_scratch.root / name).read_bytes()
+        for name in ("CHANGELOG.md", "pyproject.toml")
+    }
+
+    _stopped_at_uv_version(clean_scratch, out, _uv_failing_at_version(tmp_path), "v0.1.1")
+    pyproject = (clean_scratch.root / "pyproject.toml").read_text(encoding="utf-8")
+    changelog = (clean_scratch.root / "CHANGELOG.md").read_text(encoding="utf-8")
+    abort_operation(_git(clean_scratch), out.reporter)
+
+    assert 'version = "0.1.1"' in pyproject
+    assert "## v0.1.1 (2026-12-06)" in changelog
+    assert {name: (clean_scratch.root / name).read_bytes() for name in committed} == committed
+    assert not (clean_scratch.root / "uv.lock").exists()
+    assert clean_scratch.clone_git("status", "--porcelain", "--untracked-files=no") == ""
+    assert sorted(path.name for path in (clean_scratch.root / "dist").iterdir()) == [
+        "scratchpkg-0.1.0-py3-none-any.whl",
+        "scratchpkg-0.1.0.tar.gz",
+    ]
+    assert clean_scratch.rev("main") == head
+    assert clean_scratch.clone_git("tag", "--list") == "v0.1.0"
+    assert out.out.endswith(
+        f"Release v0.1.1 aborted; main is back at {head[:10]} and the tag is gone.\n"
+    )
+    assert load_operation(clean_scratch.git) is None
+
+
+def test_continue_refuses_once_the_commits_no_longer_call_for_the_version(
+    clean_scratch: Scratch, out: Captured, tmp_path: Path
+) -> None:
+    """Tagged by hand meanwhile: nothing is left to release; abort keeps that tag."""
+    head = _on_main(clean_scratch, "feat(core): add the package")
+    _stopped_at_uv_version(clean_scratch, out, _uv_failing_at_version(tmp_path), "v0.1.0")
+    clean_scratch.clone_git("tag", "v0.1.0")
+
+    with pytest.raises(WorkflowError) as refused:
+        continue_operation(_git(clean_scratch), out.reporter, tools=_tools())
+    abort_operation(_git(clean_scratch), out.reporter)
+
+    assert refused.value.code == ExitCode.REFUSED
+    assert refused.value.message == "the commits no longer call for v0.1.0; invoke abort"
+    assert clean_scratch.rev("v0.1.0") == head
+    assert not (clean_scratch.root / "CHANGELOG.md").exists()
+    assert clean_scratch.clone_git("status", "--porcelain") == ""
+    assert load_operation(clean_scratch.git) is None
+
+
+@pytest.mark.parametrize("taken_over", ["staged", "on another branch"])
+def test_abort_before_the_commit_keeps_a_changelog_taken_over(
+    clean_scratch: Scratch, out: Captured, tmp_path: Path, taken_over: str
+) -> None:
+    """The changelog a stopped first release wrote, once staged or carried to another branch,
+    is the user's: abort leaves it."""
+    head = _on_main(clean_scratch, "feat(core): add the package")
+    _stopped_at_uv_version(clean_scratch, out, _uv_failing_at_version(tmp_path), "v0.1.0")
+    changelog = (clean_scratch.root / "CHANGELOG.md").read_text(encoding="utf-8")
+    if taken_over == "staged":
+        clean_scratch.clone_git("add", "CHANGELOG.md")
+    else:
+        clean_scratch.clone_git("switch", "--quiet", "-c", "feat/other-work")
+
+    abort_operation(_git(clean_scratch), out.reporter)
+
+    assert (clean_scratch.root / "CHANGELOG.md").read_text(encoding="utf-8") == changelog
+    assert clean_scratch.rev("main") == head
+    assert load_operation(clean_scratch.git) is None
