@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.commands.release import Tools, release
 from tools.workflow.commands.resume import abort_operation, continue_operation
 from tools.workflow.repo.git import Git
-from tools.workflow.repo.state import load_operation
+from tools.workflow.repo.state import load_operation, save_operation
 
 if TYPE_CHECKING:
     from tests.fixtures.workflow.scratch import Scratch
@@ -512,6 +513,88 @@ def test_continue_refuses_once_the_commits_no_longer_call_for_the_version(
     assert not (clean_scratch.root / "CHANGELOG.md").exists()
     assert clean_scratch.clone_git("status", "--porcelain") == ""
     assert load_operation(clean_scratch.git) is None
+
+
+def test_a_release_cut_short_after_its_commit_and_tag_makes_neither_again(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    """Killed before the step after the commit was recorded: continue redoes the commit and
+    tag steps, which find their work done."""
+    before = _release_stopped_at_the_push(clean_scratch, out)
+    operation = load_operation(clean_scratch.git)
+    assert operation is not None
+    save_operation(clean_scratch.git, replace(operation, step="commit"))
+    released = clean_scratch.rev("main")
+    shown = len(out.out)
+
+    continue_operation(_git(clean_scratch), out.reporter, tools=_tools())
+
+    assert clean_scratch.rev("main") == released
+    assert clean_scratch.clone_git("rev-parse", "main^") == before
+    assert clean_scratch.origin_rev("refs/heads/main") == released
+    assert _origin_tag(clean_scratch, "v0.1.0") == released
+    assert out.out[shown:] == (
+        "Built scratchpkg-0.1.0-py3-none-any.whl, scratchpkg-0.1.0.tar.gz twice, byte for byte "
+        "the same (in dist/).\nPushed main and v0.1.0 to origin together.\nReleased v0.1.0.\n"
+    )
+
+
+def test_continue_and_abort_leave_a_main_that_moved_after_the_release_commit(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    _release_stopped_at_the_push(clean_scratch, out)
+    tagged = clean_scratch.rev("v0.1.0")
+    moved = clean_scratch.commit_file("late.txt", "late\n", "docs: add a late note")
+
+    refusals: list[tuple[ExitCode, str]] = []
+    for resume in (continue_operation, abort_operation):
+        with pytest.raises(WorkflowError) as refused:
+            resume(_git(clean_scratch), out.reporter)
+        refusals.append((refused.value.code, refused.value.message))
+
+    expected = f"main moved since the release of v0.1.0 started (now {moved[:10]}); left as it is"
+    assert refusals == [(ExitCode.REFUSED, expected)] * 2
+    assert clean_scratch.rev("main") == moved
+    assert clean_scratch.rev("v0.1.0") == tagged
+    assert load_operation(clean_scratch.git) is not None
+
+
+def test_abort_from_another_branch_moves_main_back_and_keeps_other_files_of_dist(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    before = _release_stopped_at_the_push(clean_scratch, out)
+    released = clean_scratch.rev("main")
+    clean_scratch.clone_git("switch", "--quiet", "-c", "feat/other-work")
+    notes = clean_scratch.write("dist/scratchpkg-0.1.0-notes.txt", "mine\n")
+
+    abort_operation(_git(clean_scratch), out.reporter)
+
+    assert clean_scratch.rev("main") == before
+    assert clean_scratch.branch() == "feat/other-work"
+    assert clean_scratch.rev("HEAD") == released
+    assert clean_scratch.clone_git("tag", "--list") == ""
+    assert [path.name for path in notes.parent.iterdir()] == [notes.name]
+    assert load_operation(clean_scratch.git) is None
+
+
+def test_abort_stops_while_the_tags_of_the_remote_cannot_be_read(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    """Without origin nobody knows whether the release landed there: nothing is undone."""
+    _release_stopped_at_the_push(clean_scratch, out)
+    released = clean_scratch.rev("main")
+    clean_scratch.clone_git("remote", "remove", "origin")
+
+    with pytest.raises(WorkflowError) as stopped:
+        abort_operation(_git(clean_scratch), out.reporter)
+
+    assert stopped.value.code == ExitCode.STOPPED
+    assert stopped.value.message == (
+        "cannot read the tags of origin: fatal: 'origin' does not appear to be a git repository"
+    )
+    assert stopped.value.details == ("retry once it is reachable",)
+    assert clean_scratch.rev("main") == clean_scratch.rev("v0.1.0") == released
+    assert load_operation(clean_scratch.git) is not None
 
 
 @pytest.mark.parametrize("taken_over", ["staged", "on another branch"])
