@@ -1,4 +1,5 @@
-"""update_main: fast-forward only; a missing remote branch, a missing local main, a main ahead."""
+"""update_main: fast-forward only; a missing remote branch, a missing local main, a main ahead.
+reread_remote_branch: what a resumed operation reads of the remote."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.repo.remote import MainState, update_main
+from tools.workflow.repo.remote import MainState, reread_remote_branch, update_main
 
 if TYPE_CHECKING:
     from tests.fixtures.workflow.scratch import Scratch
@@ -92,3 +93,29 @@ def test_diverged_main_is_refused(seed_scratch: Scratch, out: Captured) -> None:
         "reconcile main by hand (nothing was changed)"
     )
     assert seed_scratch.rev("main") == local
+
+
+def test_rereading_the_remote_gives_its_branch_fetched_anew(seed_scratch: Scratch) -> None:
+    newer = seed_scratch.upstream_commit("theirs.txt", "theirs\n", "docs: add their note")
+
+    assert reread_remote_branch(seed_scratch.git, "origin", "main", None) == newer
+    assert reread_remote_branch(seed_scratch.git, "origin", "no-such-branch", None) is None
+    assert seed_scratch.rev("refs/remotes/origin/main") == newer
+
+
+def test_rereading_a_missing_or_unreachable_remote_without_an_action_gives_none(
+    seed_scratch: Scratch,
+) -> None:
+    known = seed_scratch.rev("refs/remotes/origin/main")
+    seed_scratch.clone_git("remote", "set-url", "origin", str(seed_scratch.base / "gone.git"))
+
+    assert reread_remote_branch(seed_scratch.git, "elsewhere", "main", None) is None
+    assert reread_remote_branch(seed_scratch.git, "origin", "main", None) is None
+    with pytest.raises(WorkflowError) as refused:
+        reread_remote_branch(seed_scratch.git, "origin", "main", "abort the ship")
+
+    assert refused.value.code == ExitCode.REFUSED
+    assert refused.value.message.startswith(
+        "cannot abort the ship: cannot read origin to see what landed there (fatal: "
+    )
+    assert seed_scratch.rev("refs/remotes/origin/main") == known
