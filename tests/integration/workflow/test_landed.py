@@ -55,3 +55,88 @@ def test_a_landed_range_names_every_commit_in_it(clean_scratch: Scratch) -> None
     commits = read_commits(scratch.git, first + "^", "HEAD")
 
     assert [commit.sha for commit in commits if commit.entry] == [first, middle, last]
+
+
+TIDY = "### In progress · tv-2025-11-01:PR12 · Tidy the sampling options\n"
+GUIDE = "### Open · tv-2025-11-01:PR?? · Document the sampling options\n"
+BENCH = "### Open · tv-2025-11-02:PR?? · Add a tokenizer benchmark\n"
+SEED = "### Done · tv-2025-10-15:PR5 · Seed the experiment configs\n"
+
+
+def _complete(scratch: Scratch, heading: str, subject: str) -> str:
+    """A ``chore(ledger): complete`` commit marking the entry under ``heading`` Done."""
+    text = scratch.ledger_text().replace(heading, "### Done · " + heading.split(" · ", 1)[1])
+    return scratch.commit_file(".ldres/tv-tasks.md", text, f"chore(ledger): complete {subject}")
+
+
+def _seed_entry_landed(scratch: Scratch, landed: str) -> str:
+    """A commit giving the Done entry "Seed the experiment configs" a Landed field."""
+    text = scratch.ledger_text().replace(SEED, f"{SEED}\n- **Landed**: {landed}.\n", 1)
+    return scratch.commit_file(".ldres/tv-tasks.md", text, "docs(ledger): note what landed")
+
+
+def test_ids_and_ranges_naming_no_commit_here_are_skipped(clean_scratch: Scratch) -> None:
+    scratch = clean_scratch
+    feat = scratch.commit_file("a.txt", "a\n", "feat(core): add a")
+    fix = scratch.commit_file("b.txt", "b\n", "fix(core): mend b")
+    unknown = f"deadbee, 1234567 to {feat[:7]}, {feat[:7]} to abcdef0"
+    _seed_entry_landed(scratch, f"{unknown} and {fix[:7]}")
+
+    commits = read_commits(scratch.git, None, "HEAD")
+
+    seed = "tv-2025-10-15:PR5 Seed the experiment configs"
+    assert [commit.entry for commit in commits] == [None, None, seed, None]
+
+
+def test_a_ship_takes_the_commits_back_to_the_previous_ship(clean_scratch: Scratch) -> None:
+    """Without a start commit a ship takes every commit before it, back to the previous ship
+    (or the first commit listed)."""
+    scratch = clean_scratch
+    seed = scratch.rev("HEAD")
+    first = scratch.commit_file("a.txt", "a\n", "feat(core): add a")
+    tidied = _complete(scratch, TIDY, "tidy it")
+    second = scratch.commit_file("b.txt", "b\n", "fix(core): mend b")
+    documented = _complete(scratch, GUIDE, "document it")
+
+    commits = read_commits(scratch.git, None, "HEAD")
+
+    tidy, guide = (
+        "tv-2025-11-01:PR12 Tidy the sampling options",
+        "tv-2025-11-01:PR?? Document the sampling options",
+    )
+    assert {commit.sha: commit.entry for commit in commits} == {
+        seed: tidy,
+        first: tidy,
+        tidied: None,
+        second: guide,
+        documented: None,
+    }
+
+
+def test_a_ship_stops_at_a_commit_a_landed_field_names(clean_scratch: Scratch) -> None:
+    scratch = clean_scratch
+    named = scratch.commit_file("a.txt", "a\n", "feat(core): add a")
+    noted = _seed_entry_landed(scratch, named[:7])
+    fix = scratch.commit_file("b.txt", "b\n", "fix(core): mend b")
+    _complete(scratch, BENCH, "bench it")
+
+    commits = read_commits(scratch.git, None, "HEAD")
+
+    entries = {commit.sha: commit.entry for commit in commits}
+    bench = "tv-2025-11-02:PR?? Add a tokenizer benchmark"
+    assert entries[fix] == entries[noted] == bench
+    assert entries[named] == "tv-2025-10-15:PR5 Seed the experiment configs"
+    assert entries[scratch.clone_git("rev-parse", f"{named}^")] is None
+
+
+def test_a_complete_commit_that_marks_nothing_done_names_no_entry(clean_scratch: Scratch) -> None:
+    """Its ledger marks no entry Done that was not before, or it has no ledger at all."""
+    scratch = clean_scratch
+    scratch.commit_file("a.txt", "a\n", "feat(core): add a")
+    scratch.commit_file("notes.txt", "notes\n", "chore(ledger): complete the notes")
+    scratch.clone_git("rm", "--quiet", ".ldres/tv-tasks.md")
+    scratch.clone_git("commit", "--quiet", "-m", "chore(ledger): complete the ledger")
+
+    commits = read_commits(scratch.git, None, "HEAD")
+
+    assert [commit.entry for commit in commits] == [None, None, None, None]
