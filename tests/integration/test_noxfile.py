@@ -254,12 +254,15 @@ def test_a_stale_lockfile_stops_the_session_with_one_clear_line(tiny_project: Pa
 # --- the wheel check, on wheels the test builds itself (no index, no cache) ---------------------
 
 
-def wheel(dist: Path, files: dict[str, str], version: str = "9.8.7") -> None:
-    """A wheel of ``ml-playground`` holding ``files``, with a console script and its RECORD."""
+def wheel(dist: Path, files: dict[str, str], version: str = "9.8.7", metadata: str = "") -> None:
+    """A wheel of ``ml-playground`` holding ``files``, with a console script and its RECORD;
+    ``metadata``: more lines of its METADATA."""
     info = f"ml_playground-{version}.dist-info"
     contents = {
         **files,
-        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: ml-playground\nVersion: {version}\n",
+        f"{info}/METADATA": (
+            f"Metadata-Version: 2.1\nName: ml-playground\nVersion: {version}\n{metadata}"
+        ),
         f"{info}/WHEEL": (
             "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
         ),
@@ -342,6 +345,10 @@ def test_missing_and_foreign_files_are_named(tmp_path: Path) -> None:
     [
         ("print('ml-playground 1.0')", "`ml-playground --version` printed 'ml-playground 1.0\\n',"),
         ("pass\nimport no_such_dependency", "ModuleNotFoundError: No module named 'no_such_"),
+        (
+            "raise SystemExit('no version today')",
+            "wheel: ml-playground --version failed: no version today\n",
+        ),
     ],
 )
 def test_an_installed_wheel_that_misbehaves_fails(tmp_path: Path, cli: str, cause: str) -> None:
@@ -357,3 +364,44 @@ def test_no_wheel_is_a_usage_error(tmp_path: Path) -> None:
     completed = check_wheel(project(tmp_path))
     assert completed.returncode == 2
     assert "wheel: no wheel in" in completed.stderr
+
+
+def lines_of(completed: subprocess.CompletedProcess[str], prefix: str) -> list[str]:
+    return [line for line in completed.stdout.splitlines() if line.startswith(prefix)]
+
+
+def test_a_wheel_whose_dependency_cannot_be_installed_fails(tmp_path: Path) -> None:
+    """Offline, with a cache of its own: no index holds the dependency."""
+    root = project(tmp_path)
+    wheel(root / "dist", SOURCE, metadata="Requires-Dist: no-such-dependency-xyz\n")
+    completed = check_wheel(root)
+    assert completed.returncode == 1
+    assert lines_of(completed, "wheel: ") == [
+        "wheel: uv pip install failed: error: No solution found when resolving dependencies"
+    ]
+    assert "no-such-dependency-xyz" in completed.stdout
+
+
+def test_a_project_without_a_lock_fails_before_installing(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "uv.lock").unlink()
+    wheel(root / "dist", SOURCE)
+    completed = check_wheel(root)
+    assert completed.returncode == 1
+    assert lines_of(completed, "wheel: ") == [
+        "wheel: uv export failed: error: Unable to find lockfile at `uv.lock`, but `--locked` was "
+        "provided. To create a lockfile, run `uv lock` or `uv sync` without the flag."
+    ]
+
+
+def test_a_dist_argument_is_required(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "tools.checks.wheel"],
+        cwd=tmp_path,
+        env={**offline(tmp_path), "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (completed.returncode, completed.stdout) == (2, "")
+    assert completed.stderr == "usage: python -m tools.checks.wheel DIST\n"
