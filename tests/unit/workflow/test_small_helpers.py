@@ -151,6 +151,23 @@ def test_run_gate_with_a_missing_program(tmp_path: Path) -> None:
     assert empty.value.code == ExitCode.USAGE
 
 
+def test_run_gate_full_outside_a_repository_is_one_line_and_runs_nothing(tmp_path: Path) -> None:
+    """The full gate judges a checkout of the commit; without one it cannot start."""
+    stream = io.StringIO()
+    marker = tmp_path / "gate-ran"
+    gate = [sys.executable, "-c", f"open({str(marker)!r}, 'w')"]
+
+    with pytest.raises(WorkflowError) as caught:
+        run_gate("full", gate, Git(tmp_path, {}), Reporter(stream, io.StringIO()), None)
+
+    assert caught.value.code == ExitCode.EXTERNAL
+    assert caught.value.message.startswith(
+        f"quality gate: git ls-files in {tmp_path}: fatal: not a git repository"
+    )
+    assert stream.getvalue() == f"Quality gate: {' '.join(gate)}\n"
+    assert not marker.exists()
+
+
 def test_run_reported_turns_errors_into_exit_codes() -> None:
     errors = io.StringIO()
     reporter = Reporter(io.StringIO(), errors)
