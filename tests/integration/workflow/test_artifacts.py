@@ -100,3 +100,28 @@ def test_a_failed_build_names_the_cause(clean_scratch: Scratch, tmp_path: Path) 
 
     assert stopped.value.code == ExitCode.STOPPED
     assert stopped.value.message.startswith("building HEAD failed: ")
+
+
+def test_a_commit_whose_files_cannot_be_extracted_is_never_built(
+    clean_scratch: Scratch, tmp_path: Path
+) -> None:
+    """A name longer than the file system takes (committed through the index alone): the
+    extraction fails, and uv is not run on what was left."""
+    git = _commit(clean_scratch, project_files("0.3.0"))
+    blob = clean_scratch.clone_git("rev-parse", "HEAD:pyproject.toml")
+    long_name = f"docs/{'x' * 300}.md"
+    clean_scratch.clone_git("update-index", "--add", "--cacheinfo", f"100644,{blob},{long_name}")
+    clean_scratch.clone_git("commit", "--quiet", "-m", "docs: add a long name")
+    called = tmp_path / "uv-called"
+    uv = tmp_path / "uv"
+    uv.write_text(f'#!/bin/sh\ntouch {called}\nexec {uv_command()} "$@"\n', encoding="utf-8")
+    uv.chmod(0o755)
+
+    with pytest.raises(WorkflowError) as stopped:
+        build_twice(git, str(uv), "HEAD", tmp_path / "dist", NEXT)
+
+    assert stopped.value.code == ExitCode.STOPPED
+    assert stopped.value.message.startswith("building HEAD failed: tar: ")
+    assert stopped.value.details == ("then continue",)
+    assert not called.exists()
+    assert not (tmp_path / "dist").exists()
