@@ -92,6 +92,35 @@ def test_continue_after_resolving_finishes_the_rebase(seed_scratch: Scratch, out
     assert load_operation(seed_scratch.git) is None
 
 
+ENDS_THE_REBASE = """#!/bin/sh
+# Another git process ends the rebase (git rebase --quit) while continue commits, and the
+# commit's ref update is refused.
+if [ "$1" = prepared ] && [ -d "$(git rev-parse --git-dir)/rebase-merge" ]; then
+  git rebase --quit
+  exit 1
+fi
+"""
+
+
+def test_continue_failing_with_the_rebase_gone_is_an_external_error(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    head = _conflicting_branch(seed_scratch, out)
+    with pytest.raises(WorkflowError):
+        sync_branch(seed_scratch.git, out.reporter)
+    seed_scratch.stage("story.txt", "both versions\n")
+    seed_scratch.install_hook("reference-transaction", ENDS_THE_REBASE)
+
+    with pytest.raises(WorkflowError) as failed:
+        continue_operation(seed_scratch.git, out.reporter)
+
+    assert failed.value.code == ExitCode.EXTERNAL
+    assert failed.value.message.startswith("git rebase --continue failed: ")
+    assert not (seed_scratch.git.git_dir() / "rebase-merge").exists()
+    assert seed_scratch.rev("test/regression-suite") == head
+    assert load_operation(seed_scratch.git) is not None
+
+
 def test_status_reports_the_interrupted_sync(seed_scratch: Scratch, out: Captured) -> None:
     _conflicting_branch(seed_scratch, out)
     with pytest.raises(WorkflowError):
