@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import contextlib
 import os
+import resource
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -227,6 +231,41 @@ def test_a_failed_save_names_the_file_it_could_not_write(
     assert str(raised.value).startswith(f"cannot write {target}: ")
     if blocked == "checkpoints":
         assert str(raised.value) == f"cannot write {target}: File exists"
+
+
+@contextlib.contextmanager
+def file_size_limit(limit: int) -> Iterator[None]:
+    """Files this process writes cannot grow past ``limit`` bytes, as on a disk that is full: a
+    write past it fails (EFBIG) instead of ending the process (SIGXFSZ is ignored meanwhile)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+
+
+def test_a_checkpoint_the_disk_cannot_hold_is_one_error_and_the_older_one_stays(
+    tmp_path: Path,
+) -> None:
+    """torch's own writer fails with a RuntimeError, not an OSError, when a write fails."""
+    directory = tmp_path / "checkpoints"
+    ckpts = manager(directory, [], keep_last=1)
+    ckpts.save(state(1), 1, best=False)
+    before = {path.name: path.read_bytes() for path in directory.iterdir()}
+    wide = {"model": {"w": torch.zeros(256, 256)}}  # 262,144 bytes of weights
+
+    with file_size_limit(100_000), pytest.raises(CheckpointError) as raised:
+        ckpts.save(wide, 2, best=False)
+
+    message = str(raised.value)
+    assert message.startswith(
+        f"cannot write {directory / 'last_00000002.pt'}: the disk is full or the file too large ("
+    )
+    assert message.endswith(")")
+    assert {path.name: path.read_bytes() for path in directory.iterdir()} == before
 
 
 @pytest.mark.parametrize(
