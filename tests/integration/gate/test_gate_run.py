@@ -108,17 +108,17 @@ def scratch(tmp_path: Path) -> Path:
     return make_scratch(tmp_path / "project")
 
 
-def gate(root: Path, *args: str) -> tuple[int, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATE_DEPS", "TESTMON"))}
+def python_module(cwd: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
+    """``python -m ARGS`` in ``cwd``: its exit code and its output, both streams."""
     completed = subprocess.run(
-        [sys.executable, "-m", "tools.gate.run", "--root", str(root), *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, "-m", *args], cwd=cwd, env=env, capture_output=True, text=True
     )
     return completed.returncode, completed.stdout + completed.stderr
+
+
+def gate(root: Path, *args: str) -> tuple[int, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATE_DEPS", "TESTMON"))}
+    return python_module(REPO_ROOT, env, "tools.gate.run", "--root", str(root), *args)
 
 
 def write(root: Path, name: str, text: str) -> None:
@@ -238,15 +238,7 @@ def lint(root: Path) -> tuple[int, str]:
     """``python -m tools.gate.checks`` (``nox -s lint``) in ``root``, offline."""
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "UV_OFFLINE": "1"}
     env["UV_CACHE_DIR"] = str(root / ".cache/uv")
-    completed = subprocess.run(
-        [sys.executable, "-m", "tools.gate.checks"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return completed.returncode, completed.stdout + completed.stderr
+    return python_module(root, env, "tools.gate.checks")
 
 
 def test_lint_runs_every_check_of_the_work_tree_and_names_each_result(scratch: Path) -> None:
