@@ -388,10 +388,8 @@ def test_a_project_without_a_lock_fails_before_installing(tmp_path: Path) -> Non
     wheel(root / "dist", SOURCE)
     completed = check_wheel(root)
     assert completed.returncode == 1
-    assert lines_of(completed, "wheel: ") == [
-        "wheel: uv export failed: error: Unable to find lockfile at `uv.lock`, but `--locked` was "
-        "provided. To create a lockfile, run `uv lock` or `uv sync` without the flag."
-    ]
+    [line] = lines_of(completed, "wheel: ")  # uv wraps its message to the terminal's width
+    assert line.startswith("wheel: uv export failed: error: Unable to find lockfile at `uv.lock`")
 
 
 def test_a_dist_argument_is_required(tmp_path: Path) -> None:
