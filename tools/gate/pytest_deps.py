@@ -97,9 +97,10 @@ def pytest_collection(session: pytest.Session) -> Generator[None, object, object
     """Trace collection: the lines of project modules that run while the test modules are
     imported, which testmon (tracing from the first test on) never sees.
 
-    Under coverage.py (the project measuring its own tests), a second ``Coverage`` would stop
-    the running one from saving its data, so the lines that one measured so far stand in: more
-    lines than collection ran, so the selection stays sound."""
+    Under coverage.py (the project measuring its own tests, never the gate), a second
+    ``Coverage`` would stop the running one from saving its data, so the lines that one measured
+    so far stand in: more than collection ran for the files it measures (its ``source``); other
+    files keep only their first statement (:meth:`DepLines.import_lines`)."""
     run = session.config.stash[RUN]
     measuring = coverage.Coverage.current()
     tracer = measuring or _collection_tracer(run.recorder.root)
