@@ -97,7 +97,7 @@ def badge(session: nox.Session) -> None:
 
 @nox.session(python=TOOL_PYTHON, tags=CI, default=False)
 def mutation(session: nox.Session) -> None:
-    """Mutation testing with cosmic-ray (posargs: --module M, --since REV)."""
+    """Mutation testing with cosmic-ray (posargs: --module M, --shard K/N, --since REV)."""
     install(session)
     session.run("python", "-m", "tools.mutation.run", *session.posargs)
 

@@ -4,7 +4,10 @@ Every module of the project starts with ``from __future__ import annotations`` (
 required import), so annotations are kept as strings and never evaluated at run time.
 cosmic-ray still mutates them (``str | None`` becomes ``str & None``, ``tuple[int, int]``
 becomes ``tuple[int, 2]``), and no test can notice: these mutants are equivalent by
-construction. They are recorded as skipped before the run instead of costing a test run each.
+construction. They are recorded as skipped before the run instead of costing a test run each:
+``python -m tools.mutation.annotations SESSION`` is a filter in the manner of cosmic-ray's own
+(``cr-filter-pragma``), through cosmic-ray's session API, run from the directory the session's
+module paths are relative to.
 
 The rule is deliberately narrow: only the annotations of function parameters and return values
 and of variables inside function bodies. Class-level annotations (dataclass fields) may be read
@@ -16,7 +19,12 @@ module-level ones could be, so they are mutated like any other code. A module wi
 from __future__ import annotations
 
 import ast
+import importlib
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 SKIP_NOTE = "annotation (never evaluated: from __future__ import annotations)"
 
@@ -106,3 +114,25 @@ def unevaluated_annotation_spans(source: str) -> list[Span]:
 
 def in_any(spans: list[Span], line: int, column: int) -> bool:
     return any(span.contains(line, column) for span in spans)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    (session,) = sys.argv[1:] if argv is None else argv
+    work_db: Any = importlib.import_module("cosmic_ray.work_db")
+    work_item: Any = importlib.import_module("cosmic_ray.work_item")
+    spans: dict[Path, list[Span]] = {}
+    with work_db.use_db(session, work_db.WorkDB.Mode.open) as db:
+        for item in db.pending_work_items:
+            for mutation in item.mutations:
+                path = Path(mutation.module_path)
+                if path not in spans:
+                    spans[path] = unevaluated_annotation_spans(path.read_text(encoding="utf-8"))
+                if in_any(spans[path], *mutation.start_pos):
+                    skipped = work_item.WorkerOutcome.SKIPPED
+                    result = work_item.WorkResult(output=SKIP_NOTE, worker_outcome=skipped)
+                    db.set_result(item.job_id, result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

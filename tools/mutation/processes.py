@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tools.mutation.errors import MutationError
 from tools.mutation.pytest_client import SOCKET_NAME
-from tools.mutation.targets import Settings
+from tools.mutation.settings import Settings
 
 WORKER_SCRIPT = Path(__file__).resolve().with_name("worker.py")
 PYTEST_SERVER_SCRIPT = Path(__file__).resolve().with_name("pytest_server.py")
@@ -93,7 +93,7 @@ def start_workers(
             return process
 
         try:
-            server_env = settings.env_with_test_env(env)
+            server_env = {**env, **settings.test_env}
             preload = [arg for name in settings.preload for arg in ("--preload", name)]
             servers = [
                 start(

@@ -1,30 +1,117 @@
-"""``python -S -m tools.mutation.pytest_client ARGS``: ``python -m pytest ARGS``, run by the
-pytest fork server of this worker when there is one (:mod:`tools.mutation.pytest_server`).
+"""The test command of every mutant: pytest on the tests that execute the mutated lines.
 
-The test command of every mutation target. It connects to the server's socket in the current
-directory (the worker's copy of the repository), passes it the arguments, the directory, the
-environment and its own stdin, stdout and stderr, and exits with the status of the test run.
-Without a server (or when the server cannot run the request) it becomes ``python -m pytest
-ARGS`` itself, so the command works anywhere, only slower. Standard library only, and started
-with ``-S``, so it costs a few milliseconds.
+Usage (written into cosmic-ray's config by :mod:`tools.mutation.run`)::
+
+    python -S CLIENT --pristine PRISTINE --map DIR
+        --timeout-factor F --min-timeout S --budget B -- PYTEST_ARGS
+
+It runs in a worker's copy of the repository, where cosmic-ray has just written one mutant.
+It finds the mutated module and lines by comparing the copy's modules with the untouched copy
+``PRISTINE`` (only files whose size or modification time differ are read), and picks from the
+map of :mod:`tools.mutation.coverage_map` the tests that executed those lines, fastest first,
+as many as fit in ``budget`` seconds of their recorded durations (at least one).
+A line no test executed (it ran only at import, or never) selects every test of its module. No
+test selected: the mutant survives at once. The run stops at the first failure (``-x``) and
+after ``min-timeout + factor x`` the selected tests' recorded seconds, as a failure (a mutant
+that hangs is killed). A kill counts only when pytest reported a failure or the run timed
+out: the client then prints :data:`KILLED`.
+
+The tests run in the worker's pytest fork server (:mod:`tools.mutation.pytest_server`) when
+there is one, else in ``python -m pytest``. Standard library only, started with ``-S`` from a
+copy outside every worker's (``CLIENT``), so a mutant of this file never judges itself and a
+run costs milliseconds.
 """
 
 from __future__ import annotations
 
+import argparse
+import difflib
 import json
 import os
 import socket
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 SOCKET_NAME = ".pytest-fork-server.sock"
 LENGTH_BYTES = 8
+INDEX_NAME = "index.json"
+TIMED_OUT = 124
+KILLING_STATUSES = (1, 2)
+"""pytest's exit statuses for a failed test and for a test that could not be collected."""
+KILLED = "mutation: killed"
+"""The line that makes a failed run a kill (on stdout, which cosmic-ray records)."""
 
 
-def run_plain(args: Sequence[str]) -> None:
-    """Replace this process with ``python -m pytest ARGS`` (with site-packages)."""
-    os.execv(sys.executable, [sys.executable, "-m", "pytest", *args])
+def map_file(directory: Path, module: str) -> Path:
+    return directory / (module.replace("/", ".") + ".json")
+
+
+def changed_lines(original: str, mutated: str) -> list[int]:
+    """The 1-based lines of ``original`` that ``mutated`` replaces or deletes (for an
+    insertion, the lines on both sides of it)."""
+    matcher = difflib.SequenceMatcher(
+        None, original.splitlines(), mutated.splitlines(), autojunk=False
+    )
+    lines: set[int] = set()
+    for tag, start, end, _, _ in matcher.get_opcodes():
+        if tag != "equal":
+            lines.update(range(start + 1, end + 1) if end > start else (start, start + 1))
+    return sorted(lines)
+
+
+def find_mutant(copy: Path, pristine: Path, modules: Sequence[str]) -> tuple[str, list[int]]:
+    """The module of ``copy`` that differs from ``pristine`` and its changed lines; ``("",
+    [])`` when none does."""
+    for module in modules:
+        here, there = (copy / module).stat(), (pristine / module).stat()
+        if (here.st_size, here.st_mtime_ns) == (there.st_size, there.st_mtime_ns):
+            continue
+        original = (pristine / module).read_text(encoding="utf-8")
+        mutated = (copy / module).read_text(encoding="utf-8")
+        if original != mutated:
+            return module, changed_lines(original, mutated)
+    return "", []
+
+
+def select_tests(
+    tests: Sequence[tuple[str, float]],
+    by_line: dict[str, list[int]],
+    lines: Sequence[int],
+    stem: str = "",
+) -> list[tuple[str, float]]:
+    """Of a module's ``tests`` (fastest first), those that executed any of ``lines``
+    (``by_line``: line -> test indexes); all of them, those of the module ``stem``'s own test
+    file first, when one of the lines was executed by none."""
+    chosen: set[int] = set()
+    for line in lines:
+        found = by_line.get(str(line))
+        if not found:
+            return own_tests_first(tests, stem)
+        chosen.update(found)
+    return [tests[i] for i in sorted(chosen)]
+
+
+def own_tests_first(tests: Sequence[tuple[str, float]], stem: str) -> list[tuple[str, float]]:
+    """``tests`` with those of a file named after the module (``test_<stem>``) first: for a
+    line that ran only at import, the module's own tests are the likeliest to notice."""
+    own = f"test_{stem}"
+    return sorted(tests, key=lambda test: own not in test[0].partition("::")[0])
+
+
+def within_budget(tests: Sequence[tuple[str, float]], budget: float) -> list[tuple[str, float]]:
+    """The fastest of ``tests`` (already fastest first) whose recorded seconds add up to at
+    most ``budget``, and at least the first: a slow end-to-end test is run only when no
+    faster test executes the line."""
+    chosen: list[tuple[str, float]] = []
+    spent = 0.0
+    for test, seconds in tests:
+        if chosen and spent + seconds > budget:
+            break
+        chosen.append((test, seconds))
+        spent += seconds
+    return chosen
 
 
 def request_bytes(args: Sequence[str], cwd: str, env: dict[str, str]) -> bytes:
@@ -32,19 +119,22 @@ def request_bytes(args: Sequence[str], cwd: str, env: dict[str, str]) -> bytes:
     return len(payload).to_bytes(LENGTH_BYTES, "big") + payload
 
 
-def run_on_server(path: Path, args: Sequence[str]) -> int | None:
-    """The exit status of the test run on the server at ``path``; None when there is none or
-    it did not run the request."""
+def run_on_server(path: Path, args: Sequence[str], timeout: float) -> int | None:
+    """The exit status of the test run on the server at ``path`` (:data:`TIMED_OUT` after
+    ``timeout`` seconds); None when there is no server or it did not run the request."""
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     with connection:
         try:
             connection.connect(str(path))
         except OSError:
             return None
-        data = request_bytes(args, str(Path.cwd()), dict(os.environ))
+        data = request_bytes(args, str(Path.cwd()), test_env())
         try:
             socket.send_fds(connection, [data], [0, 1, 2])
+            connection.settimeout(timeout)
             reply = connection.makefile("r", encoding="utf-8").readline()
+        except TimeoutError:
+            return TIMED_OUT
         except OSError:
             return None
     if reply.startswith("exit "):
@@ -52,12 +142,65 @@ def run_on_server(path: Path, args: Sequence[str]) -> int | None:
     return None
 
 
+def test_env() -> dict[str, str]:
+    """This environment with the current directory (the worker's copy) first on
+    ``PYTHONPATH``: every Python process a test starts imports the project from the mutated
+    copy, not from wherever an editable install points."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path.cwd()), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def run_plain(args: Sequence[str], timeout: float) -> int:
+    """``python -m pytest ARGS`` in a new process (with site-packages)."""
+    command = [sys.executable, "-m", "pytest", *args]
+    try:
+        return subprocess.run(command, env=test_env(), timeout=timeout).returncode
+    except subprocess.TimeoutExpired:
+        return TIMED_OUT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    status = run_on_server(Path.cwd() / SOCKET_NAME, args)
+    parser = argparse.ArgumentParser(prog="pytest_client.py")
+    parser.add_argument("--pristine", type=Path, required=True)
+    parser.add_argument("--map", type=Path, required=True)
+    parser.add_argument("--timeout-factor", type=float, required=True)
+    parser.add_argument("--min-timeout", type=float, required=True)
+    parser.add_argument("--budget", type=float, required=True)
+    parser.add_argument("pytest_args", nargs="*")
+    args = parser.parse_args(argv)
+    index = json.loads((args.map / INDEX_NAME).read_text(encoding="utf-8"))
+    module, lines = find_mutant(Path.cwd(), args.pristine, index["modules"])
+    if not module:
+        print("mutation: no module differs from the pristine copy; nothing to test")
+        return 0
+    module_map = json.loads(map_file(args.map, module).read_text(encoding="utf-8"))
+    known = [(str(test), float(seconds)) for test, seconds in module_map["tests"]]
+    chosen = select_tests(known, module_map["lines"], lines, Path(module).stem)
+    tests = within_budget(chosen, args.budget)
+    print(f"mutation: {module} lines {lines}: {len(tests)} test(s)", flush=True)
+    if not tests:
+        return 0
+    timeout = args.min_timeout + args.timeout_factor * sum(seconds for _, seconds in tests)
+    pytest_args = [*args.pytest_args, "-x", *(test for test, _ in tests)]
+    status = run_on_server(Path.cwd() / SOCKET_NAME, pytest_args, timeout)
     if status is None:
-        run_plain(args)
-    return 0 if status is None else status
+        status = run_plain(pytest_args, timeout)
+    return verdict(status, timeout)
+
+
+def verdict(status: int, timeout: float) -> int:
+    """Print whether the run killed the mutant and return the command's status. Only a
+    failed or uncollectable test (pytest's 1 and 2) or the timeout kill it; any other status
+    (a usage error, no tests collected, a crash) carries no :data:`KILLED` line, and a
+    mutant without one counts as having no verdict (:mod:`tools.mutation.results`)."""
+    if status == TIMED_OUT:
+        print(f"{KILLED}: timed out after {timeout:.0f} s", flush=True)
+    elif status in KILLING_STATUSES:
+        print(f"{KILLED}: pytest exited with {status}", flush=True)
+    elif status:
+        print(f"mutation: no verdict: pytest exited with {status}", flush=True)
+    return status
 
 
 if __name__ == "__main__":

@@ -3,9 +3,7 @@
 A cosmic-ray session is an SQLite file with one row per mutant in ``mutation_specs`` and one
 per finished mutant in ``work_results`` (its worker outcome, test outcome, output and diff).
 :func:`read_session` reads it with the standard library, the same data ``cosmic-ray dump``
-prints, without starting cosmic-ray. :func:`mark_skipped` is the one write: it records
-"skipped" results for mutants that must not run, exactly as cosmic-ray's own filters
-(``cr-filter-git``, ``cr-filter-operators``) do, so that ``cosmic-ray exec`` passes over them.
+prints, without starting cosmic-ray.
 A session file of another layout (another cosmic-ray major) is refused by SQLite itself:
 the query names columns it does not have.
 """
@@ -13,13 +11,13 @@ the query names columns it does not have.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from tools.mutation.errors import MutationError
+from tools.mutation.pytest_client import KILLED
 
 TIMEOUT_OUTPUT = "timeout"
 """What cosmic-ray records as the output of a test run that it stopped at the timeout."""
@@ -33,7 +31,8 @@ class Outcome(StrEnum):
     SURVIVED = "survived"
     """The tests passed on the mutant."""
     INCOMPETENT = "incompetent"
-    """No verdict: the worker failed, or cosmic-ray could not apply the mutation."""
+    """No verdict: the worker failed, cosmic-ray could not apply the mutation, or the test
+    command failed without running the tests to a failure."""
     SKIPPED = "skipped"
     """Not run on purpose (``--since``, an operator filter, an annotation)."""
     PENDING = "pending"
@@ -77,7 +76,11 @@ def _outcome(worker: str | None, test: str | None, output: str | None) -> Outcom
     if worker != "NORMAL":
         return Outcome.INCOMPETENT
     if test == "KILLED":
-        return Outcome.TIMEOUT if output == TIMEOUT_OUTPUT else Outcome.KILLED
+        if output == TIMEOUT_OUTPUT:
+            return Outcome.TIMEOUT
+        # A failed test command is a kill only when the client said so: anything else (it
+        # could not start, pytest could not run the tests) says nothing about the mutant.
+        return Outcome.KILLED if KILLED in (output or "") else Outcome.INCOMPETENT
     if test == "SURVIVED":
         return Outcome.SURVIVED
     return Outcome.INCOMPETENT
@@ -138,15 +141,3 @@ def read_session(session: Path) -> list[Mutant]:
             )
         )
     return sorted(mutants, key=lambda m: m.sort_key)
-
-
-def mark_skipped(session: Path, job_ids: Iterable[str], note: str) -> int:
-    """Record a "skipped" result with ``note`` for each job in the session file; returns how
-    many were recorded. Jobs that already have a result keep it."""
-    with closing(sqlite3.connect(session)) as connection, connection:
-        cursor = connection.executemany(
-            "INSERT OR IGNORE INTO work_results (job_id, worker_outcome, output, test_outcome,"
-            " diff) VALUES (?, 'SKIPPED', ?, NULL, NULL)",
-            [(job_id, note) for job_id in job_ids],
-        )
-        return cursor.rowcount

@@ -1,116 +1,221 @@
-"""Mutation testing of the critical modules with cosmic-ray: the ``nox -s mutation`` session.
+"""Mutation testing with cosmic-ray: the ``nox -s mutation`` session.
 
-Usage: ``python -m tools.mutation.run [--module M ...] [--since REV] [--workers N]
-[--repo DIR] [--pycache DIR]``; docs/testing/mutation.md describes the run.
+Usage: ``python -m tools.mutation.run [--module M ...] [--shard K/N] [--since REV]
+[--workers N] [--repo DIR]``, or ``--map-only`` (step 1 alone) or ``--combine DIR`` (step 4
+alone, on the session files of the shards); docs/testing/mutation.md describes the run.
 
-Each worker gets its own copy of the working tree (:mod:`tools.mutation.snapshot`), so a mutant
-never reaches the repository's own files. Every target is prepared (``init``, filters,
-``baseline``) side by side, one target per worker, then executed on all workers, one target
-after another (:mod:`tools.mutation.steps`, :mod:`tools.mutation.processes`); the summary files
-and the gate come last (:mod:`tools.mutation.gate`).
+1. The map of which tests execute which lines (:mod:`tools.mutation.coverage_map`) is built
+   unless the one in ``.cache/mutation/map`` was made from these very files.
+2. The working tree is copied once untouched (the pristine copy, which the test command
+   compares against) and once per worker (:mod:`tools.mutation.snapshot`): a mutant never
+   reaches the repository's own files.
+3. One cosmic-ray session for the chosen modules: ``init``, cosmic-ray's filters (operators,
+   ``# pragma: no mutate``, ``--since``'s git filter) and the annotation filter
+   (:mod:`tools.mutation.annotations`), then ``exec`` on the loopback workers
+   (:mod:`tools.mutation.processes`).
+4. The report and the gate (:mod:`tools.mutation.report`).
 
-Exit codes: 0 every module holds its minimum, 1 the gate failed (or a baseline failed),
-2 the settings, the revision or the tooling is unusable, 130 interrupted.
+Exit codes: 0 every module holds its minimum, 1 the gate failed, 2 the settings, the revision
+or the tooling is unusable or the suite fails without any mutant, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from tools.mutation import coverage_map, pytest_client
 from tools.mutation.errors import MutationError
-from tools.mutation.gate import conclude
 from tools.mutation.processes import start_workers, tool_env
-from tools.mutation.since import changed_modules
+from tools.mutation.report import conclude
+from tools.mutation.settings import (
+    Settings,
+    cosmic_ray_config,
+    load_settings,
+    select,
+    shard,
+    test_command,
+)
+from tools.mutation.since import changed_modules, git_config_env
 from tools.mutation.snapshot import copy_files, repository_files
-from tools.mutation.steps import Context, Prepared, execute, prepare_all
-from tools.mutation.targets import load_settings, select_targets
+from tools.process import run as run_command
 
 CACHE_DIR = Path(".cache/mutation")
+STEP_TIMEOUT = 12 * 3600.0
+COSMIC_RAY = (sys.executable, "-m", "cosmic_ray.cli")
+FILTERS = "cosmic_ray.tools.filters"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tools.mutation.run",
-        description="Mutation testing of the critical modules with cosmic-ray, then the gate.",
+        description="Mutation testing with cosmic-ray, then the report and the gate.",
     )
     parser.add_argument(
-        "--module",
-        action="append",
-        metavar="M",
-        help="only this target (path, dotted name or last component); repeatable",
+        "--module", action="append", metavar="M", help="only this module; repeatable"
+    )
+    parser.add_argument("--shard", metavar="K/N", help="only the K-th of N even shards")
+    parser.add_argument("--since", metavar="REV", help="only lines changed since REV")
+    parser.add_argument(
+        "--map-only", action="store_true", help="only build the test map (CI's first job)"
     )
     parser.add_argument(
-        "--since", metavar="REV", help="only mutate lines changed since this git revision"
+        "--combine",
+        type=Path,
+        metavar="DIR",
+        help="no run: the report and the gate of the session files in DIR (CI's last job)",
     )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=os.cpu_count() or 1,
-        metavar="N",
-        help="parallel workers (default: one per core)",
-    )
-    parser.add_argument("--repo", type=Path, default=Path(), help="repository root (default: .)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N")
+    parser.add_argument("--repo", type=Path, default=Path(), help="repository root")
     parser.add_argument(
         "--pycache",
         type=Path,
         metavar="DIR",
-        help="where the bytecode of cosmic-ray and the preloaded packages is cached"
-        " (default: .cache/mutation/pycache in the repository)",
+        help="bytecode cache of cosmic-ray and the preloaded packages"
+        " (default: .cache/mutation/pycache)",
     )
     return parser
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and int(count) > 0):
+        raise MutationError(f"--shard {text!r}: expected K/N, such as 2/4")
+    return int(index), int(count)
+
+
+def shard_sessions(directory: Path) -> list[Path]:
+    """The session of every shard, ``shard-K-of-N.sqlite`` for K from 1 to N; a missing one
+    (a lost artifact) is an error, or its modules would pass the gate unmeasured."""
+    found = sorted(directory.glob("shard-*-of-*.sqlite"))
+    counts = {p.stem.rpartition("-of-")[2] for p in found}
+    if len(counts) != 1 or not next(iter(counts)).isdigit():
+        raise MutationError(f"{directory.as_posix()}: no shard sessions of one run to combine")
+    expected = [
+        directory / f"shard-{k}-of-{n}.sqlite" for n in counts for k in range(1, int(n) + 1)
+    ]
+    missing = [p.name for p in expected if not p.is_file()]
+    if missing:
+        raise MutationError(f"{directory.as_posix()}: missing shard session(s) {missing}")
+    return expected
+
+
+def tool(command: Sequence[str], cwd: Path, env: dict[str, str]) -> None:
+    """Run a cosmic-ray step in a session of its own, killed with all it started when the
+    wait is cut short (Ctrl-C); :class:`MutationError` with the end of its output if it fails."""
+    result = run_command(command, cwd, env, timeout=STEP_TIMEOUT)
+    if not result.ok:
+        tail = (result.stderr.strip() or result.stdout.strip())[-2000:]
+        raise MutationError(f"{' '.join(command[1:4])} ... failed ({result.returncode}):\n{tail}")
+
+
+def chosen_modules(args: argparse.Namespace, settings: Settings, repo: Path) -> list[str]:
+    files = repository_files(repo)
+    unknown = settings.unknown_entries(files)
+    if unknown:
+        raise MutationError(
+            f"[tool.ml_playground.mutation] names modules that do not exist: {unknown}"
+        )
+    modules = select(settings.targets(files), args.module)
+    if args.shard:
+        index, count = parse_shard(args.shard)
+        sizes = {m: len((repo / m).read_bytes().splitlines()) for m in modules}
+        modules = shard(modules, sizes, index, count)
+    if args.since is not None:
+        changed = changed_modules(repo, args.since, modules)
+        modules = [m for m in modules if m in changed]
+    return modules
+
+
+def ensure_map(repo: Path, settings: Settings, env: dict[str, str], workers: int) -> Path:
+    files = repository_files(repo)
+    directory = repo / CACHE_DIR / "map"
+    stamp = coverage_map.fingerprint(repo, files)
+    if coverage_map.is_current(directory, stamp):
+        print("mutation: the test map is current", flush=True)
+        return directory
+    print("mutation: running the suite under coverage for the test map", flush=True)
+    started = time.monotonic()
+    coverage_map.build(
+        repo,
+        settings.targets(files),
+        directory,
+        stamp=stamp,
+        pytest_args=settings.pytest_args,
+        env={**env, **settings.test_env},
+        workers=workers,
+    )
+    print(f"mutation: test map built in {time.monotonic() - started:.0f} s", flush=True)
+    return directory
 
 
 def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     repo: Path = args.repo.resolve()
-    workers_wanted: int = max(1, args.workers)
-    since: str | None = args.since
+    workers_wanted = max(1, min(args.workers, 64))
     settings = load_settings(repo / "pyproject.toml")
-    targets = select_targets(settings, args.module)
-    if since is not None:
-        changed = changed_modules(repo, since, [t.module for t in targets])
-        targets = [t for t in targets if t.module in changed]
-        print(f"mutation: {len(targets)} target(s) changed since {since}", flush=True)
     cache = repo / CACHE_DIR
-    sessions = cache / "sessions"
-    logs = cache / "logs"
+    if args.combine is not None:
+        return conclude(cache, shard_sessions(args.combine), settings, 0.0)
+    env = tool_env(args.pycache.resolve() if args.pycache else cache / "pycache")
+    if args.map_only:
+        ensure_map(repo, settings, env, workers_wanted)
+        return 0
+    modules = chosen_modules(args, settings, repo)
+    name = "shard-" + args.shard.replace("/", "-of-") if args.shard else "run"
+    sessions, logs = cache / "sessions", cache / "logs"
     for directory in (sessions, logs):
         directory.mkdir(parents=True, exist_ok=True)
-    pycache: Path = args.pycache.resolve() if args.pycache else cache / "pycache"
-    env = tool_env(pycache)
-    prepared: list[Prepared] = []
-    if targets:
+    session = sessions / f"{name}.sqlite"
+    session.unlink(missing_ok=True)
+    print(f"mutation: {len(modules)} module(s)", flush=True)
+    if modules:
+        map_dir = ensure_map(repo, settings, env, workers_wanted)
         files = repository_files(repo)
         with tempfile.TemporaryDirectory(prefix="ml-playground-mutation-") as temporary:
-            work = Path(temporary)
-            copies = [work / f"worker-{i}" for i in range(min(workers_wanted, 64))]
-            for copy in copies:
+            pristine = Path(temporary) / "pristine"
+            copies = [Path(temporary) / f"worker-{i}" for i in range(workers_wanted)]
+            for copy in (pristine, *copies):
                 copy_files(repo, files, copy)
-            context = Context(repo, settings, work, sessions, since, env, threading.Event())
+            # The test command from the tool itself, out of every mutant's reach.
+            client = Path(temporary) / "pytest_client.py"
+            shutil.copy2(pytest_client.__file__, client)
             with start_workers(copies, settings, env, logs) as workers:
-                prepared = prepare_all(context, targets, workers)
-                for item in prepared:
-                    if item.baseline_error or item.to_run == 0:
-                        continue
-                    print(
-                        f"mutation: {item.target.module}: running {item.to_run} mutant(s)"
-                        f" on {len(workers)} worker(s)",
-                        flush=True,
-                    )
-                    execute(context, item, workers)
-                    print(
-                        f"mutation: {item.target.module}: {item.to_run} mutant(s) in"
-                        f" {item.exec_seconds:.0f} s",
-                        flush=True,
-                    )
-    return conclude(cache, prepared, since, workers_wanted, time.monotonic() - started)
+                config = Path(temporary) / "cosmic-ray.toml"
+                config.write_text(
+                    cosmic_ray_config(
+                        settings,
+                        modules,
+                        command=test_command(settings, client, pristine, map_dir),
+                        worker_urls=[w.url for w in workers],
+                        since=args.since,
+                    ),
+                    encoding="utf-8",
+                )
+                tool([*COSMIC_RAY, "init", str(config), str(session)], pristine, env)
+                python = sys.executable
+                # Each filter overwrites what an earlier one recorded: the operators filter
+                # comes after the pragma, so a marked line counts only the mutants that run.
+                tool([python, "-m", f"{FILTERS}.pragma_no_mutate", str(session)], pristine, env)
+                tool(
+                    [python, "-m", f"{FILTERS}.operators_filter", str(session), str(config)],
+                    pristine,
+                    env,
+                )
+                tool([python, "-m", "tools.mutation.annotations", str(session)], pristine, env)
+                if args.since is not None:
+                    git_filter = "cosmic_ray.tools.filters.git"
+                    command = [sys.executable, "-m", git_filter, "--config", str(config)]
+                    tool([*command, str(session)], repo, git_config_env(env))
+                print(f"mutation: running on {len(workers)} worker(s)", flush=True)
+                tool([*COSMIC_RAY, "exec", str(config), str(session)], pristine, env)
+    return conclude(cache, [session], settings, time.monotonic() - started)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

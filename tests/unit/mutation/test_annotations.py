@@ -1,12 +1,30 @@
-"""Which mutants sit in annotations Python never evaluates (skipped before the run)."""
+"""Which mutants sit in annotations Python never evaluates, and the filter that records them as
+skipped in a real cosmic-ray session before the run."""
 
 from __future__ import annotations
 
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from tools.mutation.annotations import Span, in_any, unevaluated_annotation_spans
+from tools.mutation.annotations import (
+    SKIP_NOTE,
+    Span,
+    in_any,
+    main,
+    unevaluated_annotation_spans,
+)
+from tools.mutation.results import Outcome, read_session
 
 pytestmark = pytest.mark.unit
+
+needs_cosmic_ray = pytest.mark.skipif(
+    importlib.util.find_spec("cosmic_ray") is None,
+    reason="cosmic-ray is not installed (the `mutation` dependency group)",
+)
 
 SOURCE = """\
 from __future__ import annotations
@@ -82,3 +100,46 @@ def test_a_function_without_a_return_annotation_has_only_its_parameters_and_loca
         "int",
         "float",
     ]
+
+
+MODULE = """\
+from __future__ import annotations
+
+
+def f(x: int | None = 1) -> tuple[int, 2]:
+    return x or 3
+"""
+CONFIG = """\
+[cosmic-ray]
+module-path = "mod.py"
+timeout = 10
+excluded-modules = []
+test-command = "true"
+
+[cosmic-ray.distributor]
+name = "local"
+"""
+
+
+@needs_cosmic_ray
+def test_the_filter_marks_the_annotation_mutants_of_a_session_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "mod.py").write_text(MODULE)
+    (tmp_path / "cosmic-ray.toml").write_text(CONFIG)
+    session = tmp_path / "session.sqlite"
+    init = [sys.executable, "-m", "cosmic_ray.cli", "init", "cosmic-ray.toml", str(session)]
+    subprocess.run(init, cwd=tmp_path, check=True, capture_output=True, timeout=120)
+    monkeypatch.chdir(tmp_path)
+
+    assert main([str(session)]) == 0
+
+    mutants = read_session(session)
+    spans = unevaluated_annotation_spans(MODULE)
+    skipped = [m for m in mutants if m.outcome is Outcome.SKIPPED]
+    assert skipped
+    assert all(m.note == SKIP_NOTE and in_any(spans, m.line, m.column) for m in skipped)
+    pending = [m for m in mutants if m.outcome is Outcome.PENDING]
+    # The code is mutated as usual: the default 1, the `or` and the 3.
+    assert {(m.line, m.column) for m in pending} == {(4, 22), (5, 13), (5, 16)}
+    assert len(skipped) + len(pending) == len(mutants)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,14 +22,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.mutation.conftest import WAIT_SECONDS, read_until_eof
-from tools.mutation.pytest_client import SOCKET_NAME, main, request_bytes, run_on_server
+from tests.unit.mutation.conftest import WAIT_SECONDS, read_until_eof, write_map
+from tools.mutation.pytest_client import (
+    SOCKET_NAME,
+    TIMED_OUT,
+    main,
+    request_bytes,
+    run_on_server,
+)
 from tools.mutation.pytest_server import LENGTH_BYTES, read_request
 
 pytestmark = pytest.mark.unit
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SERVER = REPO_ROOT / "tools" / "mutation" / "pytest_server.py"
+CLIENT = REPO_ROOT / "tools" / "mutation" / "pytest_client.py"
 CLIENT_ENV = {"MARK": "client", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 """The test runs' environment: no plugins (hypothesis alone takes a second to load)."""
 CALC_ARGS = ["-q", "-p", "no:cacheprovider", "test_calc.py"]
@@ -205,9 +213,19 @@ def test_a_client_that_closes_mid_request_is_a_connection_error() -> None:
             read_request(ours)
 
 
+def client_options(project: Path, pristine: Path, map_dir: Path) -> list[str]:
+    """The client's arguments for the tiny project: a pristine copy of it and a map in which
+    test_double executes the body of ``double``."""
+    shutil.copytree(project, pristine, ignore=shutil.ignore_patterns(SOCKET_NAME))
+    write_map(map_dir, {"calc.py": ([("test_calc.py::test_double", 0.01)], {2: [0]})})
+    options = ["--pristine", str(pristine), "--map", str(map_dir)]
+    return [*options, "--timeout-factor", "1", "--min-timeout", str(WAIT_SECONDS), "--budget", "60"]
+
+
 def test_the_client_runs_the_tests_on_the_server_with_its_own_descriptors(
     project: Path,
     server: Server,
+    tmp_path_factory: pytest.TempPathFactory,
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
@@ -215,16 +233,19 @@ def test_the_client_runs_the_tests_on_the_server_with_its_own_descriptors(
     for name, value in CLIENT_ENV.items():
         monkeypatch.setenv(name, value)
 
-    status = run_on_server(server.socket, CALC_ARGS)
+    status = run_on_server(server.socket, CALC_ARGS, WAIT_SECONDS)
 
     assert status == 0
     out, _ = capfd.readouterr()
     assert "1 passed" in out
 
     # main() finds the server's socket in the current directory and exits with the run's status.
+    elsewhere = tmp_path_factory.mktemp("client")
+    options = client_options(project, elsewhere / "pristine", elsewhere / "map")
     (project / "calc.py").write_text("def double(x):\n    return 2 + x\n")
-    assert main(CALC_ARGS) == 1
+    assert main([*options, "--", "-q", "-p", "no:cacheprovider"]) == 1
     out, _ = capfd.readouterr()
+    assert out.startswith("mutation: calc.py lines [2]: 1 test(s)\n")
     assert "assert 5 == 6" in out
     assert "1 failed" in out
 
@@ -237,7 +258,7 @@ def test_a_child_that_cannot_set_itself_up_sends_the_client_to_plain_pytest(
     (project / "pytest.py").write_text("raise ImportError('this pytest is broken')\n")
     monkeypatch.chdir(project)
     try:
-        assert run_on_server(server.socket, ["-q", "test_calc.py"]) is None
+        assert run_on_server(server.socket, ["-q", "test_calc.py"], WAIT_SECONDS) is None
     finally:
         server.stop()
 
@@ -360,7 +381,9 @@ def test_the_client_gives_up_when_the_server_drops_the_request(tmp_path: Path) -
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
         listener.bind(str(path))
         listener.listen(1)
-        client = threading.Thread(target=lambda: results.append(run_on_server(path, ["-q"])))
+        client = threading.Thread(
+            target=lambda: results.append(run_on_server(path, ["-q"], WAIT_SECONDS))
+        )
         client.start()
         connection, _ = listener.accept()
         with connection:
@@ -370,16 +393,72 @@ def test_the_client_gives_up_when_the_server_drops_the_request(tmp_path: Path) -
     assert results == [None]
 
 
-def test_without_a_server_the_client_becomes_plain_pytest_with_its_status(project: Path) -> None:
+def test_the_client_stops_waiting_for_a_server_that_does_not_answer_in_time(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / SOCKET_NAME
+    results: list[int | None] = []
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(path))
+        listener.listen(1)
+        client = threading.Thread(target=lambda: results.append(run_on_server(path, ["-q"], 0.2)))
+        client.start()
+        connection, _ = listener.accept()
+        with connection:
+            ready, _, _ = select.select([connection], [], [], WAIT_SECONDS)
+            assert ready  # the request is there; it is never answered
+            client.join(timeout=WAIT_SECONDS)
+            assert results == [TIMED_OUT]
+            # The client closed the connection: a server would now kill the test run.
+            connection.settimeout(WAIT_SECONDS)
+            while connection.recv(1 << 16):
+                pass
+
+
+def test_a_run_on_the_server_past_its_timeout_counts_as_killed_and_the_server_goes_on(
+    project: Path,
+    server: Server,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    # The test opens a named pipe that nobody opens for writing: it blocks until killed.
+    (project / "test_calc.py").write_text(
+        "def test_double():\n    with open('block.fifo') as fifo:\n        fifo.read()\n"
+    )
+    elsewhere = tmp_path_factory.mktemp("client")
+    options = client_options(project, elsewhere / "pristine", elsewhere / "map")
+    os.mkfifo(project / "block.fifo")
+    options[options.index("--min-timeout") + 1] = "0.5"
+    monkeypatch.chdir(project)
+    for name, value in CLIENT_ENV.items():
+        monkeypatch.setenv(name, value)
+    (project / "calc.py").write_text("def double(x):\n    return 2 + x\n")
+
+    assert main([*options, "--", "-q", "-p", "no:cacheprovider"]) == TIMED_OUT
+
+    out, _ = capfd.readouterr()
+    assert out.endswith("mutation: killed: timed out after 1 s\n")
+    (project / "test_calc.py").write_text("def test_double():\n    pass\n")
+    assert served_next_request(server, project)
+
+
+def test_without_a_server_the_client_becomes_plain_pytest_with_its_status(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("client")
+    options = client_options(project, elsewhere / "pristine", elsewhere / "map")
+    (project / "calc.py").write_text("def double(x):\n    return 2 + x\n")
     completed = subprocess.run(
-        [sys.executable, "-m", "tools.mutation.pytest_client", *CALC_ARGS],
+        [sys.executable, "-S", str(CLIENT), *options, "--", *CALC_ARGS],
         cwd=project,
-        env={**os.environ, **CLIENT_ENV, "MARK": "not the client", "PYTHONPATH": str(REPO_ROOT)},
+        env={**os.environ, **CLIENT_ENV, "MARK": "not the client"},
         capture_output=True,
         text=True,
         check=False,
         timeout=WAIT_SECONDS,
     )
     assert completed.returncode == 1, completed.stderr
+    assert completed.stdout.startswith("mutation: calc.py lines [2]: 1 test(s)\n")
     assert "AssertionError: assert 'not the client' == 'client'" in completed.stdout
     assert "1 failed" in completed.stdout

@@ -12,19 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.mutation.conftest import RESULTS, SPECS
 from tools.mutation.errors import MutationError
 from tools.mutation.results import Outcome, mutation_diff, read_session
 
 pytestmark = pytest.mark.unit
-
-SPECS = (
-    "CREATE TABLE mutation_specs (job_id TEXT, module_path TEXT, operator_name TEXT,"
-    " occurrence INTEGER, start_pos_row INTEGER, start_pos_col INTEGER, end_pos_row INTEGER)"
-)
-RESULTS = (
-    "CREATE TABLE work_results (job_id TEXT PRIMARY KEY, worker_outcome TEXT,"
-    " test_outcome TEXT, output TEXT, diff TEXT)"
-)
 
 
 def write_session(
@@ -48,7 +40,13 @@ def test_each_stored_result_has_its_outcome(tmp_path: Path) -> None:
     session = write_session(
         tmp_path / "s.sqlite",
         [
-            ("j0", "NORMAL", "KILLED", "1 failed", "--- mutation diff ---\n-a\n+b"),
+            (
+                "j0",
+                "NORMAL",
+                "KILLED",
+                "1 failed\nmutation: killed: pytest exited with 1",
+                "--- mutation diff ---\n-a\n+b",
+            ),
             ("j1", "NORMAL", "KILLED", "timeout", None),
             ("j2", "NORMAL", "SURVIVED", "1 passed", "-a\n+b"),
             ("j3", "NORMAL", "INCOMPETENT", "SyntaxError", None),
@@ -56,6 +54,8 @@ def test_each_stored_result_has_its_outcome(tmp_path: Path) -> None:
             ("j5", "ABNORMAL", None, None, None),
             ("j6", "SKIPPED", None, "Filtered git", None),
             ("j7", None, None, None, None),  # no result yet
+            # The test command failed without the client's kill line: no verdict.
+            ("j8", "NORMAL", "KILLED", "python: can't open file 'client.py'", None),
         ],
     )
 
@@ -70,6 +70,7 @@ def test_each_stored_result_has_its_outcome(tmp_path: Path) -> None:
         ("j5", Outcome.INCOMPETENT, "", ""),
         ("j6", Outcome.SKIPPED, "", "Filtered git"),
         ("j7", Outcome.PENDING, "", ""),
+        ("j8", Outcome.INCOMPETENT, "", ""),
     ]
     assert (mutants[3].line, mutants[3].column, mutants[3].end_line) == (4, 4, 4)
 

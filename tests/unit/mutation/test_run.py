@@ -1,22 +1,18 @@
-"""The whole run, for real: cosmic-ray, two HTTP workers and the gate, on a tiny repository.
+"""The whole run, for real: the map, cosmic-ray, two HTTP workers and the gate, on a tiny
+repository.
 
-The repository holds one five-line module and one test. Its mutants (after the operator
+The repository holds one seven-line module and one test. Its mutants (after the operator
 filter and the annotation rule) are known: on line 5 ``value < low`` becomes ``value >= low``
 and ``not value < low`` (killed) and ``value <= low`` (survives: ``clamp(low, low)`` is ``low``
 either way, an equivalent mutant); on line 7 ``high is not None`` and ``not high is None``
 (killed). With a minimum score of 90 the gate fails (4 of 5 is 80%) and names the module and
 the survivor; the module's file is unchanged after the run.
-
-The other runs change the repository: a second target whose only mutants the operator filter
-excludes, a test that fails without any mutation (the baseline fails the run), and a test that
-waits until the test lets it go, so that Ctrl-C arrives while a target is being prepared.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-import re
 import select
 import signal
 import subprocess
@@ -25,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.mutation.results import Outcome, mark_skipped, read_session
-from tools.mutation.run import main
+from tools.mutation.errors import MutationError
+from tools.mutation.run import shard_sessions
 
 pytestmark = [
     pytest.mark.unit,
@@ -61,13 +57,7 @@ def test_clamp() -> None:
 
 PYPROJECT = """\
 [tool.cosmic-ray]
-module-path = ["pkg/calc.py"]
-timeout = 30.0
-excluded-modules = []
-test-command = "python -m pytest -x -q -p no:cacheprovider -W error {tests}"
-
-[tool.cosmic-ray.distributor]
-name = "http"
+timeout = 60.0
 
 [tool.cosmic-ray.filters.operators-filter]
 exclude-operators = [
@@ -77,20 +67,33 @@ exclude-operators = [
 ]
 
 [tool.ml_playground.mutation]
+packages = ["pkg"]
+default-min-score = 90.0
 timeout-factor = 5.0
-warm-up = ["pytest"]
+min-timeout = 20.0
+test-budget = 60.0
+pytest-args = ["-q", "--disable-plugin-autoload", "-p", "no:cacheprovider", "-W", "error"]
 test-env = { PYTHONHASHSEED = "0" }
 
-[tool.ml_playground.mutation.tests]
-"pkg/calc.py" = ["tests/test_calc.py"]
+[tool.ml_playground.mutation.excluded]
+"pkg/version.py" = "a constant, read by no test"
 
 [tool.ml_playground.mutation.min-scores]
-"pkg/calc.py" = 90.0
+
+[tool.coverage.run]
+source = ["pkg"]
+parallel = true
+patch = ["subprocess"]
 """
 
 
 def git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+def commit(repo: Path, message: str) -> None:
+    git(repo, "add", ".")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", message)
 
 
 @pytest.fixture
@@ -99,12 +102,12 @@ def tiny_repo(tmp_path: Path) -> Path:
     (repo / "pkg").mkdir(parents=True)
     (repo / "tests").mkdir()
     (repo / "pkg" / "calc.py").write_text(MODULE, encoding="utf-8")
+    (repo / "pkg" / "version.py").write_text("VERSION = 1\n", encoding="utf-8")
     (repo / "tests" / "test_calc.py").write_text(TEST, encoding="utf-8")
     (repo / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
     (repo / ".gitignore").write_text(".cache/\n", encoding="utf-8")
     git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", ".")
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "init")
+    commit(repo, "init")
     return repo
 
 
@@ -114,23 +117,31 @@ def pycache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pycache")
 
 
+def tool_command(repo: Path, pycache: Path, *args: str) -> list[str]:
+    options = ("--repo", str(repo), "--workers", "2", "--pycache", str(pycache))
+    return [sys.executable, "-m", "tools.mutation.run", *options, *args]
+
+
+def tool_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("COV_CORE")}
+
+
 def run_tool(repo: Path, pycache: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COV_CORE")}
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tools.mutation.run",
-            *("--repo", str(repo), "--workers", "2", "--pycache", str(pycache)),
-            *args,
-        ],
+        tool_command(repo, pycache, *args),
         cwd=REPO_ROOT,
-        env=env,
+        env=tool_env(),
         capture_output=True,
         text=True,
         check=False,
         timeout=300,
     )
+
+
+def summary_row(repo: Path, module: str) -> list[str]:
+    summary = (repo / ".cache/mutation/summary.md").read_text(encoding="utf-8")
+    [row] = [line for line in summary.splitlines() if line.startswith(f"| `{module}` |")]
+    return row.split(" | ")[1:]
 
 
 def test_a_full_run_scores_the_module_and_the_gate_names_the_survivor(
@@ -139,16 +150,17 @@ def test_a_full_run_scores_the_module_and_the_gate_names_the_survivor(
     result = run_tool(tiny_repo, pycache)
 
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "pkg/calc.py: mutation score 80.0% is below its minimum 90.0%" in result.stderr
-    assert "pkg/calc.py:5:13 core/ReplaceComparisonOperator_Lt_LtE:" in result.stderr
-    assert "`if value < low:` -> `if value <= low:`" in result.stderr
+    assert "mutation: 1 module(s)" in result.stdout  # pkg/version.py is excluded
+    assert "pkg/calc.py: 80.0% (minimum 90.0%): score 80.0% is below" in result.stderr
+    assert "    pkg/calc.py:5:13 core/ReplaceComparisonOperator_Lt_LtE" in result.stderr
+    killed, survived, equivalent, _, incompetent, pending, score = summary_row(
+        tiny_repo, "pkg/calc.py"
+    )[:7]
+    assert (killed, survived, equivalent, incompetent, pending) == ("4", "1", "1", "0", "0")
+    assert score == "80.0%"
     summary = (tiny_repo / ".cache/mutation/summary.md").read_text(encoding="utf-8")
-    [row] = [line for line in summary.splitlines() if line.startswith("| `pkg/calc.py` |")]
-    killed, timeout, survived, equivalent, incompetent, skipped = row.split(" | ")[1:7]
-    assert (killed, timeout, survived, equivalent, incompetent) == ("4", "0", "1", "0", "0")
-    assert f"- `pkg/calc.py`: {int(skipped) - 1} skipped (Filtered operator)" in summary
-    assert "- `pkg/calc.py`: 1 skipped (annotation (never evaluated: from __future__" in summary
-    assert "## Surviving mutants: `pkg/calc.py`\n\n- `pkg/calc.py:5:13` core/Replace" in summary
+    assert "- `pkg/calc.py:5:13` core/ReplaceComparisonOperator_Lt_LtE survived" in summary
+    assert "  +    if value <= low:" in summary
     # Mutants were only ever written into the workers' copies.
     assert (tiny_repo / "pkg" / "calc.py").read_text(encoding="utf-8") == MODULE
     status = subprocess.run(
@@ -156,11 +168,15 @@ def test_a_full_run_scores_the_module_and_the_gate_names_the_survivor(
     )
     assert status.stdout == ""
 
-    session = tiny_repo / ".cache/mutation/sessions/pkg.calc.sqlite"
-    outcomes = [m.outcome for m in read_session(session)]
-    assert outcomes.count(Outcome.SURVIVED) == 1
-    # Recording a skip never overwrites a result that is already there.
-    assert mark_skipped(session, [m.job_id for m in read_session(session)], "late") == 0
+    # The same files: the map is reused. A pragma marks the survivor's line equivalent.
+    again = run_tool(tiny_repo, pycache, "--module", "calc")
+    assert "the test map is current" in again.stdout
+    marked = MODULE.replace("if value < low:", "if value < low:  # pragma: no mutate")
+    (tiny_repo / "pkg" / "calc.py").write_text(marked, encoding="utf-8")
+    result = run_tool(tiny_repo, pycache, "--module", "pkg.calc")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "running the suite under coverage for the test map" in result.stdout
+    assert summary_row(tiny_repo, "pkg/calc.py")[:3] == ["2", "0", "4"]
 
 
 def test_since_runs_only_the_changed_lines_and_skips_untouched_modules(
@@ -168,106 +184,43 @@ def test_since_runs_only_the_changed_lines_and_skips_untouched_modules(
 ) -> None:
     unchanged = run_tool(tiny_repo, pycache, "--since", "HEAD")
     assert unchanged.returncode == 0, unchanged.stdout + unchanged.stderr
-    assert "0 target(s) changed since HEAD" in unchanged.stdout
+    assert "mutation: 0 module(s)" in unchanged.stdout
 
     module = tiny_repo / "pkg" / "calc.py"
     module.write_text(MODULE.replace("value if high is None", "value if None is high"))
     changed = run_tool(tiny_repo, pycache, "--since", "HEAD")
 
     assert changed.returncode == 0, changed.stdout + changed.stderr
-    summary = (tiny_repo / ".cache/mutation/summary.md").read_text(encoding="utf-8")
     # Line 7 alone: `None is not high` and `not None is high`, both killed by clamp(5, 0).
-    assert "| `pkg/calc.py` | 2 | 0 | 0 | 0 | 0 |" in summary
-    assert re.search(r"^- `pkg/calc\.py`: ([3-9]|\d\d+) skipped \(Filtered git\)$", summary, re.M)
+    killed, survived, _, filtered = summary_row(tiny_repo, "pkg/calc.py")[:4]
+    assert (killed, survived) == ("2", "0")
+    assert int(filtered) > 3  # the operator filter and the git filter
     assert module.read_text(encoding="utf-8").count("None is high") == 1
 
 
-def test_an_unknown_revision_is_a_usage_error(tiny_repo: Path, pycache: Path) -> None:
+def test_an_unknown_revision_and_a_bad_shard_are_usage_errors(
+    tiny_repo: Path, pycache: Path
+) -> None:
     result = run_tool(tiny_repo, pycache, "--since", "no-such-revision")
     assert result.returncode == 2
     assert "unknown revision 'no-such-revision'" in result.stderr
+    result = run_tool(tiny_repo, pycache, "--shard", "3/2")
+    assert result.returncode == 2
+    assert "shard 3/2: the index must be from 1 to 2" in result.stderr
 
 
-TWO_TARGETS = """\
-[tool.cosmic-ray]
-module-path = ["pkg/calc.py", "pkg/limits.py"]
-timeout = 30.0
-excluded-modules = []
-test-command = "python -m pytest -x -q -p no:cacheprovider -W error {tests}"
-
-[tool.cosmic-ray.distributor]
-name = "http"
-
-[tool.cosmic-ray.filters.operators-filter]
-exclude-operators = ["core/NumberReplacer"]
-
-[tool.ml_playground.mutation]
-timeout-factor = 5.0
-test-env = { PYTHONHASHSEED = "0" }
-
-[tool.ml_playground.mutation.tests]
-"pkg/calc.py" = ["tests/test_calc.py"]
-"pkg/limits.py" = ["tests/test_limits.py"]
-
-[tool.ml_playground.mutation.min-scores]
-"pkg/calc.py" = 90.0
-"pkg/limits.py" = 90.0
-"""
-
-LIMITS = "LIMIT = 3\n"
-"""Its only mutants (3 -> 2, 3 -> 4) are of an operator the filter excludes: nothing to run."""
-
-TEST_LIMITS = """\
-from pkg.limits import LIMIT
-
-
-def test_limit() -> None:
-    assert LIMIT == 3
-"""
-
-
-def two_target_repo(repo: Path, calc_test: str) -> Path:
-    """``tiny_repo`` with a second target, ``pkg/limits.py``, and ``calc_test`` as the test of
-    ``pkg/calc.py``."""
-    (repo / "pkg" / "limits.py").write_text(LIMITS, encoding="utf-8")
-    (repo / "tests" / "test_limits.py").write_text(TEST_LIMITS, encoding="utf-8")
-    (repo / "tests" / "test_calc.py").write_text(calc_test, encoding="utf-8")
-    (repo / "pyproject.toml").write_text(TWO_TARGETS, encoding="utf-8")
-    git(repo, "add", ".")
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "two")
-    return repo
-
-
-def test_a_failing_baseline_fails_the_run_and_a_target_without_mutants_is_passed_over(
-    tiny_repo: Path, pycache: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    repo = two_target_repo(tiny_repo, TEST.replace("clamp(5, 0) == 5", "clamp(5, 0) == 4"))
-
-    status = main(
-        [
-            *("--repo", str(repo), "--workers", "2", "--pycache", str(pycache)),
-            *("--module", "limits", "--module", "pkg/calc.py"),
-        ]
+def test_a_test_that_fails_without_any_mutant_stops_the_run(tiny_repo: Path, pycache: Path) -> None:
+    (tiny_repo / "tests" / "test_calc.py").write_text(
+        TEST.replace("clamp(5, 0) == 5", "clamp(5, 0) == 4"), encoding="utf-8"
     )
-
-    out, err = capsys.readouterr()
-    assert status == 1, out + err
-    assert "mutation: pkg/calc.py: running" not in out  # neither target reached exec
-    assert "mutation: pkg/limits.py: running" not in out
-    assert "mutation: 0 mutant(s) in " in out
-    assert (
-        "pkg/calc.py: baseline FAILED: its tests fail without any mutation (tests/test_calc.py):"
-        in err
-    )
-    assert "assert 5 == 4" in err
-    summary = (repo / ".cache/mutation/summary.md").read_text(encoding="utf-8")
-    rows = [line.split(" | ")[:2] for line in summary.splitlines() if line.startswith("| `pkg")]
-    assert rows == [["| `pkg/calc.py`", "0"], ["| `pkg/limits.py`", "0"]]  # none killed
-    assert "- `pkg/limits.py`: 2 skipped (Filtered operator)" in summary
-    assert (repo / "pkg" / "calc.py").read_text(encoding="utf-8") == MODULE
+    result = run_tool(tiny_repo, pycache)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "the test suite failed without any mutant (the baseline)" in result.stderr
+    assert "assert 5 == 4" in result.stderr
+    assert not (tiny_repo / ".cache/mutation/map/index.json").exists()
 
 
-# Tells the test that the baseline is running, then waits until the test lets it go on.
+# Tells the test that the map's run is running, then waits until the test lets it go on.
 WAITING_TEST = """\
 import os
 
@@ -276,32 +229,23 @@ from pkg.calc import clamp
 
 def test_clamp_when_told() -> None:
     with open(os.environ["MUTATION_TEST_STARTED"], "w") as started:
-        started.write("baseline running\\n")
+        started.write("running\\n")
     with open(os.environ["MUTATION_TEST_GO_ON"]) as go_on:
         go_on.read()
     assert clamp(5, 0) == 5
 """
 
 
-def test_ctrl_c_while_preparing_stops_after_the_current_step_and_exits_130(
+def test_ctrl_c_during_the_run_exits_130_and_leaves_the_tree_alone(
     tiny_repo: Path, pycache: Path, tmp_path: Path
 ) -> None:
-    repo = two_target_repo(tiny_repo, WAITING_TEST)
+    (tiny_repo / "tests" / "test_calc.py").write_text(WAITING_TEST, encoding="utf-8")
     started, go_on = tmp_path / "started.fifo", tmp_path / "go-on.fifo"
     os.mkfifo(started)
     os.mkfifo(go_on)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("COV_CORE")},
-        "MUTATION_TEST_STARTED": str(started),
-        "MUTATION_TEST_GO_ON": str(go_on),
-    }
+    env = {**tool_env(), "MUTATION_TEST_STARTED": str(started), "MUTATION_TEST_GO_ON": str(go_on)}
     tool = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tools.mutation.run",
-            *("--repo", str(repo), "--workers", "1", "--pycache", str(pycache)),
-        ],
+        tool_command(tiny_repo, pycache),
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -312,14 +256,11 @@ def test_ctrl_c_while_preparing_stops_after_the_current_step_and_exits_130(
         reader = os.open(started, os.O_RDONLY | os.O_NONBLOCK)
         try:
             ready, _, _ = select.select([reader], [], [], 240)
-            assert ready, "the baseline of pkg/calc.py never started"
-            assert os.read(reader, 100) == b"baseline running\n"
+            assert ready, "the map's test run never started"
+            assert os.read(reader, 100) == b"running\n"
         finally:
             os.close(reader)
-
         tool.send_signal(signal.SIGINT)
-        with go_on.open("w", encoding="utf-8"):
-            pass  # the baseline goes on and ends; the run stops before the next target
         out, err = tool.communicate(timeout=240)
     finally:
         if tool.poll() is None:
@@ -328,8 +269,27 @@ def test_ctrl_c_while_preparing_stops_after_the_current_step_and_exits_130(
 
     assert tool.returncode == 130, out + err
     assert err.endswith("mutation: interrupted; the working tree was never mutated\n")
-    sessions = repo / ".cache/mutation/sessions"
-    assert (sessions / "pkg.calc.sqlite").is_file()
-    assert not (sessions / "pkg.limits.sqlite").exists()  # never prepared
-    assert not (repo / ".cache/mutation/summary.md").exists()
-    assert (repo / "pkg" / "calc.py").read_text(encoding="utf-8") == MODULE
+    assert not (tiny_repo / ".cache/mutation/summary.md").exists()
+    assert not (tiny_repo / ".cache/mutation/map/index.json").exists()
+    assert (tiny_repo / "pkg" / "calc.py").read_text(encoding="utf-8") == MODULE
+
+
+def test_combining_needs_the_session_of_every_shard(tmp_path: Path) -> None:
+    with pytest.raises(MutationError, match="no shard sessions of one run to combine"):
+        shard_sessions(tmp_path)
+    first = tmp_path / "shard-1-of-3.sqlite"
+    first.write_bytes(b"")
+    (tmp_path / "shard-3-of-3.sqlite").write_bytes(b"")
+    with pytest.raises(
+        MutationError, match=r"missing shard session\(s\) \['shard-2-of-3.sqlite'\]"
+    ):
+        shard_sessions(tmp_path)
+    (tmp_path / "shard-2-of-3.sqlite").write_bytes(b"")
+    assert [p.name for p in shard_sessions(tmp_path)] == [
+        "shard-1-of-3.sqlite",
+        "shard-2-of-3.sqlite",
+        "shard-3-of-3.sqlite",
+    ]
+    (tmp_path / "shard-1-of-2.sqlite").write_bytes(b"")
+    with pytest.raises(MutationError, match="no shard sessions of one run"):
+        shard_sessions(tmp_path)

@@ -1,0 +1,209 @@
+"""The map of which tests execute which lines: its parts, and one real build on a tiny project
+whose tests run the module both in the test process and in a subprocess."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+from pathlib import Path
+
+import coverage
+import pytest
+from coverage.config import CoverageConfig
+
+from tools.mutation.coverage_map import (
+    DURATIONS_VARIABLE,
+    build,
+    fingerprint,
+    is_current,
+    module_map,
+    with_context,
+)
+from tools.mutation.errors import MutationError
+from tools.mutation.pytest_client import INDEX_NAME, map_file
+from tools.process import run
+
+pytestmark = pytest.mark.unit
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_only_the_context_of_the_serialized_config_changes() -> None:
+    config = coverage.Coverage(data_file=None, config_file=False, branch=True).config
+    config.context = "before"
+    serialized = config.serialize()
+
+    changed = with_context(serialized, "tests/t.py::test_a")
+
+    data = json.loads(base64.b64decode(serialized))
+    assert json.loads(base64.b64decode(changed)) == {**data, "context": "tests/t.py::test_a"}
+    assert data["context"] == "before"
+    restored = CoverageConfig.deserialize(changed)
+    assert (restored.context, restored.branch) == ("tests/t.py::test_a", True)
+
+
+def test_the_module_map_lists_tests_fastest_first_and_lines_by_test_index() -> None:
+    durations = {"t.py::slow": 2.0, "t.py::b": 0.1234, "t.py::a": 0.1234, "t.py::unused": 0.0}
+    by_line = {
+        7: ["t.py::slow", "t.py::a"],
+        1: ["", "t.py::b"],  # "": executed while the module was imported
+        3: ["t.py::a", "t.py::a"],
+        4: [""],
+        5: ["not a test"],
+        6: [],
+    }
+
+    assert module_map(by_line, durations) == {
+        "tests": [["t.py::a", 0.123], ["t.py::b", 0.123], ["t.py::slow", 2.0]],
+        "lines": {"1": [1], "3": [0], "7": [0, 2]},
+    }
+    assert module_map({}, durations) == {"tests": [], "lines": {}}
+
+
+def test_the_fingerprint_follows_the_names_and_bytes_of_the_files(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_bytes(b"x = 1\n")
+    (tmp_path / "b.py").write_bytes(b"y = 2\n")
+    first = fingerprint(tmp_path, ["a.py", "b.py"])
+    assert fingerprint(tmp_path, ["b.py", "a.py"]) == first
+    assert len(first) == 64
+
+    (tmp_path / "b.py").write_bytes(b"y = 3\n")
+    changed = fingerprint(tmp_path, ["a.py", "b.py"])
+    assert changed != first
+
+    (tmp_path / "b.py").rename(tmp_path / "c.py")
+    assert fingerprint(tmp_path, ["a.py", "c.py"]) not in (first, changed)
+
+
+def test_only_an_index_with_the_same_stamp_is_current(tmp_path: Path) -> None:
+    assert not is_current(tmp_path / "missing", "stamp")
+    (tmp_path / INDEX_NAME).write_text("{not json", encoding="utf-8")
+    assert not is_current(tmp_path, "stamp")
+    (tmp_path / INDEX_NAME).write_text('["stamp"]', encoding="utf-8")
+    assert not is_current(tmp_path, "stamp")
+    (tmp_path / INDEX_NAME).write_text('{"fingerprint": "other"}', encoding="utf-8")
+    assert not is_current(tmp_path, "stamp")
+    (tmp_path / INDEX_NAME).write_text('{"fingerprint": "stamp"}', encoding="utf-8")
+    assert is_current(tmp_path, "stamp")
+
+
+CALC = "def double(x):\n    return 2 * x\n\n\ndef half(x):\n    return x / 2\n"
+TESTS = """\
+import subprocess
+import sys
+
+from pkg.calc import double
+
+
+def test_double():
+    assert double(3) == 6
+
+
+def test_half_in_a_subprocess():
+    code = "from pkg.calc import half; assert half(4) == 2"
+    subprocess.run([sys.executable, "-c", code], check=True)
+"""
+COVERAGE_CONFIG = """\
+[tool.coverage.run]
+source = ["pkg"]
+parallel = true
+patch = ["subprocess"]
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    """A project with its own coverage settings, a module, an unused module and two tests."""
+    project = tmp_path / "project"
+    (project / "pkg").mkdir(parents=True)
+    (project / "tests").mkdir()
+    (project / "pyproject.toml").write_text(COVERAGE_CONFIG)
+    (project / "pkg" / "calc.py").write_text(CALC)
+    (project / "pkg" / "unused.py").write_text("VALUE = 1\n")
+    (project / "tests" / "test_calc.py").write_text(TESTS)
+    return project
+
+
+def tiny_env() -> dict[str, str]:
+    """This interpreter first on PATH, no plugin autoload and none of this pytest's variables;
+    ``build`` itself makes the project and the plugin importable, and leaves out the variables
+    of a coverage run this test may be part of."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env.pop("PYTHONPATH", None)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    return env
+
+
+def test_the_plugin_writes_the_seconds_of_every_test_from_the_controller(tiny: Path) -> None:
+    durations = tiny / "durations.json"
+    env = tiny_env() | {
+        DURATIONS_VARIABLE: str(durations),
+        "PYTHONPATH": os.pathsep.join([str(tiny), str(REPO_ROOT)]),
+    }
+    command = [sys.executable, "-m", "pytest", "-p", "xdist.plugin", "-n", "1"]
+    command += ["-p", "tools.mutation.coverage_map", "-q", "-p", "no:cacheprovider", "tests"]
+
+    completed = run(command, tiny, env)
+
+    assert completed.ok, completed.stdout + completed.stderr
+    seconds = json.loads(durations.read_text(encoding="utf-8"))
+    assert sorted(seconds) == [
+        "tests/test_calc.py::test_double",
+        "tests/test_calc.py::test_half_in_a_subprocess",
+    ]
+    assert all(isinstance(value, float) and value > 0 for value in seconds.values())
+
+
+def test_the_map_names_the_tests_of_each_line_even_in_a_subprocess(tiny: Path) -> None:
+    directory = tiny / "map"
+    modules = ["pkg/calc.py", "pkg/unused.py"]
+
+    build(
+        tiny,
+        modules,
+        directory,
+        stamp="the stamp",
+        pytest_args=["-q", "-p", "no:cacheprovider"],
+        env=tiny_env(),
+        workers=1,
+    )
+
+    index = json.loads((directory / INDEX_NAME).read_text(encoding="utf-8"))
+    assert index == {"fingerprint": "the stamp", "modules": modules}
+    assert is_current(directory, "the stamp")
+    calc = json.loads(map_file(directory, "pkg/calc.py").read_text(encoding="utf-8"))
+    double, half = (
+        "tests/test_calc.py::test_double",
+        "tests/test_calc.py::test_half_in_a_subprocess",
+    )
+    assert [test for test, _ in calc["tests"]] == [double, half]
+    assert 0 <= calc["tests"][0][1] <= calc["tests"][1][1]
+    # The subprocess imported the module (its def lines) and ran half() on behalf of its test;
+    # in the test process the def lines ran at collection, outside any test.
+    assert calc["lines"] == {"1": [1], "2": [0], "5": [1], "6": [1]}
+    unused = json.loads(map_file(directory, "pkg/unused.py").read_text(encoding="utf-8"))
+    assert unused == {"tests": [], "lines": {}}
+
+
+def test_a_failing_test_fails_the_map(tiny: Path) -> None:
+    (tiny / "tests" / "test_fails.py").write_text("def test_fails():\n    assert 1 == 2\n")
+    (tiny / "map").mkdir()
+    (tiny / "map" / ".coverage.stale").write_text("data of an earlier build")
+    with pytest.raises(MutationError) as failed:
+        build(
+            tiny,
+            ["pkg/calc.py"],
+            tiny / "map",
+            stamp="the stamp",
+            pytest_args=["-q", "-p", "no:cacheprovider"],
+            env=tiny_env(),
+            workers=1,
+        )
+    message = str(failed.value)
+    assert message.startswith("the test suite failed without any mutant (the baseline):\n")
+    assert "FAILED tests/test_fails.py::test_fails - assert 1 == 2" in message
+    assert not (tiny / "map" / INDEX_NAME).exists()
+    assert not (tiny / "map" / ".coverage.stale").exists()

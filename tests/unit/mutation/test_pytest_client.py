@@ -1,0 +1,296 @@
+"""The test command of every mutant: finding the mutated module and lines, choosing its tests
+from the map, and running them (here without a fork server: ``python -m pytest``).
+
+The copies are real directories under ``tmp_path``: a pristine one and a worker's copy in which
+a module is changed as cosmic-ray changes it. :func:`main` runs in this process, in the worker's
+copy, with a map written by hand; the test runs it starts write to this process's descriptors.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.unit.mutation.conftest import write_map
+from tools.mutation.pytest_client import (
+    TIMED_OUT,
+    changed_lines,
+    find_mutant,
+    main,
+    run_plain,
+    select_tests,
+    verdict,
+    within_budget,
+)
+from tools.mutation.pytest_client import test_env as environment_of_tests
+
+pytestmark = pytest.mark.unit
+
+ORIGINAL = "a\nb\nc\nd\n"
+
+
+def test_a_replaced_line_is_changed() -> None:
+    assert changed_lines(ORIGINAL, "a\nB\nc\nd\n") == [2]
+    assert changed_lines(ORIGINAL, "a\nB\nC\nd\n") == [2, 3]
+    assert changed_lines(ORIGINAL, "A\nb\nc\nD\n") == [1, 4]
+
+
+def test_a_deleted_line_is_changed() -> None:
+    assert changed_lines(ORIGINAL, "a\nc\nd\n") == [2]
+
+
+def test_an_inserted_line_changes_both_of_its_neighbours() -> None:
+    assert changed_lines(ORIGINAL, "a\nb\nX\nc\nd\n") == [2, 3]
+
+
+def test_the_same_text_changes_nothing() -> None:
+    assert changed_lines(ORIGINAL, ORIGINAL) == []
+
+
+def same_stat(copy: Path, pristine: Path) -> None:
+    """Give ``copy`` the modification time of ``pristine``, as a copy of the tree has it."""
+    stat = pristine.stat()
+    os.utime(copy, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+@pytest.fixture
+def trees(tmp_path: Path) -> tuple[Path, Path]:
+    """A pristine tree and a worker's copy of it (same sizes and modification times)."""
+    pristine, copy = tmp_path / "pristine", tmp_path / "copy"
+    for tree in (pristine, copy):
+        (tree / "pkg").mkdir(parents=True)
+    for name, text in [
+        ("pkg/a.py", "x = 1\n"),
+        ("pkg/b.py", "def f():\n    return 1\n"),
+        ("pkg/c.py", "y = 2\nz = 3\n"),
+    ]:
+        (pristine / name).write_text(text)
+        shutil.copy2(pristine / name, copy / name)
+    return copy, pristine
+
+
+MODULES = ["pkg/a.py", "pkg/b.py", "pkg/c.py"]
+
+
+def test_the_changed_module_is_found_with_its_lines(trees: tuple[Path, Path]) -> None:
+    copy, pristine = trees
+    assert find_mutant(copy, pristine, MODULES) == ("", [])
+
+    (copy / "pkg" / "c.py").write_text("y = 2\nz = 4\n")
+
+    assert find_mutant(copy, pristine, MODULES) == ("pkg/c.py", [2])
+
+
+def test_a_module_of_the_same_size_and_time_is_not_read(trees: tuple[Path, Path]) -> None:
+    copy, pristine = trees
+    # Another text of the same size with the same time: taken as unchanged, never read.
+    (copy / "pkg" / "a.py").write_text("x = 2\n")
+    same_stat(copy / "pkg" / "a.py", pristine / "pkg" / "a.py")
+    (copy / "pkg" / "b.py").write_text("def f():\n    return 2\n")
+
+    assert find_mutant(copy, pristine, MODULES) == ("pkg/b.py", [2])
+
+
+def test_a_module_rewritten_with_its_own_text_is_no_mutant(trees: tuple[Path, Path]) -> None:
+    copy, pristine = trees
+    # cosmic-ray writes the original text back after each mutant: same size, a new time.
+    (copy / "pkg" / "a.py").write_text("x = 1\n")
+    os.utime(copy / "pkg" / "a.py", ns=(0, pristine.joinpath("pkg/a.py").stat().st_mtime_ns + 1))
+    assert (copy / "pkg" / "a.py").stat().st_size == (pristine / "pkg" / "a.py").stat().st_size
+
+    assert find_mutant(copy, pristine, MODULES) == ("", [])
+
+    (copy / "pkg" / "c.py").write_text("y = 2\n")
+    assert find_mutant(copy, pristine, MODULES) == ("pkg/c.py", [2])
+
+
+TESTS = [("t.py::fast", 0.1), ("t.py::middle", 0.5), ("t.py::slow", 2.0)]
+BY_LINE = {"3": [2], "4": [0, 2], "7": [1], "9": []}
+
+
+def test_the_tests_of_the_changed_lines_are_chosen_in_index_order() -> None:
+    assert select_tests(TESTS, BY_LINE, [3]) == [("t.py::slow", 2.0)]
+    assert select_tests(TESTS, BY_LINE, [3, 4]) == [("t.py::fast", 0.1), ("t.py::slow", 2.0)]
+    assert select_tests(TESTS, BY_LINE, [7, 4]) == TESTS
+    assert select_tests(TESTS, BY_LINE, []) == []
+
+
+def test_a_line_that_no_test_executed_chooses_every_test() -> None:
+    assert select_tests(TESTS, BY_LINE, [3, 5]) == TESTS
+    assert select_tests(TESTS, BY_LINE, [9]) == TESTS
+    assert select_tests([], {}, [1]) == []
+
+
+CALC = "def double(x):\n    return 2 * x\n\n\ndef half(x):\n    return x / 2\n"
+TEST_CALC = (
+    "from calc import double, half\n\n\ndef test_double():\n    assert double(3) == 6\n\n\n"
+    "def test_half():\n    assert half(4) == 2\n"
+)
+WAIT = "def wait(path):\n    with open(path) as fifo:\n        return fifo.read()\n"
+TEST_WAIT = "from wait import wait\n\n\ndef test_wait():\n    assert wait('block.fifo') == ''\n"
+"""A test that blocks: it opens a named pipe that nobody ever opens for writing."""
+PYTEST_ARGS = ["--", "-q", "-p", "no:cacheprovider"]
+
+
+@pytest.fixture
+def worker_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[str]]:
+    """A worker's copy (the current directory) and the client's arguments up to ``--``."""
+    pristine, copy = tmp_path / "pristine", tmp_path / "copy"
+    pristine.mkdir()
+    for name, text in [
+        ("calc.py", CALC),
+        ("other.py", "VALUE = 1\n"),
+        ("wait.py", WAIT),
+        ("test_calc.py", TEST_CALC),
+        ("test_wait.py", TEST_WAIT),
+    ]:
+        (pristine / name).write_text(text)
+    shutil.copytree(pristine, copy)
+    os.mkfifo(copy / "block.fifo")
+    map_dir = write_map(
+        tmp_path / "map",
+        {
+            "calc.py": (
+                [("test_calc.py::test_half", 0.01), ("test_calc.py::test_double", 0.02)],
+                {2: [1], 6: [0]},
+            ),
+            "other.py": ([], {}),
+            "wait.py": ([("test_wait.py::test_wait", 1.0)], {2: [0], 3: [0]}),
+        },
+    )
+    monkeypatch.chdir(copy)
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    options = ["--pristine", str(pristine), "--map", str(map_dir)]
+    return copy, [*options, "--timeout-factor", "1", "--min-timeout", "60", "--budget", "60"]
+
+
+def test_the_tests_of_the_mutated_lines_judge_the_mutant(
+    worker_copy: tuple[Path, list[str]], capfd: pytest.CaptureFixture[str]
+) -> None:
+    copy, options = worker_copy
+    (copy / "calc.py").write_text(CALC.replace("2 * x", "2 + x"))
+
+    assert main([*options, *PYTEST_ARGS]) == 1
+
+    out, _ = capfd.readouterr()
+    assert out.startswith("mutation: calc.py lines [2]: 1 test(s)\n")
+    assert "assert 5 == 6" in out
+    assert "1 failed in" in out  # test_half was not run
+
+
+def test_a_mutant_that_the_chosen_tests_miss_survives(
+    worker_copy: tuple[Path, list[str]], capfd: pytest.CaptureFixture[str]
+) -> None:
+    copy, options = worker_copy
+    (copy / "calc.py").write_text(CALC.replace("x / 2", "x // 2"))
+
+    assert main([*options, *PYTEST_ARGS]) == 0
+
+    out, _ = capfd.readouterr()
+    assert out.startswith("mutation: calc.py lines [6]: 1 test(s)\n")
+    assert "1 passed in" in out  # test_double was not run
+
+
+def test_a_line_outside_the_map_runs_every_test_of_the_module(
+    worker_copy: tuple[Path, list[str]], capfd: pytest.CaptureFixture[str]
+) -> None:
+    copy, options = worker_copy
+    (copy / "calc.py").write_text(CALC.replace("def half(x):", "def half(x=0):"))
+
+    assert main([*options, *PYTEST_ARGS]) == 0
+
+    out, _ = capfd.readouterr()
+    assert out.startswith("mutation: calc.py lines [5]: 2 test(s)\n")
+    assert "2 passed in" in out
+
+
+def test_without_a_mutated_module_nothing_runs(
+    worker_copy: tuple[Path, list[str]], capfd: pytest.CaptureFixture[str]
+) -> None:
+    _, options = worker_copy
+    assert main([*options, *PYTEST_ARGS]) == 0
+    out, _ = capfd.readouterr()
+    assert out == "mutation: no module differs from the pristine copy; nothing to test\n"
+
+
+def test_a_mutant_of_a_module_without_tests_survives_at_once(
+    worker_copy: tuple[Path, list[str]], capfd: pytest.CaptureFixture[str]
+) -> None:
+    copy, options = worker_copy
+    (copy / "other.py").write_text("VALUE = 2\n")
+    assert main([*options, *PYTEST_ARGS]) == 0
+    out, _ = capfd.readouterr()
+    assert out == "mutation: other.py lines [1]: 0 test(s)\n"
+
+
+def test_a_test_run_past_its_timeout_is_stopped_and_counts_as_killed(
+    worker_copy: tuple[Path, list[str]], capfd: pytest.CaptureFixture[str]
+) -> None:
+    copy, options = worker_copy
+    (copy / "wait.py").write_text(WAIT.replace("fifo.read()", "fifo.read(1)"))
+    options[options.index("--min-timeout") + 1] = "1"
+
+    # min-timeout 1 s + factor 1 x the 1 s recorded for test_wait
+    assert main([*options, *PYTEST_ARGS]) == TIMED_OUT
+
+    out, _ = capfd.readouterr()
+    assert out.startswith("mutation: wait.py lines [3]: 1 test(s)\n")
+    assert out.endswith("mutation: killed: timed out after 2 s\n")
+
+
+def test_plain_pytest_gives_its_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "test_it.py").write_text("def test_no():\n    assert False\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    assert run_plain(["-q", "-p", "no:cacheprovider", "test_it.py"], 60.0) == 1
+    assert run_plain(["-q", "-p", "no:cacheprovider", "no_such_file.py"], 60.0) == 4
+
+
+def test_the_tests_import_the_project_from_the_worker_copy_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(["/elsewhere", "/also"]))
+    assert environment_of_tests()["PYTHONPATH"] == os.pathsep.join(
+        [str(tmp_path), "/elsewhere", "/also"]
+    )
+    monkeypatch.delenv("PYTHONPATH")
+    env = environment_of_tests()
+    assert env["PYTHONPATH"] == str(tmp_path)
+    assert {k: v for k, v in env.items() if k != "PYTHONPATH"} == dict(os.environ)
+
+
+@pytest.mark.parametrize(
+    ("status", "line"),
+    [
+        (0, ""),
+        (1, "mutation: killed: pytest exited with 1\n"),
+        (2, "mutation: killed: pytest exited with 2\n"),
+        (TIMED_OUT, "mutation: killed: timed out after 7 s\n"),
+        (4, "mutation: no verdict: pytest exited with 4\n"),
+        (5, "mutation: no verdict: pytest exited with 5\n"),
+    ],
+)
+def test_only_a_failed_test_or_the_timeout_is_a_kill(
+    status: int, line: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert verdict(status, 7.0) == status
+    assert capsys.readouterr().out == line
+
+
+def test_the_budget_keeps_the_fastest_tests_and_at_least_one() -> None:
+    tests = [("a", 0.5), ("b", 0.75), ("c", 1.0)]
+    assert within_budget(tests, 1.25) == [("a", 0.5), ("b", 0.75)]
+    assert within_budget(tests, 0.1) == [("a", 0.5)]
+    assert within_budget(tests, 10.0) == tests
+    assert within_budget([], 1.0) == []
+
+
+def test_a_line_that_ran_only_at_import_puts_the_module_s_own_tests_first() -> None:
+    tests = [("tests/test_other.py::t", 0.1), ("tests/unit/test_calc.py::t", 0.2)]
+    by_line = {"3": [0]}
+    assert select_tests(tests, by_line, [3], "calc") == [tests[0]]
+    assert select_tests(tests, by_line, [2], "calc") == [tests[1], tests[0]]

@@ -1,0 +1,159 @@
+"""Which tests execute each line: the map that picks the tests of every mutant.
+
+The map comes from one run of the whole suite under coverage.py with this module loaded as a
+pytest plugin (``-p tools.mutation.coverage_map``). The plugin names coverage's dynamic
+context after the test being run (its node id), in the test process and, through the config
+coverage.py hands to subprocesses (``COVERAGE_PROCESS_CONFIG``), in every process the test
+starts; it also records how long each test took. :func:`build` then writes, for each module,
+its tests fastest first and, for each line, which of them executed it. Lines that run only
+while modules are imported (``def``, decorators, constants) carry no test's context.
+
+The run is also the baseline: a test that fails in it fails the map, so every test a mutant
+can be judged by has passed on the unmutated code in the mutation environment.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from collections.abc import Generator, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import cast
+
+import coverage
+import pytest
+
+from ml_playground.core.atomic_files import atomic_write_bytes
+from tools.mutation.errors import MutationError
+from tools.mutation.pytest_client import INDEX_NAME, map_file
+from tools.process import run
+
+DURATIONS_VARIABLE = "ML_PLAYGROUND_MUTATION_DURATIONS"
+"""Where the plugin writes the seconds each test took (set by :func:`build`)."""
+SUBPROCESS_CONFIG = "COVERAGE_PROCESS_CONFIG"
+MAP_TIMEOUT = 4 * 3600.0
+TOOLS_ROOT = Path(__file__).resolve().parents[2]
+"""The directory ``tools`` is in: the plugin is imported from there, whatever the project."""
+_durations: dict[str, float] = {}
+
+
+def with_context(serialized: str, context: str) -> str:
+    """coverage.py's serialized config (base64 of JSON) with its static context replaced."""
+    data = json.loads(base64.b64decode(serialized))
+    data["context"] = context
+    return base64.b64encode(json.dumps(data).encode()).decode()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    measuring = coverage.Coverage.current()
+    inherited = os.environ.get(SUBPROCESS_CONFIG)
+    if measuring is not None:
+        measuring.switch_context(item.nodeid)
+    if inherited is not None:
+        os.environ[SUBPROCESS_CONFIG] = with_context(inherited, item.nodeid)
+    try:
+        return (yield)
+    finally:
+        if measuring is not None:
+            measuring.switch_context("")
+        if inherited is not None:
+            os.environ[SUBPROCESS_CONFIG] = inherited
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _durations[report.nodeid] = _durations.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    target = os.environ.get(DURATIONS_VARIABLE)
+    if target and not hasattr(session.config, "workerinput"):
+        atomic_write_bytes(Path(target), json.dumps(_durations, sort_keys=True).encode())
+
+
+def fingerprint(repo: Path, files: Iterable[str]) -> str:
+    """A hash of the names and contents of ``files``: the map is stale when it changes."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + (repo / name).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def module_map(
+    contexts_by_line: Mapping[int, Iterable[str]], durations: Mapping[str, float]
+) -> dict[str, object]:
+    """One module's map: its tests fastest first (``[node id, seconds]``) and, per line, the
+    indexes of the tests that executed it (lines no test executed are left out)."""
+    tests = sorted(
+        {c for contexts in contexts_by_line.values() for c in contexts if c in durations},
+        key=lambda t: (durations[t], t),
+    )
+    index = {test: i for i, test in enumerate(tests)}
+    lines: dict[str, list[int]] = {}
+    for line, contexts in sorted(contexts_by_line.items()):
+        chosen = sorted(index[c] for c in set(contexts) if c in index)
+        if chosen:
+            lines[str(line)] = chosen
+    return {"tests": [[t, round(durations[t], 3)] for t in tests], "lines": lines}
+
+
+def is_current(directory: Path, stamp: str) -> bool:
+    try:
+        index = json.loads((directory / INDEX_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(index, dict) and cast("dict[str, object]", index).get("fingerprint") == stamp
+
+
+def build(
+    repo: Path,
+    modules: Sequence[str],
+    directory: Path,
+    *,
+    stamp: str,
+    pytest_args: Sequence[str],
+    env: Mapping[str, str],
+    workers: int,
+) -> None:
+    """Run the suite under coverage with test contexts and write the map of ``modules``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    data_file = directory / ".coverage"
+    for old in directory.glob(".coverage*"):
+        old.unlink()
+    durations_file = directory / "durations.json"
+    command = [
+        *("python", "-m", "coverage", "run", f"--data-file={data_file}", "-m", "pytest"),
+        *("-p", "xdist.plugin", "-n", str(workers), "-p", "tools.mutation.coverage_map"),
+        *pytest_args,
+        "tests",
+    ]
+    # The project first (every process a test starts imports it from here, as in a mutant's
+    # run), then the plugin's own directory.
+    roots = (str(repo), str(TOOLS_ROOT), env.get("PYTHONPATH", ""))
+    path = os.pathsep.join(dict.fromkeys(p for p in roots if p))
+    # The map's measurement is its own, even when this process is itself measured.
+    variables = {k: v for k, v in env.items() if not k.startswith("COVERAGE_PROCESS_")}
+    variables |= {DURATIONS_VARIABLE: str(durations_file), "PYTHONPATH": path}
+    # In a session of its own, killed with all it started when the wait is cut short (Ctrl-C).
+    result = run(command, repo, variables, timeout=MAP_TIMEOUT)
+    if not result.ok:
+        tail = (result.stdout.strip() or result.stderr.strip())[-3000:]
+        raise MutationError(f"the test suite failed without any mutant (the baseline):\n{tail}")
+    combined = run(
+        ["python", "-m", "coverage", "combine", f"--data-file={data_file}", "--quiet"], repo, env
+    )
+    if not combined.ok:
+        raise MutationError(f"coverage combine failed: {combined.stderr.strip()[-2000:]}")
+    durations: dict[str, float] = json.loads(durations_file.read_text(encoding="utf-8"))
+    data = coverage.CoverageData(basename=str(data_file))
+    data.read()
+    measured = {Path(name).as_posix(): name for name in data.measured_files()}
+    for module in modules:
+        name = measured.get(module) or measured.get((repo / module).as_posix())
+        by_line = data.contexts_by_lineno(name) if name else {}
+        text = json.dumps(module_map(by_line, durations))
+        atomic_write_bytes(map_file(directory, module), text.encode())
+    index = {"fingerprint": stamp, "modules": list(modules)}
+    atomic_write_bytes(directory / INDEX_NAME, json.dumps(index).encode())
