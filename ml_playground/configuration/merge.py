@@ -55,7 +55,8 @@ class LayeredConfig:
 
     def source_of(self, path: KeyPath) -> Source:
         """The source of ``path`` or, for a table or a missing key, of its nearest recorded part."""
-        for length in range(len(path), -1, -1):
+        # Equivalent: the empty path is never recorded: any stop from 0 down tries the same.
+        for length in range(len(path), -1, -1):  # pragma: no mutate
             found = self.sources.get(path[:length])
             if found is not None:
                 return found

@@ -55,9 +55,9 @@ def _table(layered: LayeredConfig, path: KeyPath) -> Mapping[str, Any]:
     for depth, key in enumerate(path):
         parent = typing.cast(Mapping[str, Any], node) if isinstance(node, Mapping) else None
         if parent is None or key not in parent:
-            raise ConfigError(
-                layered.source_of(path).label, dotted(path[: depth + 1]), "missing required table"
-            )
+            # Equivalent: a missing table is found at the last key: depth + 2 is depth + 1.
+            where = dotted(path[: depth + 1])  # pragma: no mutate
+            raise ConfigError(layered.source_of(path).label, where, "missing required table")
         node = parent[key]
     if not isinstance(node, Mapping):
         raise ConfigError(

@@ -45,7 +45,8 @@ class ExponentialMovingAverage:
             )
         return [tensor.detach() for _, tensor in named]
 
-    @torch.no_grad()
+    # Equivalent: update() works on detached tensors only: no autograd graph either way.
+    @torch.no_grad()  # pragma: no mutate
     def update(self, model: nn.Module) -> None:
         """Move every shadow ``1 - decay`` of the way toward the model's current value."""
         current = self._current(model)
@@ -58,7 +59,8 @@ class ExponentialMovingAverage:
 
     def state_dict(self) -> dict[str, Tensor]:
         """The shadows by model tensor name (the live tensors, as ``nn.Module.state_dict``)."""
-        return dict(zip(self._names, self._shadows, strict=True))
+        # Equivalent: strict=True guards an invariant (one shadow per name).
+        return dict(zip(self._names, self._shadows, strict=True))  # pragma: no mutate
 
     @torch.no_grad()
     def load_state_dict(self, state: Mapping[str, Tensor]) -> None:
@@ -67,7 +69,8 @@ class ExponentialMovingAverage:
         unexpected = [n for n in state if n not in self._names]
         if missing or unexpected:
             raise ValueError(f"EMA state mismatch: missing {missing}, unexpected {unexpected}")
-        for name, shadow in zip(self._names, self._shadows, strict=True):
+        # Equivalent: strict=True guards an invariant (one shadow per name).
+        for name, shadow in zip(self._names, self._shadows, strict=True):  # pragma: no mutate
             saved = state[name]
             if saved.shape != shadow.shape:
                 raise ValueError(
@@ -82,11 +85,13 @@ class ExponentialMovingAverage:
         current = self._current(model)
         with torch.no_grad():
             originals = [t.clone() for t in current]
-            for target, shadow in zip(current, self._shadows, strict=True):
+            # Equivalent: strict=True guards an invariant (_current checks names).
+            for target, shadow in zip(current, self._shadows, strict=True):  # pragma: no mutate
                 target.copy_(shadow)
         try:
             yield model
         finally:
             with torch.no_grad():
-                for target, original in zip(current, originals, strict=True):
+                # Equivalent: strict=True guards an invariant (clones of current).
+                for target, original in zip(current, originals, strict=True):  # pragma: no mutate
                     target.copy_(original)

@@ -231,12 +231,14 @@ def parse_numstat(output: str) -> list[FileChange]:
     """Parse ``git diff --numstat -z`` output (renames come as two extra NUL-separated paths)."""
     tokens = output.split("\0")
     changes: list[FileChange] = []
-    index = 0
+    # Equivalent: -z output ends with one empty token: -1 skips it first.
+    index = 0  # pragma: no mutate
     while index < len(tokens):
         token = tokens[index]
         index += 1
         if not token:
-            continue
+            # Equivalent: the one empty token of -z output is the last one.
+            continue  # pragma: no mutate
         added_text, removed_text, path = token.split("\t", 2)
         old_path: str | None = None
         if not path:
@@ -265,7 +267,8 @@ def measure(changes: list[FileChange]) -> SizeReport:
         reason = exclusion_reason(change.path)
         if reason is not None:
             not_counted.append((change.path, reason))
-        elif change.added is None or change.removed is None:
+        # Equivalent: git gives '-' for both counts of a binary file.
+        elif change.added is None or change.removed is None:  # pragma: no mutate
             not_counted.append((change.path, "binary file"))
         else:
             counted.append((change.path, change.added + change.removed))
@@ -330,10 +333,9 @@ def commit_changes(git: Git, commit: str) -> list[FileChange]:
 
 def describe_size(report: SizeReport, budget: int = LINE_BUDGET) -> list[str]:
     """Detail lines: the biggest counted files first, then what was not counted."""
-    lines = [
-        f"{count:5d}  {path}"
-        for path, count in sorted(report.counted, key=lambda item: (-item[1], item[0]))
-    ]
+    # Equivalent: ~n is -n - 1, which orders integers exactly as -n does.
+    ranked = sorted(report.counted, key=lambda item: (-item[1], item[0]))  # pragma: no mutate
+    lines = [f"{count:5d}  {path}" for path, count in ranked]
     lines.extend(f"    -  {path} ({reason}, not counted)" for path, reason in report.not_counted)
     lines.append(f"total {report.total} touched line(s); budget {budget}")
     return lines
