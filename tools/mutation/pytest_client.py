@@ -119,16 +119,20 @@ def request_bytes(args: Sequence[str], cwd: str, env: dict[str, str]) -> bytes:
     return len(payload).to_bytes(LENGTH_BYTES, "big") + payload
 
 
-def run_on_server(path: Path, args: Sequence[str], timeout: float) -> int | None:
-    """The exit status of the test run on the server at ``path`` (:data:`TIMED_OUT` after
-    ``timeout`` seconds); None when there is no server or it did not run the request."""
+def run_on_server(
+    path: Path, args: Sequence[str], timeout: float, cwd: Path | None = None
+) -> int | None:
+    """The exit status of the test run in ``cwd`` (default: the current directory) on the
+    server at ``path`` (:data:`TIMED_OUT` after ``timeout`` seconds); None when there is no
+    server or it did not run the request."""
+    where = cwd or Path.cwd()
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     with connection:
         try:
             connection.connect(str(path))
         except OSError:
             return None
-        data = request_bytes(args, str(Path.cwd()), test_env())
+        data = request_bytes(args, str(where), environment_for(where))
         try:
             socket.send_fds(connection, [data], [0, 1, 2])
             connection.settimeout(timeout)
@@ -142,20 +146,23 @@ def run_on_server(path: Path, args: Sequence[str], timeout: float) -> int | None
     return None
 
 
-def test_env() -> dict[str, str]:
-    """This environment with the current directory (the worker's copy) first on
-    ``PYTHONPATH``: every Python process a test starts imports the project from the mutated
+def environment_for(where: Path | None = None) -> dict[str, str]:
+    """This environment with ``where`` (default: the current directory, the worker's copy)
+    first on ``PYTHONPATH``: every Python process a test starts imports the project from that
     copy, not from wherever an editable install points."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path.cwd()), env.get("PYTHONPATH")) if p)
+    first = str(where or Path.cwd())
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (first, env.get("PYTHONPATH")) if p)
     return env
 
 
-def run_plain(args: Sequence[str], timeout: float) -> int:
-    """``python -m pytest ARGS`` in a new process (with site-packages)."""
+def run_plain(args: Sequence[str], timeout: float, cwd: Path | None = None) -> int:
+    """``python -m pytest ARGS`` in a new process (with site-packages) in ``cwd``."""
     command = [sys.executable, "-m", "pytest", *args]
     try:
-        return subprocess.run(command, env=test_env(), timeout=timeout).returncode
+        return subprocess.run(
+            command, cwd=cwd, env=environment_for(cwd), timeout=timeout
+        ).returncode
     except subprocess.TimeoutExpired:
         return TIMED_OUT
 
@@ -183,21 +190,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     timeout = args.min_timeout + args.timeout_factor * sum(seconds for _, seconds in tests)
     pytest_args = [*args.pytest_args, "-x", *(test for test, _ in tests)]
-    status = run_on_server(Path.cwd() / SOCKET_NAME, pytest_args, timeout)
-    if status is None:
-        status = run_plain(pytest_args, timeout)
-    return verdict(status, timeout)
+    status = run_tests(pytest_args, timeout)
+    control = None
+    if status not in (0, TIMED_OUT, *KILLING_STATUSES):
+        print(f"mutation: pytest exited with {status}; the same run on the pristine copy:")
+        control = run_tests(pytest_args, timeout, args.pristine)
+    return verdict(status, timeout, control)
 
 
-def verdict(status: int, timeout: float) -> int:
-    """Print whether the run killed the mutant and return the command's status. Only a
-    failed or uncollectable test (pytest's 1 and 2) or the timeout kill it; any other status
-    (a usage error, no tests collected, a crash) carries no :data:`KILLED` line, and a
-    mutant without one counts as having no verdict (:mod:`tools.mutation.results`)."""
+def run_tests(args: Sequence[str], timeout: float, cwd: Path | None = None) -> int:
+    """pytest's status on the worker's fork server, or in a process of its own without one."""
+    status = run_on_server(Path.cwd() / SOCKET_NAME, args, timeout, cwd)
+    return run_plain(args, timeout, cwd) if status is None else status
+
+
+def verdict(status: int, timeout: float, control: int | None = None) -> int:
+    """Print whether the run killed the mutant and return the command's status. A failed or
+    uncollectable test (pytest's 1 and 2) or the timeout kill it; another failure (pytest's
+    usage or internal error, which a mutant of a module pytest imports can cause) kills it only
+    when the same run passes on the pristine copy (``control`` is its status). Without the
+    :data:`KILLED` line a failed run counts as no verdict (:mod:`tools.mutation.results`)."""
     if status == TIMED_OUT:
         print(f"{KILLED}: timed out after {timeout:.0f} s", flush=True)
     elif status in KILLING_STATUSES:
         print(f"{KILLED}: pytest exited with {status}", flush=True)
+    elif status and control == 0:
+        print(f"{KILLED}: pytest exited with {status}, and with 0 unmutated", flush=True)
     elif status:
         print(f"mutation: no verdict: pytest exited with {status}", flush=True)
     return status

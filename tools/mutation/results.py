@@ -19,6 +19,10 @@ from pathlib import Path
 from tools.mutation.errors import MutationError
 from tools.mutation.pytest_client import KILLED
 
+NOT_APPLICABLE = "in apply_mutation"
+"""In the traceback of a mutation cosmic-ray cannot make (``ExceptionReplacer`` on a dotted
+name in a tuple, ``except (OSError, json.JSONDecodeError)``): no mutant exists, so it is not
+counted (as filtered)."""
 TIMEOUT_OUTPUT = "timeout"
 """What cosmic-ray records as the output of a test run that it stopped at the timeout."""
 
@@ -71,7 +75,7 @@ def _outcome(worker: str | None, test: str | None, output: str | None) -> Outcom
     """The outcome of a mutant from its stored result (cosmic-ray stores enum names)."""
     if worker is None:
         return Outcome.PENDING
-    if worker == "SKIPPED":
+    if worker == "SKIPPED" or (worker == "EXCEPTION" and NOT_APPLICABLE in (output or "")):
         return Outcome.SKIPPED
     if worker != "NORMAL":
         return Outcome.INCOMPETENT

@@ -25,7 +25,7 @@ from tools.mutation.pytest_client import (
     verdict,
     within_budget,
 )
-from tools.mutation.pytest_client import test_env as environment_of_tests
+from tools.mutation.pytest_client import environment_for as environment_of_tests
 
 pytestmark = pytest.mark.unit
 
@@ -294,3 +294,14 @@ def test_a_line_that_ran_only_at_import_puts_the_module_s_own_tests_first() -> N
     by_line = {"3": [0]}
     assert select_tests(tests, by_line, [3], "calc") == [tests[0]]
     assert select_tests(tests, by_line, [2], "calc") == [tests[1], tests[0]]
+
+
+def test_another_failure_kills_only_when_the_unmutated_run_passes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert verdict(4, 7.0, control=0) == 4
+    assert (
+        capsys.readouterr().out == "mutation: killed: pytest exited with 4, and with 0 unmutated\n"
+    )
+    assert verdict(3, 7.0, control=3) == 3
+    assert capsys.readouterr().out == "mutation: no verdict: pytest exited with 3\n"

@@ -56,6 +56,8 @@ def test_each_stored_result_has_its_outcome(tmp_path: Path) -> None:
             ("j7", None, None, None, None),  # no result yet
             # The test command failed without the client's kill line: no verdict.
             ("j8", "NORMAL", "KILLED", "python: can't open file 'client.py'", None),
+            # cosmic-ray could not make the mutation: there is no mutant to judge.
+            ("j9", "EXCEPTION", None, 'File "mutating.py", line 130, in apply_mutation', None),
         ],
     )
 
@@ -71,6 +73,7 @@ def test_each_stored_result_has_its_outcome(tmp_path: Path) -> None:
         ("j6", Outcome.SKIPPED, "", "Filtered git"),
         ("j7", Outcome.PENDING, "", ""),
         ("j8", Outcome.INCOMPETENT, "", ""),
+        ("j9", Outcome.SKIPPED, "", 'File "mutating.py", line 130, in apply_mutation'),
     ]
     assert (mutants[3].line, mutants[3].column, mutants[3].end_line) == (4, 4, 4)
 
