@@ -9,7 +9,6 @@ import os
 import sys
 from pathlib import Path
 
-import coverage
 import pytest
 from coverage.config import CoverageConfig
 
@@ -31,7 +30,10 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_only_the_context_of_the_serialized_config_changes() -> None:
-    config = coverage.Coverage(data_file=None, config_file=False, branch=True).config
+    # A CoverageConfig of its own: making a Coverage object in a measured test process would
+    # stop that process from saving its measurement.
+    config = CoverageConfig()
+    config.branch = True
     config.context = "before"
     serialized = config.serialize()
 
