@@ -14,12 +14,13 @@ An exclusive ``flock`` on ``<git common dir>/gate/lock`` serialises gates of one
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import shutil
 from collections.abc import Callable, Generator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
+from tools.file_lock import exclusive
 from tools.process import failure_line, run
 
 IDENTITY = {
@@ -67,22 +68,13 @@ def gate_home(root: Path) -> Path:
     return (root / common).resolve() / "gate"
 
 
-@contextlib.contextmanager
-def locked(home: Path, say: Callable[[str], object] = print) -> Generator[None]:
+def locked(home: Path, say: Callable[[str], object] = print) -> AbstractContextManager[None]:
     """Hold the gate lock of ``home``; waits (saying for whom) while another gate runs."""
-    home.mkdir(parents=True, exist_ok=True)
-    with (home / "lock").open("a+", encoding="utf-8") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.seek(0)
-            say(f"gate: waiting for the gate of pid {lock.read().strip() or '?'} to finish")
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        lock.seek(0)
-        lock.truncate()
-        lock.write(f"{os.getpid()}\n")
-        lock.flush()
-        yield
+
+    def wait(pid: str) -> None:
+        say(f"gate: waiting for the gate of pid {pid} to finish")
+
+    return exclusive(home / "lock", wait)
 
 
 def check_out(root: Path, commit: str, tree: Path) -> None:

@@ -29,7 +29,9 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
+from tools.file_lock import exclusive
 from tools.mutation import coverage_map, pytest_client
 from tools.mutation.errors import MutationError
 from tools.mutation.processes import start_workers, tool_env
@@ -115,6 +117,19 @@ def tool(command: Sequence[str], cwd: Path, env: dict[str, str]) -> None:
         raise MutationError(f"{' '.join(command[1:4])} ... failed ({result.returncode}):\n{tail}")
 
 
+def source_text(repo: Path, module: str) -> str:
+    """A module's source; :class:`MutationError` for one that cosmic-ray could not parse."""
+    data = (repo / module).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise MutationError(
+            f"{module}:{line}: byte {data[exc.start]:#04x} is not UTF-8;"
+            " mutation testing reads sources as UTF-8"
+        ) from None
+
+
 def chosen_modules(args: argparse.Namespace, settings: Settings, repo: Path) -> list[str]:
     files = repository_files(repo)
     unknown = settings.unknown_entries(files)
@@ -123,9 +138,10 @@ def chosen_modules(args: argparse.Namespace, settings: Settings, repo: Path) -> 
             f"[tool.ml_playground.mutation] names modules that do not exist: {unknown}"
         )
     modules = select(settings.targets(files), args.module)
+    sources = {m: source_text(repo, m) for m in modules}
     if args.shard:
         index, count = parse_shard(args.shard)
-        sizes = {m: len((repo / m).read_bytes().splitlines()) for m in modules}
+        sizes = {m: len(text.splitlines()) for m, text in sources.items()}
         modules = shard(modules, sizes, index, count)
     if args.since is not None:
         changed = changed_modules(repo, args.since, modules)
@@ -155,9 +171,21 @@ def ensure_map(repo: Path, settings: Settings, env: dict[str, str], workers: int
     return directory
 
 
+def refuse(pid: str) -> NoReturn:
+    raise MutationError(
+        f"another mutation run (pid {pid}) is using {CACHE_DIR.as_posix()}; wait for it to end"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
-    started = time.monotonic()
+    """One run at a time per repository: two would share the sessions and the map."""
     repo: Path = args.repo.resolve()
+    with exclusive(repo / CACHE_DIR / "lock", refuse):
+        return run_locked(args, repo)
+
+
+def run_locked(args: argparse.Namespace, repo: Path) -> int:
+    started = time.monotonic()
     workers_wanted = max(1, min(args.workers, 64))
     settings = load_settings(repo / "pyproject.toml")
     cache = repo / CACHE_DIR

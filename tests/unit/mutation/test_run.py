@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tools.file_lock import exclusive
 from tools.mutation.errors import MutationError
 from tools.mutation.run import shard_sessions
 
@@ -207,6 +208,30 @@ def test_an_unknown_revision_and_a_bad_shard_are_usage_errors(
     result = run_tool(tiny_repo, pycache, "--shard", "3/2")
     assert result.returncode == 2
     assert "shard 3/2: the index must be from 1 to 2" in result.stderr
+
+
+def test_a_module_that_is_not_utf8_is_named_in_one_line(tiny_repo: Path, pycache: Path) -> None:
+    (tiny_repo / "pkg" / "latin.py").write_bytes(b"# ok\nNAME = 'caf\xe9'\n")
+    result = run_tool(tiny_repo, pycache)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "mutation: pkg/latin.py:2: byte 0xe9 is not UTF-8; mutation testing reads sources"
+        " as UTF-8\n"
+    )
+
+
+def test_a_second_run_on_the_same_repository_is_refused(tiny_repo: Path, pycache: Path) -> None:
+    def must_be_free(pid: str) -> None:
+        pytest.fail(f"the lock was held by {pid}")
+
+    with exclusive(tiny_repo / ".cache/mutation/lock", must_be_free):
+        result = run_tool(tiny_repo, pycache, "--map-only")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"mutation: another mutation run (pid {os.getpid()}) is using .cache/mutation;"
+        " wait for it to end\n"
+    )
+    assert not (tiny_repo / ".cache/mutation/map").exists()
 
 
 def test_a_test_that_fails_without_any_mutant_stops_the_run(tiny_repo: Path, pycache: Path) -> None:
