@@ -114,6 +114,17 @@ def within_budget(tests: Sequence[tuple[str, float]], budget: float) -> list[tup
     return chosen
 
 
+def pick_tests(
+    directory: Path, module: str, lines: Sequence[int], budget: float
+) -> list[tuple[str, float]]:
+    """The tests (with their recorded seconds) that one mutant of ``module`` on ``lines`` is
+    judged by, from the map in ``directory``."""
+    module_map = json.loads(map_file(directory, module).read_text(encoding="utf-8"))
+    known = [(str(test), float(seconds)) for test, seconds in module_map["tests"]]
+    chosen = select_tests(known, module_map["lines"], lines, Path(module).stem)
+    return within_budget(chosen, budget)
+
+
 def request_bytes(args: Sequence[str], cwd: str, env: dict[str, str]) -> bytes:
     payload = json.dumps({"args": list(args), "cwd": cwd, "env": env}).encode()
     return len(payload).to_bytes(LENGTH_BYTES, "big") + payload
@@ -181,10 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not module:
         print("mutation: no module differs from the pristine copy; nothing to test")
         return 0
-    module_map = json.loads(map_file(args.map, module).read_text(encoding="utf-8"))
-    known = [(str(test), float(seconds)) for test, seconds in module_map["tests"]]
-    chosen = select_tests(known, module_map["lines"], lines, Path(module).stem)
-    tests = within_budget(chosen, args.budget)
+    tests = pick_tests(args.map, module, lines, args.budget)
     print(f"mutation: {module} lines {lines}: {len(tests)} test(s)", flush=True)
     if not tests:
         return 0

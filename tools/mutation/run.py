@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
@@ -36,14 +37,15 @@ from tools.mutation import coverage_map, pytest_client
 from tools.mutation.errors import MutationError
 from tools.mutation.processes import start_workers, tool_env
 from tools.mutation.report import conclude
+from tools.mutation.results import read_session
 from tools.mutation.settings import (
     Settings,
     cosmic_ray_config,
     load_settings,
     select,
-    shard,
     test_command,
 )
+from tools.mutation.shards import expected_seconds, parse_shard, shard_modules, shard_sessions
 from tools.mutation.since import changed_modules, git_config_env
 from tools.mutation.snapshot import copy_files, repository_files
 from tools.process import run as run_command
@@ -85,29 +87,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_shard(text: str) -> tuple[int, int]:
-    index, _, count = text.partition("/")
-    if not (index.isdigit() and count.isdigit() and int(count) > 0):
-        raise MutationError(f"--shard {text!r}: expected K/N, such as 2/4")
-    return int(index), int(count)
-
-
-def shard_sessions(directory: Path) -> list[Path]:
-    """The session of every shard, ``shard-K-of-N.sqlite`` for K from 1 to N; a missing one
-    (a lost artifact) is an error, or its modules would pass the gate unmeasured."""
-    found = sorted(directory.glob("shard-*-of-*.sqlite"))
-    counts = {p.stem.rpartition("-of-")[2] for p in found}
-    if len(counts) != 1 or not next(iter(counts)).isdigit():
-        raise MutationError(f"{directory.as_posix()}: no shard sessions of one run to combine")
-    expected = [
-        directory / f"shard-{k}-of-{n}.sqlite" for n in counts for k in range(1, int(n) + 1)
-    ]
-    missing = [p.name for p in expected if not p.is_file()]
-    if missing:
-        raise MutationError(f"{directory.as_posix()}: missing shard session(s) {missing}")
-    return expected
-
-
 def tool(command: Sequence[str], cwd: Path, env: dict[str, str]) -> None:
     """Run a cosmic-ray step in a session of its own, killed with all it started when the
     wait is cut short (Ctrl-C); :class:`MutationError` with the end of its output if it fails."""
@@ -138,15 +117,45 @@ def chosen_modules(args: argparse.Namespace, settings: Settings, repo: Path) -> 
             f"[tool.ml_playground.mutation] names modules that do not exist: {unknown}"
         )
     modules = select(settings.targets(files), args.module)
-    sources = {m: source_text(repo, m) for m in modules}
-    if args.shard:
-        index, count = parse_shard(args.shard)
-        sizes = {m: len(text.splitlines()) for m, text in sources.items()}
-        modules = shard(modules, sizes, index, count)
+    for module in modules:
+        source_text(repo, module)
     if args.since is not None:
         changed = changed_modules(repo, args.since, modules)
         modules = [m for m in modules if m in changed]
     return modules
+
+
+@dataclass(frozen=True)
+class Steps:
+    """What every session of a run is made with."""
+
+    settings: Settings
+    repo: Path
+    pristine: Path
+    env: dict[str, str]
+    command: str
+    since: str | None
+
+    def new_session(self, session: Path, modules: Sequence[str], urls: Sequence[str]) -> Path:
+        """cosmic-ray's ``init`` of ``modules`` into ``session`` and every filter; the config
+        file it wrote (beside the session)."""
+        config = self.pristine.parent / f"{session.stem}.toml"
+        text = cosmic_ray_config(
+            self.settings, modules, command=self.command, worker_urls=urls, since=self.since
+        )
+        config.write_text(text, encoding="utf-8")
+        pristine, env, python = self.pristine, self.env, sys.executable
+        tool([*COSMIC_RAY, "init", str(config), str(session)], pristine, env)
+        # Each filter overwrites what an earlier one recorded: the operators filter comes
+        # after the pragma, so a marked line counts only the mutants that run.
+        tool([python, "-m", f"{FILTERS}.pragma_no_mutate", str(session)], pristine, env)
+        operators = [python, "-m", f"{FILTERS}.operators_filter", str(session), str(config)]
+        tool(operators, pristine, env)
+        tool([python, "-m", "tools.mutation.annotations", str(session)], pristine, env)
+        if self.since is not None:
+            git_filter = [python, "-m", f"{FILTERS}.git", "--config", str(config), str(session)]
+            tool(git_filter, self.repo, git_config_env(env))
+        return config
 
 
 def ensure_map(repo: Path, settings: Settings, env: dict[str, str], workers: int) -> Path:
@@ -196,13 +205,13 @@ def run_locked(args: argparse.Namespace, repo: Path) -> int:
         ensure_map(repo, settings, env, workers_wanted)
         return 0
     modules = chosen_modules(args, settings, repo)
-    name = "shard-" + args.shard.replace("/", "-of-") if args.shard else "run"
+    shard = parse_shard(args.shard) if args.shard else None
+    name = f"shard-{shard[0]}-of-{shard[1]}" if shard else "run"
     sessions, logs = cache / "sessions", cache / "logs"
     for directory in (sessions, logs):
         directory.mkdir(parents=True, exist_ok=True)
     session = sessions / f"{name}.sqlite"
     session.unlink(missing_ok=True)
-    print(f"mutation: {len(modules)} module(s)", flush=True)
     if modules:
         map_dir = ensure_map(repo, settings, env, workers_wanted)
         files = repository_files(repo)
@@ -214,35 +223,22 @@ def run_locked(args: argparse.Namespace, repo: Path) -> int:
             # The test command from the tool itself, out of every mutant's reach.
             client = Path(temporary) / "pytest_client.py"
             shutil.copy2(pytest_client.__file__, client)
+            command = test_command(settings, client, pristine, map_dir)
+            steps = Steps(settings, repo, pristine, env, command, args.since)
+            if shard:
+                weighing = Path(temporary) / "weighing.sqlite"
+                steps.new_session(weighing, modules, [])
+                seconds = expected_seconds(read_session(weighing), map_dir, settings.test_budget)
+                modules = shard_modules(modules, seconds, *shard)
+                minutes = sum(seconds[m] for m in modules) / 60 / workers_wanted
+                print(f"mutation: shard {args.shard}: about {minutes:.0f} min", flush=True)
+            print(f"mutation: {len(modules)} module(s)", flush=True)
             with start_workers(copies, settings, env, logs) as workers:
-                config = Path(temporary) / "cosmic-ray.toml"
-                config.write_text(
-                    cosmic_ray_config(
-                        settings,
-                        modules,
-                        command=test_command(settings, client, pristine, map_dir),
-                        worker_urls=[w.url for w in workers],
-                        since=args.since,
-                    ),
-                    encoding="utf-8",
-                )
-                tool([*COSMIC_RAY, "init", str(config), str(session)], pristine, env)
-                python = sys.executable
-                # Each filter overwrites what an earlier one recorded: the operators filter
-                # comes after the pragma, so a marked line counts only the mutants that run.
-                tool([python, "-m", f"{FILTERS}.pragma_no_mutate", str(session)], pristine, env)
-                tool(
-                    [python, "-m", f"{FILTERS}.operators_filter", str(session), str(config)],
-                    pristine,
-                    env,
-                )
-                tool([python, "-m", "tools.mutation.annotations", str(session)], pristine, env)
-                if args.since is not None:
-                    git_filter = "cosmic_ray.tools.filters.git"
-                    command = [sys.executable, "-m", git_filter, "--config", str(config)]
-                    tool([*command, str(session)], repo, git_config_env(env))
+                config = steps.new_session(session, modules, [w.url for w in workers])
                 print(f"mutation: running on {len(workers)} worker(s)", flush=True)
                 tool([*COSMIC_RAY, "exec", str(config), str(session)], pristine, env)
+    else:
+        print("mutation: 0 module(s)", flush=True)
     return conclude(cache, [session], settings, time.monotonic() - started)
 
 

@@ -175,20 +175,6 @@ def cosmic_ray_config(
     return "\n".join(lines) + "\n"
 
 
-def shard(modules: Sequence[str], sizes: Mapping[str, int], index: int, count: int) -> list[str]:
-    """The modules of shard ``index`` (1-based) of ``count``: biggest first, each to the shard
-    with the least so far (by ``sizes``, the mutants of each module), so shards are even."""
-    if not 1 <= index <= count:
-        raise MutationError(f"shard {index}/{count}: the index must be from 1 to {count}")
-    loads = [0] * count
-    chosen: list[list[str]] = [[] for _ in range(count)]
-    for module in sorted(modules, key=lambda m: (-sizes.get(m, 0), m)):
-        lightest = loads.index(min(loads))
-        chosen[lightest].append(module)
-        loads[lightest] += sizes.get(module, 0)
-    return sorted(chosen[index - 1])
-
-
 def select(modules: Sequence[str], names: Sequence[str] | None) -> list[str]:
     """``modules``, or those ``names`` name by path, dotted name or last component."""
     if not names:

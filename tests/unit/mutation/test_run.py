@@ -22,8 +22,6 @@ from pathlib import Path
 import pytest
 
 from tools.file_lock import exclusive
-from tools.mutation.errors import MutationError
-from tools.mutation.run import shard_sessions
 
 pytestmark = [
     pytest.mark.unit,
@@ -199,6 +197,40 @@ def test_since_runs_only_the_changed_lines_and_skips_untouched_modules(
     assert module.read_text(encoding="utf-8").count("None is high") == 1
 
 
+SIGN = "def sign(x: int) -> int:\n    return -1 if x < 0 else 1\n"
+TEST_SIGN = """\
+from pkg.sign import sign
+
+
+def test_sign() -> None:
+    assert (sign(-2), sign(0)) == (-1, 1)
+"""
+
+
+def test_shards_split_the_modules_by_expected_time_and_combine_into_one_report(
+    tiny_repo: Path, pycache: Path
+) -> None:
+    (tiny_repo / "pkg" / "sign.py").write_text(SIGN, encoding="utf-8")
+    (tiny_repo / "tests" / "test_sign.py").write_text(TEST_SIGN, encoding="utf-8")
+    first = run_tool(tiny_repo, pycache, "--shard", "1/2")
+    second = run_tool(tiny_repo, pycache, "--shard", "2/2")
+
+    # sign has the more mutants to run (7 to calc's 5): it goes to shard 1, calc to shard 2.
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "mutation: pkg/sign.py: 100.0% (minimum 90.0%)" in first.stdout
+    assert "pkg/calc.py" not in first.stdout + first.stderr
+    assert second.returncode == 1, second.stdout + second.stderr
+    assert "the test map is current" in second.stdout
+    assert "mutation: pkg/calc.py: 80.0%" in second.stderr
+    assert "pkg/sign.py" not in second.stdout + second.stderr
+    combined = run_tool(
+        tiny_repo, pycache, "--combine", str(tiny_repo / ".cache/mutation/sessions")
+    )
+    assert combined.returncode == 1, combined.stdout + combined.stderr
+    assert summary_row(tiny_repo, "pkg/calc.py")[:2] == ["4", "1"]
+    assert summary_row(tiny_repo, "pkg/sign.py")[:2] == ["7", "0"]
+
+
 def test_an_unknown_revision_and_a_bad_shard_are_usage_errors(
     tiny_repo: Path, pycache: Path
 ) -> None:
@@ -207,7 +239,7 @@ def test_an_unknown_revision_and_a_bad_shard_are_usage_errors(
     assert "unknown revision 'no-such-revision'" in result.stderr
     result = run_tool(tiny_repo, pycache, "--shard", "3/2")
     assert result.returncode == 2
-    assert "shard 3/2: the index must be from 1 to 2" in result.stderr
+    assert result.stderr == "mutation: --shard 3/2: K must be from 1 to 2\n"
 
 
 def test_a_module_that_is_not_utf8_is_named_in_one_line(tiny_repo: Path, pycache: Path) -> None:
@@ -297,24 +329,3 @@ def test_ctrl_c_during_the_run_exits_130_and_leaves_the_tree_alone(
     assert not (tiny_repo / ".cache/mutation/summary.md").exists()
     assert not (tiny_repo / ".cache/mutation/map/index.json").exists()
     assert (tiny_repo / "pkg" / "calc.py").read_text(encoding="utf-8") == MODULE
-
-
-def test_combining_needs_the_session_of_every_shard(tmp_path: Path) -> None:
-    with pytest.raises(MutationError, match="no shard sessions of one run to combine"):
-        shard_sessions(tmp_path)
-    first = tmp_path / "shard-1-of-3.sqlite"
-    first.write_bytes(b"")
-    (tmp_path / "shard-3-of-3.sqlite").write_bytes(b"")
-    with pytest.raises(
-        MutationError, match=r"missing shard session\(s\) \['shard-2-of-3.sqlite'\]"
-    ):
-        shard_sessions(tmp_path)
-    (tmp_path / "shard-2-of-3.sqlite").write_bytes(b"")
-    assert [p.name for p in shard_sessions(tmp_path)] == [
-        "shard-1-of-3.sqlite",
-        "shard-2-of-3.sqlite",
-        "shard-3-of-3.sqlite",
-    ]
-    (tmp_path / "shard-1-of-2.sqlite").write_bytes(b"")
-    with pytest.raises(MutationError, match="no shard sessions of one run"):
-        shard_sessions(tmp_path)

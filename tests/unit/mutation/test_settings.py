@@ -15,7 +15,6 @@ from tools.mutation.settings import (
     load_settings,
     parse_settings,
     select,
-    shard,
 )
 from tools.mutation.settings import test_command as command_of
 
@@ -219,37 +218,6 @@ def test_a_name_that_selects_no_module_or_several_is_refused() -> None:
     with pytest.raises(MutationError) as several:
         select(MODULES, ["files"])
     assert str(several.value) == "more than one mutation target matches 'files'"
-
-
-SIZES = {"a.py": 10, "b.py": 8, "c.py": 5, "d.py": 4, "e.py": 3}
-
-
-def test_shards_are_filled_biggest_first_into_the_lightest() -> None:
-    modules = sorted(SIZES)
-    # a (10) -> 1; b (8) -> 2; c (5) -> 2 (8 < 10); d (4) -> 1 (10 < 13); e (3) -> 2 (13 < 14)
-    assert shard(modules, SIZES, 1, 2) == ["a.py", "d.py"]
-    assert shard(modules, SIZES, 2, 2) == ["b.py", "c.py", "e.py"]
-    assert shard(modules, SIZES, 1, 1) == modules
-    # A module of unknown size weighs nothing: both go where the load is lightest.
-    assert shard(["big.py", "x.py", "y.py"], {"big.py": 5}, 1, 2) == ["big.py"]
-    assert shard(["big.py", "x.py", "y.py"], {"big.py": 5}, 2, 2) == ["x.py", "y.py"]
-
-
-@pytest.mark.parametrize("count", [1, 2, 3, 4, 7])
-def test_every_module_lands_in_exactly_one_shard(count: int) -> None:
-    modules = sorted(f"m{i}.py" for i in range(12))
-    sizes = {module: (i * 7) % 11 + 1 for i, module in enumerate(modules)}
-    shards = [shard(modules, sizes, index, count) for index in range(1, count + 1)]
-    assert sorted(m for chosen in shards for m in chosen) == modules
-    loads = [sum(sizes[m] for m in chosen) for chosen in shards]
-    assert max(loads) - min(loads) <= max(sizes.values())
-
-
-@pytest.mark.parametrize("index", [0, 3, -1])
-def test_a_shard_index_out_of_range_is_refused(index: int) -> None:
-    with pytest.raises(MutationError) as refused:
-        shard(MODULES, {}, index, 2)
-    assert str(refused.value) == f"shard {index}/2: the index must be from 1 to 2"
 
 
 def test_the_test_command_runs_the_client_with_the_pytest_args_after_dashes(

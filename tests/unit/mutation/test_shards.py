@@ -1,0 +1,129 @@
+"""Shards of a full run: parsing ``--shard``, weighing modules by their expected seconds,
+splitting them evenly and finding every shard's session to combine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tools.mutation.errors import MutationError
+from tools.mutation.pytest_client import map_file
+from tools.mutation.results import Mutant, Outcome
+from tools.mutation.shards import (
+    COMMAND_OVERHEAD,
+    expected_seconds,
+    parse_shard,
+    shard_modules,
+    shard_sessions,
+)
+
+pytestmark = pytest.mark.unit
+
+WEIGHTS = {"a.py": 10.0, "b.py": 8.0, "c.py": 5.0, "d.py": 4.0, "e.py": 3.0}
+
+
+def test_shards_are_filled_heaviest_first_into_the_lightest() -> None:
+    modules = sorted(WEIGHTS)
+    # a (10) -> 1; b (8) -> 2; c (5) -> 2 (8 < 10); d (4) -> 1 (10 < 13); e (3) -> 2 (13 < 14)
+    assert shard_modules(modules, WEIGHTS, 1, 2) == ["a.py", "d.py"]
+    assert shard_modules(modules, WEIGHTS, 2, 2) == ["b.py", "c.py", "e.py"]
+    assert shard_modules(modules, WEIGHTS, 1, 1) == modules
+    # A module without a weight weighs nothing: both go where the load is lightest.
+    assert shard_modules(["big.py", "x.py", "y.py"], {"big.py": 5.0}, 1, 2) == ["big.py"]
+    assert shard_modules(["big.py", "x.py", "y.py"], {"big.py": 5.0}, 2, 2) == ["x.py", "y.py"]
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 7])
+def test_every_module_lands_in_exactly_one_shard(count: int) -> None:
+    modules = sorted(f"m{i}.py" for i in range(12))
+    weights = {module: float((i * 7) % 11 + 1) for i, module in enumerate(modules)}
+    shards = [shard_modules(modules, weights, index, count) for index in range(1, count + 1)]
+    assert sorted(m for chosen in shards for m in chosen) == modules
+    loads = [sum(weights[m] for m in chosen) for chosen in shards]
+    assert max(loads) - min(loads) <= max(weights.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("0/2", "--shard 0/2: K must be from 1 to 2"),
+        ("3/2", "--shard 3/2: K must be from 1 to 2"),
+        ("1/0", "--shard '1/0': expected K/N, such as 2/4"),
+        ("-1/2", "--shard '-1/2': expected K/N, such as 2/4"),
+        ("2", "--shard '2': expected K/N, such as 2/4"),
+    ],
+)
+def test_a_shard_out_of_range_or_malformed_is_refused(text: str, message: str) -> None:
+    with pytest.raises(MutationError) as refused:
+        parse_shard(text)
+    assert str(refused.value) == message
+
+
+def test_a_shard_is_its_index_and_count() -> None:
+    assert parse_shard("2/4") == (2, 4)
+    assert parse_shard("1/1") == (1, 1)
+
+
+def mutant(module: str, line: int, outcome: Outcome, end_line: int | None = None) -> Mutant:
+    return Mutant(
+        job_id=f"{module}:{line}",
+        module=module,
+        operator="core/NumberReplacer",
+        occurrence=0,
+        line=line,
+        column=0,
+        end_line=line if end_line is None else end_line,
+        outcome=outcome,
+    )
+
+
+def write_map(
+    directory: Path, module: str, tests: list[tuple[str, float]], lines: dict[int, list[int]]
+) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    data = {"tests": [list(test) for test in tests], "lines": {str(k): v for k, v in lines.items()}}
+    map_file(directory, module).write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_a_module_weighs_what_its_mutants_left_to_run_are_expected_to_take(
+    tmp_path: Path,
+) -> None:
+    tests = [("t.py::fast", 0.25), ("t.py::middle", 1.0), ("t.py::slow", 30.0)]
+    write_map(tmp_path, "pkg/a.py", tests, {3: [0], 4: [0, 1], 5: [2]})
+    write_map(tmp_path, "pkg/b.py", [("t.py::fast", 0.25)], {1: [0]})
+    mutants = [
+        mutant("pkg/a.py", 3, Outcome.PENDING),  # fast
+        mutant("pkg/a.py", 4, Outcome.PENDING),  # fast + middle, within the budget
+        mutant("pkg/a.py", 5, Outcome.PENDING),  # slow alone: the first test always runs
+        mutant("pkg/a.py", 3, Outcome.PENDING, end_line=5),  # fast + middle; slow is over
+        mutant("pkg/a.py", 9, Outcome.PENDING),  # no test ran line 9: all, within the budget
+        mutant("pkg/a.py", 3, Outcome.SKIPPED),  # filtered: costs nothing
+        mutant("pkg/b.py", 1, Outcome.SURVIVED),  # already run: costs nothing
+    ]
+    seconds = expected_seconds(mutants, tmp_path, budget=1.5)
+    assert seconds == pytest.approx(
+        {"pkg/a.py": 5 * COMMAND_OVERHEAD + 0.25 + 1.25 + 30.0 + 1.25 + 1.25, "pkg/b.py": 0.0}
+    )
+
+
+def test_combining_needs_the_session_of_every_shard(tmp_path: Path) -> None:
+    with pytest.raises(MutationError, match="no shard sessions of one run to combine"):
+        shard_sessions(tmp_path)
+    first = tmp_path / "shard-1-of-3.sqlite"
+    first.write_bytes(b"")
+    (tmp_path / "shard-3-of-3.sqlite").write_bytes(b"")
+    with pytest.raises(
+        MutationError, match=r"missing shard session\(s\) \['shard-2-of-3.sqlite'\]"
+    ):
+        shard_sessions(tmp_path)
+    (tmp_path / "shard-2-of-3.sqlite").write_bytes(b"")
+    assert [p.name for p in shard_sessions(tmp_path)] == [
+        "shard-1-of-3.sqlite",
+        "shard-2-of-3.sqlite",
+        "shard-3-of-3.sqlite",
+    ]
+    (tmp_path / "shard-1-of-2.sqlite").write_bytes(b"")
+    with pytest.raises(MutationError, match="no shard sessions of one run"):
+        shard_sessions(tmp_path)
