@@ -120,6 +120,15 @@ def _wait(
     return Completed(arguments, process.wait(), "".join(collected), "")
 
 
+TAIL_CHARS = 2000
+"""How much of a failed command's output a message quotes: enough to see why, not a log."""
+
+
+def output_tail(result: Completed) -> str:
+    """The last :data:`TAIL_CHARS` characters of what ``result`` printed, stderr last."""
+    return "\n".join(t for t in (result.stdout.strip(), result.stderr.strip()) if t)[-TAIL_CHARS:]
+
+
 def failure_line(result: Completed) -> str:
     """The line that says why ``result`` failed.
 

@@ -18,6 +18,8 @@ import base64
 import hashlib
 import json
 import os
+import resource
+import shutil
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import cast
@@ -28,12 +30,13 @@ import pytest
 from ml_playground.core.atomic_files import atomic_write_bytes
 from tools.mutation.errors import MutationError
 from tools.mutation.pytest_client import INDEX_NAME, map_file
-from tools.process import run
+from tools.process import output_tail, run
 
 DURATIONS_VARIABLE = "ML_PLAYGROUND_MUTATION_DURATIONS"
-"""Where the plugin writes the seconds each test took (set by :func:`build`)."""
+"""The directory where the plugin writes the CPU seconds each test took (set by :func:`build`)."""
 SUBPROCESS_CONFIG = "COVERAGE_PROCESS_CONFIG"
-MAP_TIMEOUT = 4 * 3600.0
+# Equivalent: a backstop for a suite that hangs; no test runs one for hours.
+MAP_TIMEOUT = 4 * 3600.0  # pragma: no mutate
 TOOLS_ROOT = Path(__file__).resolve().parents[2]
 """The directory ``tools`` is in: the plugin is imported from there, whatever the project."""
 _durations: dict[str, float] = {}
@@ -46,6 +49,15 @@ def with_context(serialized: str, context: str) -> str:
     return base64.b64encode(json.dumps(data).encode()).decode()
 
 
+def cpu_seconds() -> float:
+    """CPU seconds of this process and of the children it waited for. Unlike wall time, a
+    loaded machine hardly changes them, so the tests a mutant gets do not depend on what else
+    ran while the map was built."""
+    mine = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return mine.ru_utime + mine.ru_stime + children.ru_utime + children.ru_stime
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
     measuring = coverage.Coverage.current()
@@ -54,23 +66,33 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
         measuring.switch_context(item.nodeid)
     if inherited is not None:
         os.environ[SUBPROCESS_CONFIG] = with_context(inherited, item.nodeid)
+    started = cpu_seconds()
     try:
         return (yield)
     finally:
+        _durations[item.nodeid] = cpu_seconds() - started
         if measuring is not None:
             measuring.switch_context("")
         if inherited is not None:
             os.environ[SUBPROCESS_CONFIG] = inherited
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    _durations[report.nodeid] = _durations.get(report.nodeid, 0.0) + report.duration
-
-
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    target = os.environ.get(DURATIONS_VARIABLE)
-    if target and not hasattr(session.config, "workerinput"):
-        atomic_write_bytes(Path(target), json.dumps(_durations, sort_keys=True).encode())
+    """Each process (an xdist worker or a lone pytest) writes the tests it ran to a file of
+    its own in the directory :data:`DURATIONS_VARIABLE` names (xdist's controller runs none)."""
+    directory = os.environ.get(DURATIONS_VARIABLE)
+    if directory and _durations:
+        worker = getattr(session.config, "workerinput", {}).get("workerid", "main")
+        text = json.dumps(_durations, sort_keys=True)
+        atomic_write_bytes(Path(directory) / f"{worker}.json", text.encode())
+
+
+def read_durations(directory: Path) -> dict[str, float]:
+    """The seconds of every test, from the files of all the processes that ran tests."""
+    durations: dict[str, float] = {}
+    for path in sorted(directory.glob("*.json")):
+        durations |= json.loads(path.read_text(encoding="utf-8"))
+    return durations
 
 
 def fingerprint(repo: Path, files: Iterable[str]) -> str:
@@ -122,7 +144,9 @@ def build(
     data_file = directory / ".coverage"
     for old in directory.glob(".coverage*"):
         old.unlink()
-    durations_file = directory / "durations.json"
+    durations_dir = directory / "durations"
+    shutil.rmtree(durations_dir, ignore_errors=True)
+    durations_dir.mkdir()
     command = [
         *("python", "-m", "coverage", "run", f"--data-file={data_file}", "-m", "pytest"),
         *("-p", "xdist.plugin", "-n", str(workers), "-p", "tools.mutation.coverage_map"),
@@ -135,18 +159,18 @@ def build(
     path = os.pathsep.join(dict.fromkeys(p for p in roots if p))
     # The map's measurement is its own, even when this process is itself measured.
     variables = {k: v for k, v in env.items() if not k.startswith("COVERAGE_PROCESS_")}
-    variables |= {DURATIONS_VARIABLE: str(durations_file), "PYTHONPATH": path}
+    variables |= {DURATIONS_VARIABLE: str(durations_dir), "PYTHONPATH": path}
     # In a session of its own, killed with all it started when the wait is cut short (Ctrl-C).
     result = run(command, repo, variables, timeout=MAP_TIMEOUT)
     if not result.ok:
-        tail = (result.stdout.strip() or result.stderr.strip())[-3000:]
+        tail = output_tail(result)
         raise MutationError(f"the test suite failed without any mutant (the baseline):\n{tail}")
     combined = run(
         ["python", "-m", "coverage", "combine", f"--data-file={data_file}", "--quiet"], repo, env
     )
     if not combined.ok:
-        raise MutationError(f"coverage combine failed: {combined.stderr.strip()[-2000:]}")
-    durations: dict[str, float] = json.loads(durations_file.read_text(encoding="utf-8"))
+        raise MutationError(f"coverage combine failed:\n{output_tail(combined)}")
+    durations = read_durations(durations_dir)
     data = coverage.CoverageData(basename=str(data_file))
     data.read()
     measured = {Path(name).as_posix(): name for name in data.measured_files()}

@@ -48,6 +48,7 @@ from tools.mutation.settings import (
 from tools.mutation.shards import expected_seconds, parse_shard, shard_modules, shard_sessions
 from tools.mutation.since import changed_modules, git_config_env
 from tools.mutation.snapshot import copy_files, repository_files
+from tools.process import output_tail
 from tools.process import run as run_command
 
 CACHE_DIR = Path(".cache/mutation")
@@ -92,7 +93,7 @@ def tool(command: Sequence[str], cwd: Path, env: dict[str, str]) -> None:
     wait is cut short (Ctrl-C); :class:`MutationError` with the end of its output if it fails."""
     result = run_command(command, cwd, env, timeout=STEP_TIMEOUT)
     if not result.ok:
-        tail = (result.stderr.strip() or result.stdout.strip())[-2000:]
+        tail = output_tail(result)
         raise MutationError(f"{' '.join(command[1:4])} ... failed ({result.returncode}):\n{tail}")
 
 

@@ -14,10 +14,12 @@ from coverage.config import CoverageConfig
 
 from tools.mutation.coverage_map import (
     DURATIONS_VARIABLE,
+    TOOLS_ROOT,
     build,
     fingerprint,
     is_current,
     module_map,
+    read_durations,
     with_context,
 )
 from tools.mutation.errors import MutationError
@@ -107,6 +109,15 @@ def test_half_in_a_subprocess():
     code = "from pkg.calc import half; assert half(4) == 2"
     subprocess.run([sys.executable, "-c", code], check=True)
 """
+SPIN = """\
+import subprocess
+import sys
+
+
+def test_spin_in_a_child():
+    code = "import time\\nend = time.process_time() + 0.3\\nwhile time.process_time() < end: pass"
+    subprocess.run([sys.executable, "-c", code], check=True)
+"""
 COVERAGE_CONFIG = """\
 [tool.coverage.run]
 source = ["pkg"]
@@ -139,24 +150,34 @@ def tiny_env() -> dict[str, str]:
     return env
 
 
-def test_the_plugin_writes_the_seconds_of_every_test_from_the_controller(tiny: Path) -> None:
-    durations = tiny / "durations.json"
+@pytest.mark.parametrize("xdist", [["-p", "xdist.plugin", "-n", "2"], []])
+def test_each_process_writes_the_cpu_seconds_of_the_tests_it_ran(
+    tiny: Path, xdist: list[str]
+) -> None:
+    durations = tiny / "durations"
+    durations.mkdir()
+    (tiny / "tests" / "test_spin.py").write_text(SPIN)
     env = tiny_env() | {
         DURATIONS_VARIABLE: str(durations),
         "PYTHONPATH": os.pathsep.join([str(tiny), str(REPO_ROOT)]),
     }
-    command = [sys.executable, "-m", "pytest", "-p", "xdist.plugin", "-n", "1"]
-    command += ["-p", "tools.mutation.coverage_map", "-q", "-p", "no:cacheprovider", "tests"]
+    command = [sys.executable, "-m", "pytest", *xdist, "-p", "tools.mutation.coverage_map"]
+    command += ["-q", "-p", "no:cacheprovider", "tests"]
 
     completed = run(command, tiny, env)
 
     assert completed.ok, completed.stdout + completed.stderr
-    seconds = json.loads(durations.read_text(encoding="utf-8"))
+    files = sorted(p.name for p in durations.iterdir())
+    assert files == (["gw0.json", "gw1.json"] if xdist else ["main.json"])
+    seconds = read_durations(durations)
     assert sorted(seconds) == [
         "tests/test_calc.py::test_double",
         "tests/test_calc.py::test_half_in_a_subprocess",
+        "tests/test_spin.py::test_spin_in_a_child",
     ]
-    assert all(isinstance(value, float) and value > 0 for value in seconds.values())
+    # The CPU time of the children a test waited for counts as the test's.
+    assert seconds["tests/test_spin.py::test_spin_in_a_child"] >= 0.3
+    assert seconds["tests/test_calc.py::test_double"] < 0.3
 
 
 def test_the_map_names_the_tests_of_each_line_even_in_a_subprocess(tiny: Path) -> None:
@@ -209,3 +230,7 @@ def test_a_failing_test_fails_the_map(tiny: Path) -> None:
     assert "FAILED tests/test_fails.py::test_fails - assert 1 == 2" in message
     assert not (tiny / "map" / INDEX_NAME).exists()
     assert not (tiny / "map" / ".coverage.stale").exists()
+
+
+def test_the_plugin_is_importable_from_the_tools_root() -> None:
+    assert (TOOLS_ROOT / "tools" / "mutation" / "coverage_map.py").is_file()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.process import NOT_STARTED, Completed, failure_line, run
+from tools.process import NOT_STARTED, TAIL_CHARS, Completed, failure_line, output_tail, run
 
 pytestmark = pytest.mark.unit
 
@@ -142,3 +142,14 @@ def test_a_sentence_starting_with_to_is_not_taken_for_a_push_destination() -> No
     message = "To get started with GitHub CLI, please run:  gh auth login"
 
     assert failure_line(failed(f"{message}\n")) == message
+
+
+def test_the_tail_of_a_failed_command_is_its_last_characters_with_stderr_last() -> None:
+    assert output_tail(Completed(("x",), 1, "  out\n", "err\n")) == "out\nerr"
+    assert output_tail(Completed(("x",), 1, "", "  err  ")) == "err"
+    assert output_tail(Completed(("x",), 1, "out", "")) == "out"
+    assert output_tail(Completed(("x",), 1, "", "")) == ""
+    long = "".join(f"{i:05d}" for i in range(1000))  # 5,000 characters, none repeated
+    assert output_tail(Completed(("x",), 1, long, "")) == long[-TAIL_CHARS:]
+    assert output_tail(Completed(("x",), 1, "out", long)) == long[-TAIL_CHARS:]
+    assert TAIL_CHARS == 2000
