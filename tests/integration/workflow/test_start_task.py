@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -407,3 +409,127 @@ def test_a_refused_start_on_the_branch_itself_stays_there(
 
     assert caught.value.details[-1] == "nothing was started: back on feat/qa-checks"
     assert regression_scratch.git.current_branch() == "feat/qa-checks"
+
+
+def test_a_branch_with_several_problems_is_refused_naming_the_first(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    entry = MINIMAL_ENTRY.replace("docs/minimal-entry", "docs/minimal..entry")
+    seed_scratch.commit_file(
+        ".ldres/tv-tasks.md", seed_scratch.ledger_text() + entry, "docs(ledger): add an entry"
+    )
+
+    with pytest.raises(WorkflowError) as caught:
+        start_task(seed_scratch.git, out.reporter, "tv-2025-12-01")
+
+    assert caught.value.code == ExitCode.USAGE
+    assert caught.value.message == (
+        "ledger line 180: branch 'docs/minimal..entry' is not a valid git branch name: "
+        "contains '..'"
+    )
+
+
+TASK_2_PLAN = """
+Next steps:
+  1. Move each module under the package it belongs to (`ml_playground/training/`, \
+`ml_playground/core/`) and update the imports.
+  2. Leave no re-export shims behind.
+
+Planned commits (each at most 200 touched lines):
+  1. refactor(training): move ema into training
+  2. refactor(training): move checkpoint into training
+
+Acceptance criteria:
+  - Every import uses the new location.
+  - `make quality` passes.
+
+Then: stage a small slice (git add -p) and run 'invoke commit'.
+"""
+
+
+def test_plan_lists_numbered_steps_and_commits_and_the_acceptance_criteria(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    start_task(seed_scratch.git, out.reporter, "Task 2")
+
+    assert out.out.endswith(
+        "The entry is a free-form section without a status; nothing to mark.\n" + TASK_2_PLAN
+    )
+
+
+def count_fetches(scratch: Scratch) -> Path:
+    """Make the clone fetch from origin through a logging upload-pack; returns its log, which
+    gets one line per fetch."""
+    log = scratch.base / "fetches.log"
+    script = scratch.base / "upload-pack"
+    script.write_text(
+        f'#!/bin/sh\necho fetch >> {shlex.quote(str(log))}\nexec git upload-pack "$@"\n',
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    scratch.clone_git("config", "remote.origin.uploadpack", str(script))
+    return log
+
+
+TEAMMATE_ENTRY = """
+### Open · tv-2026-01-05:PR?? · Add the teammate's entry
+
+- **Summary**: Pushed to origin's main by someone else.
+- **Git plan**:
+  - Branch: `docs/teammate-entry`
+- **Validation**: run `make quality`, then `make test`.
+"""
+
+
+def test_an_entry_only_on_origin_is_started_after_one_fetch(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    ledger = seed_scratch.ledger_text() + TEAMMATE_ENTRY
+    pushed = seed_scratch.upstream_commit(".ldres/tv-tasks.md", ledger, "docs(ledger): plan it")
+    fetches = count_fetches(seed_scratch)
+
+    started = start_task(seed_scratch.git, out.reporter, "tv-2026-01-05")
+
+    assert started.branch == "docs/teammate-entry"
+    assert started.title == "Add the teammate's entry"
+    assert started.created is True
+    assert out.out.endswith(
+        "\nValidation:\n  make quality\n  make test\n\n"
+        "Then: stage a small slice (git add -p) and run 'invoke commit'.\n"
+    )
+    assert seed_scratch.rev("main") == pushed
+    assert fetches.read_text(encoding="utf-8") == "fetch\n"
+
+
+def test_an_entry_of_the_checked_out_ledger_is_named_before_main_is_updated(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    newer = seed_scratch.upstream_commit("notes.txt", "later\n", "docs: add notes")
+    fetches = count_fetches(seed_scratch)
+
+    start_task(seed_scratch.git, out.reporter, "tv-2025-10-03")
+
+    assert out.out.startswith(
+        "Task: Build a regression suite (tv-2025-10-03:PR??, Open)\n"
+        "  set aside: Coverage plan towards full coverage"
+    )
+    assert f"Fast-forwarded main to origin/main ({str(newer)[:10]}).\n" in out.out
+    assert out.out.index("  set aside:") < out.out.index("Fast-forwarded main")
+    assert fetches.read_text(encoding="utf-8") == "fetch\n"
+
+
+def test_an_unknown_entry_is_a_usage_error_when_main_has_no_ledger(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/keep-the-ledger")
+    seed_scratch.raw(seed_scratch.upstream, "rm", "--quiet", ".ldres/tv-tasks.md")
+    seed_scratch.raw(seed_scratch.upstream, "commit", "--quiet", "-m", "docs: drop the ledger")
+    seed_scratch.raw(seed_scratch.upstream, "push", "--quiet", "origin", "main")
+
+    with pytest.raises(WorkflowError) as caught:
+        start_task(seed_scratch.git, out.reporter, "tv-1999-01-01")
+
+    assert caught.value.code == ExitCode.USAGE
+    assert caught.value.message.startswith("no ledger entry matches 'tv-1999-01-01'")
+    assert seed_scratch.rev("main") == seed_scratch.raw(seed_scratch.upstream, "rev-parse", "HEAD")
+    assert seed_scratch.git.current_branch() == "docs/keep-the-ledger"

@@ -135,7 +135,8 @@ def _refuse_done(git: Git, query: str, entries: list[LedgerEntry]) -> WorkflowEr
         f"'{entry.title}' ({entry.display_id}) {landed_by(git, entry)}" for entry in entries
     ]
     if len(entries) == 1:
-        return WorkflowError(ExitCode.USAGE, f"{described[0]}: it is Done, nothing to start")
+        (only,) = described
+        return WorkflowError(ExitCode.USAGE, f"{only}: it is Done, nothing to start")
     return WorkflowError(
         ExitCode.USAGE,
         f"'{query}' names {len(entries)} entries, all Done, nothing to start: "
@@ -188,7 +189,8 @@ def _ledger_with(
     update_main(git, reporter, main_branch, remote)
     on_main = load_ledger_at(git, f"refs/heads/{main_branch}")
     if on_main is None or not matching_entries(on_main.ledger, query):
-        return loaded, True
+        # Equivalent: nothing in loaded matches, so start_task refuses before reading the flag.
+        return loaded, True  # pragma: no mutate
     return on_main, True
 
 

@@ -151,17 +151,13 @@ def operation_in_progress(git: Git) -> str | None:
 def changed_files(git: Git) -> list[str]:
     """Tracked files with staged or unstaged changes, as ``git status`` paths."""
     output = git.run("status", "--porcelain=v1", "-z", "--untracked-files=no").stdout
-    entries = output.split("\0")
+    # Every entry ends with a NUL: "XY path", a rename or copy followed by its source path.
+    entries = iter(output.split("\0")[:-1])
     files: list[str] = []
-    index = 0
-    while index < len(entries):
-        entry = entries[index]
-        index += 1
-        if len(entry) < 4:
-            continue
+    for entry in entries:
         files.append(entry[3:])
         if entry[0] in "RC":
-            index += 1
+            next(entries, None)
     return files
 
 
