@@ -43,7 +43,8 @@ COLOR_SCALE: tuple[tuple[int, str], ...] = (
     (75, "#a4a61d"),
     (60, "#dfb317"),
     (40, "#fe7d37"),
-    (0, "#e05d44"),
+    # Equivalent: the shown percent is clamped to 0-100, so a lowest of 0 or -1 picks alike
+    (0, "#e05d44"),  # pragma: no mutate
 )
 """(lowest whole percent, colour), highest first; the first row the percent reaches wins."""
 

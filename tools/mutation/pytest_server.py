@@ -42,17 +42,21 @@ from typing import NoReturn, cast
 FALLBACK_STATUS = 86
 """A child that could not set itself up exits with this; the client then runs pytest itself."""
 LENGTH_BYTES = 8
+# Equivalent: any positive size reads the same request, in fewer or more pieces.
+READ_BYTES = 1 << 16  # pragma: no mutate
+# Equivalent: each worker's client talks to its server one request at a time; 8 is room to spare.
+BACKLOG = 8  # pragma: no mutate
 _running: list[int] = []
 """The child in progress, killed with its process group when the server is stopped."""
 
 
 def read_request(connection: socket.socket) -> tuple[dict[str, object], list[int]]:
     """The JSON request (length-prefixed) and the descriptors passed with its first bytes."""
-    data, fds, _, _ = socket.recv_fds(connection, 1 << 16, 3)
+    data, fds, _, _ = socket.recv_fds(connection, READ_BYTES, 3)
     while len(data) < LENGTH_BYTES or len(data) < LENGTH_BYTES + int.from_bytes(
         data[:LENGTH_BYTES], "big"
     ):
-        more = connection.recv(1 << 16)
+        more = connection.recv(READ_BYTES)
         if not more:
             raise ConnectionError("the client closed the connection mid-request")
         data += more
@@ -177,12 +181,11 @@ def serve(path: Path, preload: Sequence[str]) -> NoReturn:
     path.unlink(missing_ok=True)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(path))
-    listener.listen(8)
+    listener.listen(BACKLOG)
     print(
         f"pytest server: preloaded {', '.join(preload) or 'nothing'}; writes bytecode:"
         f" {not sys.dont_write_bytecode}",
-        file=sys.stderr,
-        flush=True,
+        file=sys.stderr,  # line-buffered: each line reaches the log at once
     )
     print("ready", flush=True)
     while True:
@@ -191,7 +194,7 @@ def serve(path: Path, preload: Sequence[str]) -> NoReturn:
             try:
                 handle(connection)
             except (OSError, ValueError, ConnectionError) as exc:
-                print(f"pytest server: request failed: {exc}", file=sys.stderr, flush=True)
+                print(f"pytest server: request failed: {exc}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

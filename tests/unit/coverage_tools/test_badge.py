@@ -48,6 +48,8 @@ def test_the_shown_percent_is_rounded_down(percent: float, shown: int) -> None:
 
 def test_percent_above_100_is_clamped_and_nan_is_refused() -> None:
     assert shown_percent(100.5) == 100
+    assert shown_percent(101.0) == 100
+    assert shown_percent(250.0) == 100
     with pytest.raises(ValueError, match="NaN"):
         shown_percent(math.nan)
 
@@ -186,3 +188,40 @@ def test_module_runs_as_a_script(tmp_path: Path, write_data: Callable[[object], 
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == f"badge: 93% (measured 93.18%)\nbadge: wrote {output.as_posix()}\n"
     assert output.read_text(encoding="utf-8") == render_badge(93.18)
+
+
+def test_the_module_as_a_script_writes_the_golden_bytes(
+    tmp_path: Path, write_data: Callable[[object], Path]
+) -> None:
+    """A fresh interpreter (its own width table, padding and colours) writes the golden badge."""
+    data = write_data(87.5)
+    output = tmp_path / "badge.svg"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tools.coverage.badge",
+            "--data",
+            str(data),
+            "--output",
+            str(output),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert output.read_bytes() == GOLDEN_87.read_bytes()
+
+
+def test_a_character_outside_the_width_table_is_as_wide_as_a_digit() -> None:
+    script = "from tools.coverage.badge import text_width; print(text_width('Zx'), text_width('7'))"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (result.returncode, result.stderr, result.stdout) == (0, "", "14 7\n")
