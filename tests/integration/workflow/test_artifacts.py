@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -125,3 +126,108 @@ def test_a_commit_whose_files_cannot_be_extracted_is_never_built(
     assert stopped.value.details == ("then continue",)
     assert not called.exists()
     assert not (tmp_path / "dist").exists()
+
+
+def _repo(tmp_path: Path) -> Git:
+    """A one-commit repository whose git calls ignore the user's and system's config."""
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    git = Git(tmp_path / "repo", env)
+    git.root.mkdir()
+    git.run("init", "--quiet", "--initial-branch", "main")
+    (git.root / "README.md").write_text("readme\n", encoding="utf-8")
+    git.run("add", "README.md")
+    git.run("commit", "--quiet", "-m", "docs: start")
+    return git
+
+
+def _fake_uv(tmp_path: Path, body: str) -> str:
+    """A stand-in for ``uv build --quiet --out-dir <out> <source>``: runs ``body`` with ``$out``
+    set and ``$side`` naming the build (``a``, then ``b``)."""
+    uv = tmp_path / "fake-uv"
+    uv.write_text(
+        '#!/bin/sh\nout="$4"\nmkdir -p "$out"\n'
+        'case "$out" in */a/out) side=a ;; *) side=b ;; esac\n' + body,
+        encoding="utf-8",
+    )
+    uv.chmod(0o755)
+    return str(uv)
+
+
+SAME_PAIR = 'echo wheel > "$out/pkg-1.0-py3-none-any.whl"\necho sdist > "$out/pkg-1.0.tar.gz"\n'
+
+
+def test_artifacts_only_one_build_made_are_named_and_nothing_is_kept(tmp_path: Path) -> None:
+    git = _repo(tmp_path)
+    uv = _fake_uv(tmp_path, SAME_PAIR + 'echo x > "$out/only-$side.tar.gz"\n')
+
+    with pytest.raises(WorkflowError) as refused:
+        build_twice(git, uv, "main", tmp_path / "dist", NEXT)
+
+    assert refused.value.code == ExitCode.STOPPED
+    assert refused.value.message == (
+        "the build of main is not reproducible: two builds differ in only-a.tar.gz, only-b.tar.gz"
+    )
+    assert not (tmp_path / "dist").exists()
+
+
+def test_only_the_artifacts_whose_bytes_differ_are_named(tmp_path: Path) -> None:
+    git = _repo(tmp_path)
+    uv = _fake_uv(
+        tmp_path, 'echo "$side" > "$out/pkg-1.0-py3-none-any.whl"\necho s > "$out/pkg-1.0.tar.gz"\n'
+    )
+
+    with pytest.raises(WorkflowError) as refused:
+        build_twice(git, uv, "main", tmp_path / "dist", NEXT)
+
+    assert refused.value.message == (
+        "the build of main is not reproducible: two builds differ in pkg-1.0-py3-none-any.whl"
+    )
+
+
+def test_a_build_without_artifacts_is_refused(tmp_path: Path) -> None:
+    git = _repo(tmp_path)
+    uv = _fake_uv(tmp_path, 'echo log > "$out/build.log"\n')
+
+    with pytest.raises(WorkflowError) as refused:
+        build_twice(git, uv, "main", tmp_path / "dist", NEXT)
+
+    assert refused.value.message == (
+        "the build of main is not reproducible: two builds differ in "
+        "nothing (no artifact was built)"
+    )
+
+
+def test_identical_builds_are_copied_into_a_new_nested_directory(tmp_path: Path) -> None:
+    git = _repo(tmp_path)
+    uv = _fake_uv(tmp_path, SAME_PAIR + 'echo "$side" > "$out/build.log"\n')
+    out = tmp_path / "release" / "dist"
+
+    names = build_twice(git, uv, "main", out, NEXT)
+
+    assert names == ["pkg-1.0-py3-none-any.whl", "pkg-1.0.tar.gz"]
+    assert {path.name: path.read_text() for path in out.iterdir()} == {
+        "pkg-1.0-py3-none-any.whl": "wheel\n",
+        "pkg-1.0.tar.gz": "sdist\n",
+    }
+
+
+def test_an_existing_output_directory_keeps_what_it_held(tmp_path: Path) -> None:
+    git = _repo(tmp_path)
+    uv = _fake_uv(tmp_path, SAME_PAIR)
+    out = tmp_path / "dist"
+    out.mkdir()
+    (out / "older.whl").write_text("older\n")
+
+    names = build_twice(git, uv, "main", out, NEXT)
+
+    assert names == ["pkg-1.0-py3-none-any.whl", "pkg-1.0.tar.gz"]
+    assert sorted(path.name for path in out.iterdir()) == ["older.whl", *names]
+    assert (out / "older.whl").read_text() == "older\n"

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
-from tools.workflow.ledger.parse import parse_ledger
+from tools.workflow.commit_rules import HEADER_MAX_LENGTH
+from tools.workflow.ledger.parse import parse_ledger, parse_ledger_bytes
 from tools.workflow.ledger.store import (
+    bookkeeping_header,
+    commit_ledger_edit,
+    entry_for_branch,
     find_entry,
+    is_bookkeeping_commit,
     load_ledger,
     load_ledger_at,
     warn_about_problems,
+    with_status,
 )
 from tools.workflow.repo.git import Git
 
@@ -122,3 +130,160 @@ def test_unique_title_is_found_whatever_the_id_and_a_missing_one_is_none() -> No
     assert found is not None
     assert found.raw_id == "tv-2025-10-06:PR??"
     assert find_entry(ledger, "tv-2025-10-04:PR??", "Tidy the code") is None
+
+
+def _scratch_git(root: Path) -> Git:
+    """A fresh repository at ``root`` whose git calls ignore the user's and system's config."""
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    repo = Git(root, env)
+    repo.run("init", "--quiet", "--initial-branch", "main")
+    return repo
+
+
+def _commit_ledger(repo: Git, data: bytes, message: str, *extra: str) -> str:
+    (repo.root / ".ldres").mkdir(exist_ok=True)
+    (repo.root / ".ldres" / "tv-tasks.md").write_bytes(data)
+    for name in extra:
+        (repo.root / name).write_text(f"{message}\n")
+    repo.run("add", "--", ".ldres", *extra)
+    repo.run("commit", "--quiet", "-m", message)
+    return repo.output("rev-parse", "HEAD")
+
+
+HEADING_FIRST = "### Open · tv-2025-10-04:PR?? · Tidy the docs\n\n- **Summary**: x.\n".encode()
+
+
+def test_a_loaded_ledger_cannot_be_changed_in_place(tmp_path: Path) -> None:
+    (tmp_path / ".ldres").mkdir()
+    (tmp_path / ".ldres" / "tv-tasks.md").write_bytes(HEADING_FIRST)
+    loaded = load_ledger(tmp_path)
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        loaded.data = b""  # type: ignore[misc]
+
+    assert loaded.data == HEADING_FIRST
+
+
+def test_a_heading_on_the_first_line_without_a_byte_order_mark_is_edited_whole() -> None:
+    entry = parse_ledger_bytes(HEADING_FIRST).entries[0]
+
+    edited = with_status(HEADING_FIRST, entry, "Done")
+
+    assert edited == HEADING_FIRST.replace(b"Open", b"Done", 1)
+
+
+def test_the_only_entry_planning_a_branch_is_its_entry(tmp_path: Path) -> None:
+    repo = _scratch_git(tmp_path)
+    _commit_ledger(repo, b"# t\n", "docs: plan")
+    ledger = parse_ledger(
+        "### Open · tv-2025-10-04:PR?? · Twin\n\n- **Git plan**:\n  - Branch: `feat/one`\n\n"
+        "### Open · tv-2025-10-05:PR?? · Other\n\n- **Git plan**:\n  - Branch: `feat/two`\n\n"
+        "### Open · tv-2025-10-06:PR?? · Third\n\n- **Git plan**:\n  - Branch: `feat/one`\n"
+    )
+
+    assert entry_for_branch(repo, ledger, "feat/two") is ledger.entries[1]
+    assert entry_for_branch(repo, ledger, "feat/one") is None
+    assert entry_for_branch(repo, ledger, "feat/three") is None
+
+
+def test_a_suffix_takes_its_room_from_the_title() -> None:
+    title = "Make the export of trained models to the ONNX format reproducible across machines"
+
+    header = bookkeeping_header("start", title, " [again]")
+
+    assert header == "chore(ledger): start make the export of trained models to the [again]"
+    assert len(header) <= HEADER_MAX_LENGTH
+
+
+def test_a_title_that_fits_exactly_is_kept_whole() -> None:
+    title = " ".join(["abcdefghi"] * 5 + ["z"])
+    assert len(f"chore(ledger): start {title}") == HEADER_MAX_LENGTH
+
+    assert bookkeeping_header("start", title) == f"chore(ledger): start {title}"
+
+
+def test_a_title_is_cut_at_the_first_word_that_does_not_fit() -> None:
+    title = "Fix " + "x" * 60 + " now"
+
+    assert bookkeeping_header("start", title) == "chore(ledger): start fix"
+
+
+def test_a_refused_ledger_commit_names_the_bookkeeping_header(tmp_path: Path) -> None:
+    repo = _scratch_git(tmp_path)
+    _commit_ledger(repo, HEADING_FIRST, "docs: plan")
+    hook = tmp_path / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'no commits today' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    loaded = load_ledger(tmp_path)
+    new_data = with_status(loaded.data, loaded.ledger.entries[0], "Done")
+
+    with pytest.raises(WorkflowError) as caught:
+        commit_ledger_edit(repo, loaded, new_data, "chore(ledger): complete tidy the docs")
+
+    assert caught.value.code == ExitCode.EXTERNAL
+    assert caught.value.message == (
+        "git commit of the ledger ('chore(ledger): complete tidy the docs') failed: "
+        "no commits today"
+    )
+    assert loaded.path.read_bytes() == HEADING_FIRST
+
+
+def test_a_rollback_that_cannot_reset_the_index_still_restores_the_file(tmp_path: Path) -> None:
+    repo = _scratch_git(tmp_path)
+    head = _commit_ledger(repo, HEADING_FIRST, "docs: plan")
+    hook = tmp_path / ".git" / "hooks" / "pre-commit"
+    hook.write_text(
+        "#!/bin/sh\nrm -f .git/index.lock\nmkdir .git/index.lock\necho 'index locked' >&2\nexit 1\n"
+    )
+    hook.chmod(0o755)
+    loaded = load_ledger(tmp_path)
+    new_data = with_status(loaded.data, loaded.ledger.entries[0], "Done")
+
+    with pytest.raises(WorkflowError) as caught:
+        commit_ledger_edit(repo, loaded, new_data, "chore(ledger): complete tidy the docs")
+
+    assert caught.value.message == (
+        "git commit of the ledger ('chore(ledger): complete tidy the docs') failed: index locked"
+    )
+    assert loaded.path.read_bytes() == HEADING_FIRST
+    assert repo.output("rev-parse", "HEAD") == head
+
+
+def test_a_commit_that_only_edits_ledger_headings_is_bookkeeping(tmp_path: Path) -> None:
+    repo = _scratch_git(tmp_path)
+    _commit_ledger(repo, HEADING_FIRST, "docs: plan")
+    done = HEADING_FIRST.replace(b"Open", b"Done", 1)
+
+    commit = _commit_ledger(repo, done, "chore(ledger): complete tidy the docs")
+
+    assert is_bookkeeping_commit(repo, commit) is True
+
+
+def test_a_heading_edit_committed_with_another_file_is_no_bookkeeping(tmp_path: Path) -> None:
+    repo = _scratch_git(tmp_path)
+    _commit_ledger(repo, HEADING_FIRST, "docs: plan")
+    done = HEADING_FIRST.replace(b"Open", b"Done", 1)
+
+    commit = _commit_ledger(repo, done, "feat: ship it", "notes.txt")
+
+    assert is_bookkeeping_commit(repo, commit) is False
+
+
+@pytest.mark.parametrize("data", [HEADING_FIRST, b""], ids=["planned", "empty"])
+def test_the_commit_that_adds_the_ledger_is_no_bookkeeping(tmp_path: Path, data: bytes) -> None:
+    repo = _scratch_git(tmp_path)
+    (tmp_path / "notes.txt").write_text("first\n")
+    repo.run("add", "notes.txt")
+    repo.run("commit", "--quiet", "-m", "docs: start")
+
+    commit = _commit_ledger(repo, data, "docs: plan")
+
+    assert is_bookkeeping_commit(repo, commit) is False

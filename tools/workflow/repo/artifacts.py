@@ -24,20 +24,19 @@ def build_twice(git: Git, uv: str, rev: str, out: Path, next_steps: Sequence[str
     epoch = git.output("log", "-1", "--format=%ct", rev)
     env = {**git.env, "SOURCE_DATE_EPOCH": epoch}
     with tempfile.TemporaryDirectory(prefix="artifacts-") as scratch:
-        builds = [_build(git, uv, rev, Path(scratch) / name, env, next_steps) for name in "ab"]
-        names = [
-            sorted(path.name for path in build.iterdir() if path.name.endswith(ARTIFACTS))
-            for build in builds
+        first, second = [
+            _build(git, uv, rev, Path(scratch) / name, env, next_steps) for name in "ab"
         ]
+        names, other_names = _artifact_names(first), _artifact_names(second)
         differing = sorted(
-            set(names[0]).symmetric_difference(names[1])
+            set(names).symmetric_difference(other_names)
             | {
                 name
-                for name in set(names[0]) & set(names[1])
-                if (builds[0] / name).read_bytes() != (builds[1] / name).read_bytes()
+                for name in set(names) & set(other_names)
+                if (first / name).read_bytes() != (second / name).read_bytes()
             }
         )
-        if differing or not names[0]:
+        if differing or not names:
             raise WorkflowError(
                 ExitCode.STOPPED,
                 f"the build of {rev} is not reproducible: two builds differ in "
@@ -45,9 +44,14 @@ def build_twice(git: Git, uv: str, rev: str, out: Path, next_steps: Sequence[str
                 tuple(next_steps),
             )
         out.mkdir(parents=True, exist_ok=True)
-        for name in names[0]:
-            shutil.copyfile(builds[0] / name, out / name)
-    return names[0]
+        for name in names:
+            shutil.copyfile(first / name, out / name)
+    return names
+
+
+def _artifact_names(build: Path) -> list[str]:
+    """The sdists and wheels in ``build``, sorted."""
+    return sorted(path.name for path in build.iterdir() if path.name.endswith(ARTIFACTS))
 
 
 def _build(
