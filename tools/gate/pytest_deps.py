@@ -182,7 +182,7 @@ def pytest_runtest_makereport(
     for nodeid, files in (nodes or {}).items():  # testmon reports a batch of tests at once
         deps = run.recorder.pending.pop(nodeid, None)
         if deps is not None:
-            imports = run.lines.import_lines(nodeid.split("::", 1)[0], run.collection_lines)
+            imports = run.lines.import_lines(nodeid.partition("::")[0], run.collection_lines)
             for relative, lines in [*run.lines.files_lines(deps).items(), *imports.items()]:
                 files.setdefault(relative, set()).update(lines)
     return report

@@ -1,11 +1,14 @@
-"""The plugin in a real (in-process) pytest run: what each test read, listed and started ends up
-in the file/line data testmon would store. A conftest stands in for testmon: it puts the
+"""The plugin in a real pytest run (in-process, or in a fresh process that imports it anew):
+what each test read, listed and started, and the lines its module's imports ran, end up in the
+file/line data testmon would store. A conftest stands in for testmon: it puts the
 ``nodes_files_lines`` field on each teardown report and writes out what the plugin added."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +20,8 @@ from tools.gate.pytest_deps import RUN, audit
 
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.unit
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 CONFTEST = """
 import json
@@ -149,3 +154,212 @@ def test_the_audit_hook_reaches_every_configured_run(pytester: pytest.Pytester) 
     finally:
         config._ensure_unconfigure()  # pyright: ignore[reportPrivateUsage]
     audit("open", (str(pytester.path / "notes.txt"), "r", 0))  # nobody listens any more
+
+
+LINES_CONFTEST = """
+import json
+import os
+
+import coverage
+import pytest
+
+SEEN = {}
+ENVIRONMENT = {}
+
+
+def pytest_configure(config):
+    ENVIRONMENT["configure"] = os.environ.get("GATE_DEPS_ROOT")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item):
+    ENVIRONMENT["protocol"] = "GATE_DEPS_LOG" in os.environ
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if call.when == "teardown":
+        outcome.get_result().nodes_files_lines = {item.nodeid: {}}
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "teardown":
+        files = report.nodes_files_lines[report.nodeid]
+        SEEN[report.nodeid] = {name: sorted(lines) for name, lines in files.items()}
+
+
+def pytest_unconfigure(config):
+    measured = coverage.Coverage.current() is not None
+    with open("seen.json", "w") as out:
+        json.dump({"seen": SEEN, "environment": ENVIRONMENT, "measured": measured}, out)
+"""
+HELPER = """\
+\"\"\"A module the test module imports.\"\"\"
+
+VALUE = len("x")
+
+
+def answer():
+    return 42
+"""
+HELPER_IMPORT_LINES = [1, 3, 6]
+"""The lines of ``HELPER`` that run when it is imported."""
+
+
+def assert_import_lines(lines: list[int], *, measured: bool) -> None:
+    """``lines`` are those of ``HELPER`` that ran while the test module imported it; under
+    coverage.py (the project measuring its own tests) that one's lines stand in instead, at
+    least the first statement."""
+    if measured:
+        assert 1 in lines
+        assert set(lines) <= set(HELPER_IMPORT_LINES)
+    else:
+        assert lines == HELPER_IMPORT_LINES
+
+
+SUBPROCESS_TESTS = """
+from pathlib import Path
+
+import pytest
+
+from tools import gate_scratch_helper
+
+
+@pytest.fixture(scope="module")
+def notes():
+    return Path("notes.txt").read_text()
+
+
+def test_uses_a_module_fixture_and_the_helper(notes):
+    assert notes == "n\\n" and gate_scratch_helper.VALUE == 1
+"""
+
+
+def test_a_fresh_pytest_process_records_imports_fixtures_and_runs_first(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in (ROOT_VARIABLE, LOG_VARIABLE):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # only the plugins named: fast
+    pytester.makeconftest(LINES_CONFTEST)
+    for name, text in {
+        "tests/__init__.py": "",
+        "tools/gate_scratch_helper.py": HELPER,
+        "tests/test_inner.py": SUBPROCESS_TESTS,
+        "notes.txt": "n\n",
+        ".coveragerc": "[run]\nsource = elsewhere\n",  # the project's own: not the plugin's
+        ".gitignore": ".cache/\n__pycache__/\nseen.json\n",
+    }.items():
+        (pytester.path / name).parent.mkdir(parents=True, exist_ok=True)
+        (pytester.path / name).write_text(text, encoding="utf-8")
+    git(pytester.path, "init", "-q", "-b", "main")
+    result = pytester.runpytest_subprocess("-p", "tools.gate.pytest_deps", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    written = json.loads((pytester.path / "seen.json").read_text(encoding="utf-8"))
+    assert written["environment"] == {"configure": str(pytester.path), "protocol": True}
+    seen = written["seen"]["tests/test_inner.py::test_uses_a_module_fixture_and_the_helper"]
+    assert seen["notes.txt"] == [1, 2]
+    assert_import_lines(seen["tools/gate_scratch_helper.py"], measured=written["measured"])
+
+
+class CountedDeps(Deps):
+    """Deps that count the records they take."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.taken = 0
+
+    def update(self, other: Deps) -> None:
+        self.taken += 1
+        super().update(other)
+
+
+def configured(pytester: pytest.Pytester) -> pytest.Config:
+    config = pytester.parseconfig("-p", "tools.gate.pytest_deps")
+    config._do_configure()  # pyright: ignore[reportPrivateUsage]
+    return config
+
+
+def test_each_run_hears_each_event_once_and_nothing_after_it_ends(
+    pytester: pytest.Pytester,
+) -> None:
+    notes = pytester.makefile(".txt", notes="n\n")
+    git(pytester.path, "init", "-q", "-b", "main")
+    first, second = configured(pytester), configured(pytester)
+    try:
+        heard = CountedDeps()
+        with second.stash[RUN].recorder.recording(heard):
+            notes.read_text(encoding="utf-8")  # one open, through the process's audit hook
+        assert (heard.files, heard.taken) == ({"notes.txt"}, 1)
+        first._ensure_unconfigure()  # pyright: ignore[reportPrivateUsage]
+        gone, kept = Deps(), Deps()
+        with first.stash[RUN].recorder.recording(gone), second.stash[RUN].recorder.recording(kept):
+            audit("open", (str(notes), "r", 0))
+        assert (gone.files, kept.files) == (set(), {"notes.txt"})
+    finally:
+        first._ensure_unconfigure()  # pyright: ignore[reportPrivateUsage]
+        second._ensure_unconfigure()  # pyright: ignore[reportPrivateUsage]
+
+
+def test_a_muted_recorder_and_a_module_the_test_process_runs_record_nothing(
+    pytester: pytest.Pytester,
+) -> None:
+    notes = pytester.makefile(".txt", notes="n\n")
+    module = pytester.makepyfile(helper="X = 1\n")
+    git(pytester.path, "init", "-q", "-b", "main")
+    config = configured(pytester)
+    try:
+        recorder = config.stash[RUN].recorder
+        deps = Deps()
+        with recorder.recording(deps):
+            with recorder.mute():
+                audit("open", (str(notes), "r", 0))
+            audit("exec", (compile("X = 1\n", str(module), "exec"),))
+        assert deps == Deps()
+    finally:
+        config._ensure_unconfigure()  # pyright: ignore[reportPrivateUsage]
+
+
+def test_the_logs_go_when_the_run_ends_even_if_something_removed_them_first(
+    pytester: pytest.Pytester,
+) -> None:
+    git(pytester.path, "init", "-q", "-b", "main")
+    kept, removed = configured(pytester), configured(pytester)
+    logs = kept.stash[RUN].logs
+    assert logs.is_dir()
+    kept._ensure_unconfigure()  # pyright: ignore[reportPrivateUsage]
+    assert not logs.exists()
+    shutil.rmtree(removed.stash[RUN].logs)
+    removed._ensure_unconfigure()  # pyright: ignore[reportPrivateUsage]
+
+
+def test_a_test_depends_on_the_lines_its_module_s_imports_ran_at_collection(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in (ROOT_VARIABLE, LOG_VARIABLE):
+        monkeypatch.delenv(name, raising=False)
+    pytester.makeconftest(LINES_CONFTEST)
+    pytester.makeini("[pytest]\npythonpath = .\n")
+    for name, text in {
+        "ml_playground/gate_scratch_helper.py": HELPER,
+        "ml_playground/test_gate_scratch.py": (
+            "from ml_playground import gate_scratch_helper\n\n\n"
+            "def test_the_helper():\n    assert gate_scratch_helper.answer() == 42\n"
+        ),
+        ".coveragerc": "[run]\nsource = elsewhere\n",  # the project's own: not the plugin's
+        ".gitignore": ".cache/\n__pycache__/\nseen.json\n",
+    }.items():
+        (pytester.path / name).parent.mkdir(parents=True, exist_ok=True)
+        (pytester.path / name).write_text(text, encoding="utf-8")
+    git(pytester.path, "init", "-q", "-b", "main")
+    result = pytester.runpytest_inprocess(
+        *("-p", "tools.gate.pytest_deps", "-p", "no:cacheprovider"),
+        *("-p", "no:xdist", "-p", "no:testmon", "-p", "no:randomly"),
+    )
+    result.assert_outcomes(passed=1)
+    written = json.loads((pytester.path / "seen.json").read_text(encoding="utf-8"))
+    seen = written["seen"]["ml_playground/test_gate_scratch.py::test_the_helper"]
+    assert_import_lines(seen["ml_playground/gate_scratch_helper.py"], measured=written["measured"])
