@@ -88,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def say(message: str) -> None:
+    """Tell how the run is going, at once: CI shows it while the long steps still run."""
+    print(f"mutation: {message}", flush=True)
+
+
 def tool(command: Sequence[str], cwd: Path, env: dict[str, str]) -> None:
     """Run a cosmic-ray step in a session of its own, killed with all it started when the
     wait is cut short (Ctrl-C); :class:`MutationError` with the end of its output if it fails."""
@@ -164,9 +169,9 @@ def ensure_map(repo: Path, settings: Settings, env: dict[str, str], workers: int
     directory = repo / CACHE_DIR / "map"
     stamp = coverage_map.fingerprint(repo, files)
     if coverage_map.is_current(directory, stamp):
-        print("mutation: the test map is current", flush=True)
+        say("the test map is current")
         return directory
-    print("mutation: running the suite under coverage for the test map", flush=True)
+    say("running the suite under coverage for the test map")
     started = time.monotonic()
     coverage_map.build(
         repo,
@@ -177,7 +182,7 @@ def ensure_map(repo: Path, settings: Settings, env: dict[str, str], workers: int
         env={**env, **settings.test_env},
         workers=workers,
     )
-    print(f"mutation: test map built in {time.monotonic() - started:.0f} s", flush=True)
+    say(f"test map built in {time.monotonic() - started:.0f} s")
     return directory
 
 
@@ -231,15 +236,15 @@ def run_locked(args: argparse.Namespace, repo: Path) -> int:
                 steps.new_session(weighing, modules, [])
                 seconds = expected_seconds(read_session(weighing), map_dir, settings.test_budget)
                 modules = shard_modules(modules, seconds, *shard)
-                minutes = sum(seconds[m] for m in modules) / 60 / workers_wanted
-                print(f"mutation: shard {args.shard}: about {minutes:.0f} min", flush=True)
-            print(f"mutation: {len(modules)} module(s)", flush=True)
+                minutes = sum(seconds.get(m, 0.0) for m in modules) / 60 / workers_wanted
+                say(f"shard {args.shard}: about {minutes:.0f} min")
+            say(f"{len(modules)} module(s)")
             with start_workers(copies, settings, env, logs) as workers:
                 config = steps.new_session(session, modules, [w.url for w in workers])
-                print(f"mutation: running on {len(workers)} worker(s)", flush=True)
+                say(f"running on {len(workers)} worker(s)")
                 tool([*COSMIC_RAY, "exec", str(config), str(session)], pristine, env)
     else:
-        print("mutation: 0 module(s)", flush=True)
+        say("0 module(s)")
     return conclude(cache, [session], settings, time.monotonic() - started)
 
 

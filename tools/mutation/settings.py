@@ -78,7 +78,7 @@ def _strings(value: object, where: str) -> tuple[str, ...]:
     return tuple(cast("list[str]", value))
 
 
-def _number(value: object, where: str, low: float = 0.0, high: float = float("inf")) -> float:
+def _number(value: object, where: str, low: float, high: float = float("inf")) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool) or not low <= value <= high:
         raise MutationError(f"{where} must be a number from {low:g} to {high:g}")
     return float(value)
@@ -189,5 +189,6 @@ def select(modules: Sequence[str], names: Sequence[str] | None) -> list[str]:
         if len(matches) != 1:
             what = "no" if not matches else "more than one"
             raise MutationError(f"{what} mutation target matches {name!r}")
-        chosen.add(matches[0])
+        (only,) = matches
+        chosen.add(only)
     return [m for m in modules if m in chosen]

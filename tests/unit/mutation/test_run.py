@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import select
 import signal
 import subprocess
@@ -150,6 +151,9 @@ def test_a_full_run_scores_the_module_and_the_gate_names_the_survivor(
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "mutation: 1 module(s)" in result.stdout  # pkg/version.py is excluded
+    built = re.search(r"^mutation: test map built in (\d+) s$", result.stdout, re.MULTILINE)
+    assert built is not None, result.stdout
+    assert int(built.group(1)) < 300  # the time the build took, not a clock's reading
     assert "pkg/calc.py: 80.0% (minimum 90.0%): score 80.0% is below" in result.stderr
     assert "    pkg/calc.py:5:13 core/ReplaceComparisonOperator_Lt_LtE" in result.stderr
     killed, survived, equivalent, _, incompetent, pending, score = summary_row(
@@ -167,9 +171,12 @@ def test_a_full_run_scores_the_module_and_the_gate_names_the_survivor(
     )
     assert status.stdout == ""
 
-    # The same files: the map is reused. A pragma marks the survivor's line equivalent.
-    again = run_tool(tiny_repo, pycache, "--module", "calc")
+    # The same files: the map is reused. Asked for no worker, the run has one.
+    again = run_tool(tiny_repo, pycache, "--module", "calc", "--workers", "0")
+    assert again.returncode == 1, again.stdout + again.stderr
     assert "the test map is current" in again.stdout
+    assert "mutation: running on 1 worker(s)" in again.stdout
+    # A pragma marks the survivor's line equivalent.
     marked = MODULE.replace("if value < low:", "if value < low:  # pragma: no mutate")
     (tiny_repo / "pkg" / "calc.py").write_text(marked, encoding="utf-8")
     result = run_tool(tiny_repo, pycache, "--module", "pkg.calc")

@@ -3,6 +3,7 @@ and cosmic-ray config written from them."""
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 import tomllib
 from pathlib import Path
@@ -163,6 +164,46 @@ def test_each_unusable_input_is_named(edit: tuple[str, str], message: str) -> No
         parse_settings(text)
 
 
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            ("timeout-factor = 5", "timeout-factor = 0.5"),
+            r"^\[tool.ml_playground.mutation\] timeout-factor must be a number from 1 to inf$",
+        ),
+        (
+            ("test-budget = 2.5", "test-budget = -0.5"),
+            r"^\[tool.ml_playground.mutation\] test-budget must be a number from 0 to inf$",
+        ),
+    ],
+)
+def test_a_number_below_its_lowest_value_is_refused(edit: tuple[str, str], message: str) -> None:
+    text = MINIMAL.replace(*edit)
+    assert text != MINIMAL
+    with pytest.raises(MutationError, match=message):
+        parse_settings(text)
+
+
+def test_each_bound_of_a_number_is_itself_allowed() -> None:
+    text = MINIMAL.replace('"pkg/a.py" = 85', '"pkg/a.py" = 0').replace(
+        '"pkg/sub/b.py" = 92.5', '"pkg/sub/b.py" = 100'
+    )
+    text = text.replace("timeout-factor = 5", "timeout-factor = 1")
+    text = text.replace("min-timeout = 10.5", "min-timeout = 1")
+    text = text.replace("test-budget = 2.5", "test-budget = 0")
+    settings = parse_settings(text.replace("timeout = 900", "timeout = 1"))
+    assert settings.min_scores == {"pkg/a.py": 0.0, "pkg/sub/b.py": 100.0}
+    assert (settings.timeout, settings.timeout_factor, settings.min_timeout) == (1.0, 1.0, 1.0)
+    assert settings.test_budget == 0.0
+
+
+def test_settings_cannot_be_changed_once_read() -> None:
+    settings = parse_settings(MINIMAL)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.timeout = 1.0  # pyright: ignore[reportAttributeAccessIssue]
+    assert settings.timeout == 900.0
+
+
 def test_a_table_under_a_value_that_is_no_table_is_missing() -> None:
     with pytest.raises(MutationError) as missing:
         parse_settings('tool = { cosmic-ray = {}, ml_playground = "not a table" }')
@@ -287,6 +328,15 @@ def test_the_cosmic_ray_config_is_toml_with_the_modules_workers_and_command() ->
             },
         }
     }
+
+
+def test_the_cosmic_ray_config_takes_its_settings_and_modules_by_name_too() -> None:
+    settings = parse_settings(MINIMAL)
+    by_name = cosmic_ray_config(
+        settings=settings, modules=["pkg/a.py"], command="true", worker_urls=[]
+    )
+    assert by_name == cosmic_ray_config(settings, ["pkg/a.py"], command="true", worker_urls=[])
+    assert tomllib.loads(by_name)["cosmic-ray"]["module-path"] == ["pkg/a.py"]
 
 
 def test_the_git_filter_is_configured_only_with_since() -> None:
