@@ -33,7 +33,8 @@ def filter_logits(logits: Tensor, temperature: float, top_k: int, top_p: float) 
     greedy = torch.where(logits == logits.amax(dim=-1, keepdim=True), 0.0, float("-inf"))
     scaled = torch.where(scaled.isfinite().all(dim=-1, keepdim=True), scaled, greedy)
     vocab = scaled.size(-1)
-    if 0 < top_k < vocab:
+    # Equivalent: top_k == vocab keeps every logit (none is below the smallest one).
+    if 0 < top_k < vocab:  # pragma: no mutate
         kth = torch.topk(scaled, top_k, dim=-1).values[..., -1:]
         scaled = scaled.masked_fill(scaled < kth, float("-inf"))
     if top_p < 1.0:
@@ -75,8 +76,11 @@ def generate(
         with torch.inference_mode():
             for _ in range(max_new_tokens):
                 logits = cast("tuple[Tensor, Tensor | None]", model(idx[:, -block_size:]))[0]
-                filtered = filter_logits(logits[:, -1, :], temperature, top_k, top_p)
-                probs = functional.softmax(filtered, dim=-1)
+                # Equivalent: GPT returns the last position only, (B, 1, V), so 0 is -1 here.
+                last = logits[:, -1, :]  # pragma: no mutate
+                filtered = filter_logits(last, temperature, top_k, top_p)
+                # Equivalent: filtered is (B, V), so dim 1 is the last dimension.
+                probs = functional.softmax(filtered, dim=-1)  # pragma: no mutate
                 next_token = torch.multinomial(probs, num_samples=1, generator=generator)
                 idx = torch.cat((idx, next_token), dim=1)
     finally:

@@ -37,14 +37,18 @@ def parse_commit_types(text: str, source: str) -> tuple[str, ...]:
     lines = text.splitlines()
     starts = [i for i, line in enumerate(lines) if line.strip() == START_MARKER]
     ends = [i for i, line in enumerate(lines) if line.strip() == END_MARKER]
-    if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:
-        raise WorkflowError(
-            ExitCode.USAGE,
-            f"{source}: expected one '{START_MARKER}' ... '{END_MARKER}' block "
-            "listing the commit types",
-        )
+    match starts, ends:
+        # Equivalent: no line is both markers, so the two may never be equal.
+        case [start], [end] if start < end:  # pragma: no mutate
+            pass
+        case _:
+            raise WorkflowError(
+                ExitCode.USAGE,
+                f"{source}: expected one '{START_MARKER}' ... '{END_MARKER}' block "
+                "listing the commit types",
+            )
     types: list[str] = []
-    for line in lines[starts[0] + 1 : ends[0]]:
+    for line in lines[start:end]:  # the start marker itself is no row
         row = _ROW.match(line.strip())
         if row is not None and row.group("type") not in types:
             types.append(row.group("type"))
@@ -74,7 +78,8 @@ BRANCH_PATTERN = re.compile(
 )
 """``<type>/<scope>-<desc>``, all kebab-case."""
 
-_FORBIDDEN_REF_CHARS = frozenset(" ~^:?*[\\\x7f")
+_FORBIDDEN_REF_CHARS = frozenset("~^:?*[\\\x7f")
+"""Refused in a ref name, as are the space and the control characters (``ord <= 0x20``)."""
 _STOP_WORDS = frozenset(
     {"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to"}
 )
@@ -85,7 +90,7 @@ def ref_name_problem(name: str) -> str | None:
     """Why ``refs/heads/<name>`` breaks ``git check-ref-format``; None when it is valid."""
     if not name:
         return "the name is empty"
-    if any(ord(char) < 0x20 for char in name) or any(c in _FORBIDDEN_REF_CHARS for c in name):
+    if any(ord(char) <= 0x20 for char in name) or any(c in _FORBIDDEN_REF_CHARS for c in name):
         return "contains a space, control character or one of ~ ^ : ? * [ \\"
     if name.startswith("/") or name.endswith("/") or "//" in name:
         return "has an empty path component ('/' at an end or '//')"
@@ -174,7 +179,7 @@ class CommitVerdict:
 
 def check_commit(git: Git, sha: str, allowed_types: Collection[str]) -> CommitVerdict:
     parents, _, message = git.output("show", "-s", "--format=%P%x00%B", sha).partition("\0")
-    subject = message.split("\n", 1)[0]
+    subject = message.partition("\n")[0]
     problems = check_message(message, allowed_types)
     if len(parents.split()) > 1:
         problems.append("merge commit: history must stay linear (rebase instead of merging)")

@@ -210,3 +210,66 @@ def test_a_tiny_temperature_samples_what_top_k_1_samples(model: GPT) -> None:
         model, idx, 8, temperature=1e-300, top_k=0, top_p=1.0, generator=torch.Generator()
     )
     assert torch.equal(tiny, greedy(model, idx, 8))
+
+
+def test_only_the_rows_the_scaling_overflows_become_greedy() -> None:
+    logits = torch.tensor([[1.7e308, 1.0, -2.0], [1.0, 3.0, -2.0]], dtype=torch.float64)
+    expected = torch.tensor([[0.0, NEG_INF, NEG_INF], [2.0, 6.0, -4.0]], dtype=torch.float64)
+    assert torch.equal(filter_logits(logits, 0.5, 0, 1.0), expected)
+
+
+@pytest.mark.parametrize("shape", [(1, 2, -1), (2, 1, -1)])
+def test_every_filter_works_along_the_last_dimension(shape: tuple[int, int, int]) -> None:
+    overflowing = torch.tensor(
+        [[1.7e308, 1.0, -2.0, 0.5], [1.0, 3.0, -2.0, 1.0]], dtype=torch.float64
+    )
+    assert torch.equal(
+        filter_logits(overflowing.reshape(shape), 0.5, 0, 1.0),
+        torch.tensor(
+            [[0.0, NEG_INF, NEG_INF, NEG_INF], [2.0, 6.0, -4.0, 2.0]], dtype=torch.float64
+        ).reshape(shape),
+    )
+    logits = torch.tensor([[0.1, 3.0, -1.0, 2.0], [5.0, 4.0, 3.0, 6.0]])
+    assert torch.equal(
+        filter_logits(logits.reshape(shape), 1.0, 2, 1.0),
+        torch.tensor([[NEG_INF, 3.0, NEG_INF, 2.0], [5.0, NEG_INF, NEG_INF, 6.0]]).reshape(shape),
+    )
+    nucleus = torch.tensor([[0.0, 5.0, 0.0, 1.0], [5.0, 0.0, 4.0, 0.0]])
+    assert torch.equal(
+        filter_logits(nucleus.reshape(shape), 1.0, 0, 0.9),
+        torch.tensor([[NEG_INF, 5.0, NEG_INF, NEG_INF], [5.0, NEG_INF, 4.0, NEG_INF]]).reshape(
+            shape
+        ),
+    )
+
+
+def test_top_p_one_keeps_even_a_negligible_token() -> None:
+    # its probability (about 1e-13) is below float32's resolution near 1: the mass before it is 1
+    logits = torch.tensor([[0.0, -30.0, -1.0]])
+    assert torch.equal(filter_logits(logits, 1.0, 0, 1.0), logits)
+
+
+def test_the_arguments_can_be_passed_by_name(model: GPT) -> None:
+    out = generate(
+        model=model,
+        idx=torch.tensor([[1, 2, 3]]),
+        max_new_tokens=4,
+        temperature=1.0,
+        top_k=1,
+        top_p=1.0,
+        generator=torch.Generator(),
+    )
+    assert torch.equal(out, greedy(model, torch.tensor([[1, 2, 3]]), 4))
+
+
+def test_an_empty_prompt_is_refused(model: GPT) -> None:
+    with pytest.raises(ValueError, match=r"got \(2, 0\)"):
+        generate(
+            model,
+            torch.zeros((2, 0), dtype=torch.long),
+            0,
+            temperature=1.0,
+            top_k=0,
+            top_p=1.0,
+            generator=torch.Generator(),
+        )
