@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.git_env import isolated_git_env
 from tests.integration.gate.test_gate_run import LIB, THIS_PYTHON, make_scratch
 from tools.benchmarks.bench_gate import (
     FAULTS,
@@ -166,15 +167,7 @@ def test_a_hanging_run_is_stopped_with_its_children_and_fails(tmp_path: Path) ->
 
 def _repo(root: Path, files: dict[str, str]) -> Path:
     """``files`` committed in a new repository whose git calls ignore the user's config."""
-    env = {
-        **os.environ,
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
+    env = isolated_git_env()
     for name, text in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.fixtures.git_env import isolated_git_env
 from tests.fixtures.workflow.package import project_files, uv_command, uv_env
 from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.repo.artifacts import build_twice
@@ -130,15 +130,7 @@ def test_a_commit_whose_files_cannot_be_extracted_is_never_built(
 
 def _repo(tmp_path: Path) -> Git:
     """A one-commit repository whose git calls ignore the user's and system's config."""
-    env = {
-        **os.environ,
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
+    env = isolated_git_env()
     git = Git(tmp_path / "repo", env)
     git.root.mkdir()
     git.run("init", "--quiet", "--initial-branch", "main")

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import grimp
 import pytest
 
+from tests.fixtures.git_env import isolated_git_env
 from tools.gate.import_graph import ImportGraph
 
 
 def git(root: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
+    env = isolated_git_env()
     completed = subprocess.run(
         ["git", *args], cwd=root, env=env, capture_output=True, text=True, check=True
     )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.fixtures.git_env import isolated_git_env
 from tools.workflow.cli import ExitCode, Reporter, WorkflowError
 from tools.workflow.commit_rules import HEADER_MAX_LENGTH
 from tools.workflow.ledger.parse import parse_ledger, parse_ledger_bytes
@@ -134,15 +134,7 @@ def test_unique_title_is_found_whatever_the_id_and_a_missing_one_is_none() -> No
 
 def _scratch_git(root: Path) -> Git:
     """A fresh repository at ``root`` whose git calls ignore the user's and system's config."""
-    env = {
-        **os.environ,
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
+    env = isolated_git_env()
     repo = Git(root, env)
     repo.run("init", "--quiet", "--initial-branch", "main")
     return repo
