@@ -20,6 +20,7 @@ import json
 import os
 import resource
 import shutil
+import time
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import cast
@@ -33,13 +34,14 @@ from tools.mutation.pytest_client import INDEX_NAME, map_file
 from tools.process import output_tail, run
 
 DURATIONS_VARIABLE = "ML_PLAYGROUND_MUTATION_DURATIONS"
-"""The directory where the plugin writes the CPU seconds each test took (set by :func:`build`)."""
+"""The directory where the plugin writes the seconds each test took (set by :func:`build`)."""
 SUBPROCESS_CONFIG = "COVERAGE_PROCESS_CONFIG"
 # Equivalent: a backstop for a suite that hangs; no test runs one for hours.
 MAP_TIMEOUT = 4 * 3600.0  # pragma: no mutate
 TOOLS_ROOT = Path(__file__).resolve().parents[2]
 """The directory ``tools`` is in: the plugin is imported from there, whatever the project."""
-_durations: dict[str, float] = {}
+_durations: dict[str, tuple[float, float]] = {}
+"""Each test's CPU seconds and wall seconds."""
 
 
 def with_context(serialized: str, context: str) -> str:
@@ -66,11 +68,11 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
         measuring.switch_context(item.nodeid)
     if inherited is not None:
         os.environ[SUBPROCESS_CONFIG] = with_context(inherited, item.nodeid)
-    started = cpu_seconds()
+    cpu, wall = cpu_seconds(), time.perf_counter()
     try:
         return (yield)
     finally:
-        _durations[item.nodeid] = cpu_seconds() - started
+        _durations[item.nodeid] = (cpu_seconds() - cpu, time.perf_counter() - wall)
         if measuring is not None:
             measuring.switch_context("")
         if inherited is not None:
@@ -87,11 +89,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         atomic_write_bytes(Path(directory) / f"{worker}.json", text.encode())
 
 
-def read_durations(directory: Path) -> dict[str, float]:
-    """The seconds of every test, from the files of all the processes that ran tests."""
-    durations: dict[str, float] = {}
+def read_durations(directory: Path) -> dict[str, tuple[float, float]]:
+    """The CPU and wall seconds of every test, from the files of all the processes that ran
+    tests."""
+    durations: dict[str, tuple[float, float]] = {}
     for path in sorted(directory.glob("*.json")):
-        durations |= json.loads(path.read_text(encoding="utf-8"))
+        for test, (cpu, wall) in json.loads(path.read_text(encoding="utf-8")).items():
+            durations[test] = (float(cpu), float(wall))
     return durations
 
 
@@ -104,10 +108,11 @@ def fingerprint(repo: Path, files: Iterable[str]) -> str:
 
 
 def module_map(
-    contexts_by_line: Mapping[int, Iterable[str]], durations: Mapping[str, float]
+    contexts_by_line: Mapping[int, Iterable[str]], durations: Mapping[str, tuple[float, float]]
 ) -> dict[str, object]:
-    """One module's map: its tests fastest first (``[node id, seconds]``) and, per line, the
-    indexes of the tests that executed it (lines no test executed are left out)."""
+    """One module's map: its tests, least CPU first (``[node id, CPU seconds, wall seconds]``)
+    and, per line, the indexes of the tests that executed it (lines no test executed are left
+    out)."""
     tests = sorted(
         {c for contexts in contexts_by_line.values() for c in contexts if c in durations},
         key=lambda t: (durations[t], t),
@@ -118,7 +123,8 @@ def module_map(
         chosen = sorted(index[c] for c in set(contexts) if c in index)
         if chosen:
             lines[str(line)] = chosen
-    return {"tests": [[t, round(durations[t], 3)] for t in tests], "lines": lines}
+    rows = [[t, round(durations[t][0], 3), round(durations[t][1], 3)] for t in tests]
+    return {"tests": rows, "lines": lines}
 
 
 def is_current(directory: Path, stamp: str) -> bool:

@@ -9,10 +9,10 @@ It runs in a worker's copy of the repository, where cosmic-ray has just written 
 It finds the mutated module and lines by comparing the copy's modules with the untouched copy
 ``PRISTINE`` (only files whose size or modification time differ are read), and picks from the
 map of :mod:`tools.mutation.coverage_map` the tests that executed those lines, fastest first,
-as many as fit in ``budget`` seconds of their recorded durations (at least one).
+as many as fit in ``budget`` of their recorded CPU seconds (at least one).
 A line no test executed (it ran only at import, or never) selects every test of its module. No
 test selected: the mutant survives at once. The run stops at the first failure (``-x``) and
-after ``min-timeout + factor x`` the selected tests' recorded seconds, as a failure (a mutant
+after ``min-timeout + factor x`` the selected tests' recorded wall seconds, as a failure (a mutant
 that hangs is killed). A kill counts only when pytest reported a failure or the run timed
 out: the client then prints :data:`KILLED`.
 
@@ -116,13 +116,17 @@ def within_budget(tests: Sequence[tuple[str, float]], budget: float) -> list[tup
 
 def pick_tests(
     directory: Path, module: str, lines: Sequence[int], budget: float
-) -> list[tuple[str, float]]:
-    """The tests (with their recorded seconds) that one mutant of ``module`` on ``lines`` is
-    judged by, from the map in ``directory``."""
+) -> list[tuple[str, float, float]]:
+    """The tests that one mutant of ``module`` on ``lines`` is judged by, from the map in
+    ``directory``, each with its recorded CPU and wall seconds. The CPU seconds choose them (a
+    loaded machine hardly changes them); the wall seconds set the timeout (a test that waits
+    takes its time however little CPU it uses)."""
     module_map = json.loads(map_file(directory, module).read_text(encoding="utf-8"))
-    known = [(str(test), float(seconds)) for test, seconds in module_map["tests"]]
+    rows = [(str(test), float(cpu), float(wall)) for test, cpu, wall in module_map["tests"]]
+    wall_of = {test: wall for test, _, wall in rows}
+    known = [(test, cpu) for test, cpu, _ in rows]
     chosen = select_tests(known, module_map["lines"], lines, Path(module).stem)
-    return within_budget(chosen, budget)
+    return [(test, cpu, wall_of[test]) for test, cpu in within_budget(chosen, budget)]
 
 
 def request_bytes(args: Sequence[str], cwd: str, env: dict[str, str]) -> bytes:
@@ -196,8 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"mutation: {module} lines {lines}: {len(tests)} test(s)", flush=True)
     if not tests:
         return 0
-    timeout = args.min_timeout + args.timeout_factor * sum(seconds for _, seconds in tests)
-    pytest_args = [*args.pytest_args, "-x", *(test for test, _ in tests)]
+    timeout = args.min_timeout + args.timeout_factor * sum(wall for _, _, wall in tests)
+    pytest_args = [*args.pytest_args, "-x", *(test for test, _, _ in tests)]
     status = run_tests(pytest_args, timeout)
     control = None
     if status not in (0, TIMED_OUT, *KILLING_STATUSES):

@@ -33,7 +33,7 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 
 def expected_seconds(mutants: Iterable[Mutant], map_dir: Path, budget: float) -> dict[str, float]:
-    """Each module's expected seconds: :data:`COMMAND_OVERHEAD` plus the recorded seconds of
+    """Each module's expected seconds: :data:`COMMAND_OVERHEAD` plus the recorded CPU seconds of
     the tests the command would pick, for every mutant still to run (``mutants`` of a session
     after its filters)."""
     seconds: dict[str, float] = {}
@@ -42,7 +42,7 @@ def expected_seconds(mutants: Iterable[Mutant], map_dir: Path, budget: float) ->
         if mutant.outcome is Outcome.PENDING:
             lines = range(mutant.line, mutant.end_line + 1)
             tests = pick_tests(map_dir, mutant.module, lines, budget)
-            seconds[mutant.module] += COMMAND_OVERHEAD + sum(s for _, s in tests)
+            seconds[mutant.module] += COMMAND_OVERHEAD + sum(cpu for _, cpu, _ in tests)
     return seconds
 
 

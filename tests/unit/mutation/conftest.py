@@ -54,13 +54,14 @@ def write_map(
     directory: Path, modules: dict[str, tuple[list[tuple[str, float]], dict[int, list[int]]]]
 ) -> Path:
     """A test map as :mod:`tools.mutation.coverage_map` writes it: per module its tests
-    (node id, seconds) and, per line, the indexes of the tests that executed it."""
+    (node id, seconds: the same CPU and wall seconds) and, per line, the indexes of the tests
+    that executed it."""
     directory.mkdir(parents=True, exist_ok=True)
     index = {"fingerprint": "written by hand", "modules": list(modules)}
     (directory / INDEX_NAME).write_text(json.dumps(index), encoding="utf-8")
     for module, (tests, lines) in modules.items():
         data = {
-            "tests": [[test, seconds] for test, seconds in tests],
+            "tests": [[test, seconds, seconds] for test, seconds in tests],
             "lines": {str(line): found for line, found in lines.items()},
         }
         map_file(directory, module).write_text(json.dumps(data), encoding="utf-8")

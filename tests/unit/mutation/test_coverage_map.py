@@ -49,7 +49,12 @@ def test_only_the_context_of_the_serialized_config_changes() -> None:
 
 
 def test_the_module_map_lists_tests_fastest_first_and_lines_by_test_index() -> None:
-    durations = {"t.py::slow": 2.0, "t.py::b": 0.1234, "t.py::a": 0.1234, "t.py::unused": 0.0}
+    durations = {
+        "t.py::slow": (2.0, 2.5),
+        "t.py::b": (0.1234, 9.0),  # waits: its wall seconds do not order it
+        "t.py::a": (0.1234, 0.2),
+        "t.py::unused": (0.0, 0.0),
+    }
     by_line = {
         7: ["t.py::slow", "t.py::a"],
         1: ["", "t.py::b"],  # "": executed while the module was imported
@@ -60,7 +65,7 @@ def test_the_module_map_lists_tests_fastest_first_and_lines_by_test_index() -> N
     }
 
     assert module_map(by_line, durations) == {
-        "tests": [["t.py::a", 0.123], ["t.py::b", 0.123], ["t.py::slow", 2.0]],
+        "tests": [["t.py::a", 0.123, 0.2], ["t.py::b", 0.123, 9.0], ["t.py::slow", 2.0, 2.5]],
         "lines": {"1": [1], "3": [0], "7": [0, 2]},
     }
     assert module_map({}, durations) == {"tests": [], "lines": {}}
@@ -176,8 +181,10 @@ def test_each_process_writes_the_cpu_seconds_of_the_tests_it_ran(
         "tests/test_spin.py::test_spin_in_a_child",
     ]
     # The CPU time of the children a test waited for counts as the test's.
-    assert seconds["tests/test_spin.py::test_spin_in_a_child"] >= 0.3
-    assert seconds["tests/test_calc.py::test_double"] < 0.3
+    spin_cpu, spin_wall = seconds["tests/test_spin.py::test_spin_in_a_child"]
+    assert spin_cpu >= 0.3
+    assert spin_wall >= spin_cpu
+    assert seconds["tests/test_calc.py::test_double"][0] < 0.3
 
 
 def test_the_map_names_the_tests_of_each_line_even_in_a_subprocess(tiny: Path) -> None:
@@ -202,7 +209,7 @@ def test_the_map_names_the_tests_of_each_line_even_in_a_subprocess(tiny: Path) -
         "tests/test_calc.py::test_double",
         "tests/test_calc.py::test_half_in_a_subprocess",
     )
-    assert [test for test, _ in calc["tests"]] == [double, half]
+    assert [test for test, _, _ in calc["tests"]] == [double, half]
     assert 0 <= calc["tests"][0][1] <= calc["tests"][1][1]
     # The subprocess imported the module (its def lines) and ran half() on behalf of its test;
     # in the test process the def lines ran at collection, outside any test.

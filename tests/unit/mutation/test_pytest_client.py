@@ -8,6 +8,7 @@ copy, with a map written by hand; the test runs it starts write to this process'
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -20,6 +21,7 @@ from tools.mutation.pytest_client import (
     changed_lines,
     find_mutant,
     main,
+    pick_tests,
     run_plain,
     select_tests,
     verdict,
@@ -122,6 +124,20 @@ def test_a_line_that_no_test_executed_chooses_every_test() -> None:
     assert select_tests(TESTS, BY_LINE, [3, 5]) == TESTS
     assert select_tests(TESTS, BY_LINE, [9]) == TESTS
     assert select_tests([], {}, [1]) == []
+
+
+def test_cpu_seconds_choose_the_tests_and_wall_seconds_come_with_them(tmp_path: Path) -> None:
+    """A test that waits (little CPU, long wall time) fits the budget, and its wall seconds,
+    which set the timeout, come with it."""
+    rows = [["t.py::waits", 0.01, 30.0], ["t.py::works", 1.0, 1.2], ["t.py::heavy", 5.0, 5.5]]
+    data = {"tests": rows, "lines": {"3": [0, 1, 2], "4": [2]}}
+    (tmp_path / "pkg.a.py.json").write_text(json.dumps(data), encoding="utf-8")
+
+    assert pick_tests(tmp_path, "pkg/a.py", [3], budget=1.5) == [
+        ("t.py::waits", 0.01, 30.0),
+        ("t.py::works", 1.0, 1.2),
+    ]
+    assert pick_tests(tmp_path, "pkg/a.py", [4], budget=1.5) == [("t.py::heavy", 5.0, 5.5)]
 
 
 CALC = "def double(x):\n    return 2 * x\n\n\ndef half(x):\n    return x / 2\n"

@@ -83,7 +83,8 @@ def write_map(
     directory: Path, module: str, tests: list[tuple[str, float]], lines: dict[int, list[int]]
 ) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    data = {"tests": [list(test) for test in tests], "lines": {str(k): v for k, v in lines.items()}}
+    rows = [[test, cpu, cpu] for test, cpu in tests]
+    data = {"tests": rows, "lines": {str(k): v for k, v in lines.items()}}
     map_file(directory, module).write_text(json.dumps(data), encoding="utf-8")
 
 
