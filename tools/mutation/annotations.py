@@ -126,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for mutation in item.mutations:
                 path = Path(mutation.module_path)
                 if path not in spans:
-                    spans[path] = unevaluated_annotation_spans(path.read_text(encoding="utf-8"))
+                    spans[path] = unevaluated_annotation_spans(path.read_text(encoding="utf-8-sig"))
                 if in_any(spans[path], *mutation.start_pos):
                     skipped = work_item.WorkerOutcome.SKIPPED
                     result = work_item.WorkResult(output=SKIP_NOTE, worker_outcome=skipped)

@@ -103,7 +103,7 @@ def fingerprint(repo: Path, files: Iterable[str]) -> str:
     """A hash of the names and contents of ``files``: the map is stale when it changes."""
     digest = hashlib.sha256()
     for name in sorted(files):
-        digest.update(name.encode() + b"\0" + (repo / name).read_bytes() + b"\0")
+        digest.update(os.fsencode(name) + b"\0" + (repo / name).read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -147,6 +147,8 @@ def build(
 ) -> None:
     """Run the suite under coverage with test contexts and write the map of ``modules``."""
     directory.mkdir(parents=True, exist_ok=True)
+    # Not current until every module's map is written: a build cut short is rebuilt.
+    (directory / INDEX_NAME).unlink(missing_ok=True)
     data_file = directory / ".coverage"
     for old in directory.glob(".coverage*"):
         old.unlink()

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -45,7 +46,14 @@ from tools.mutation.settings import (
     select,
     test_command,
 )
-from tools.mutation.shards import expected_seconds, parse_shard, shard_modules, shard_sessions
+from tools.mutation.shards import (
+    expected_seconds,
+    parse_shard,
+    plan_file,
+    shard_modules,
+    shard_sessions,
+    write_plan,
+)
 from tools.mutation.since import changed_modules, git_config_env
 from tools.mutation.snapshot import copy_files, repository_files
 from tools.process import output_tail
@@ -217,7 +225,8 @@ def run_locked(args: argparse.Namespace, repo: Path) -> int:
     for directory in (sessions, logs):
         directory.mkdir(parents=True, exist_ok=True)
     session = sessions / f"{name}.sqlite"
-    session.unlink(missing_ok=True)
+    for stale in (session, plan_file(session)):
+        stale.unlink(missing_ok=True)
     if modules:
         map_dir = ensure_map(repo, settings, env, workers_wanted)
         files = repository_files(repo)
@@ -235,24 +244,31 @@ def run_locked(args: argparse.Namespace, repo: Path) -> int:
                 weighing = Path(temporary) / "weighing.sqlite"
                 steps.new_session(weighing, modules, [])
                 seconds = expected_seconds(read_session(weighing), map_dir, settings.test_budget)
-                modules = shard_modules(modules, seconds, *shard)
+                split, modules = modules, shard_modules(modules, seconds, *shard)
+                write_plan(session, coverage_map.fingerprint(repo, files), split, modules)
                 minutes = sum(seconds.get(m, 0.0) for m in modules) / 60 / workers_wanted
                 say(f"shard {args.shard}: about {minutes:.0f} min")
             say(f"{len(modules)} module(s)")
-            with start_workers(copies, settings, env, logs) as workers:
-                config = steps.new_session(session, modules, [w.url for w in workers])
-                say(f"running on {len(workers)} worker(s)")
-                tool([*COSMIC_RAY, "exec", str(config), str(session)], pristine, env)
+            if modules:
+                with start_workers(copies, settings, env, logs) as workers:
+                    config = steps.new_session(session, modules, [w.url for w in workers])
+                    say(f"running on {len(workers)} worker(s)")
+                    tool([*COSMIC_RAY, "exec", str(config), str(session)], pristine, env)
     else:
+        if shard:
+            write_plan(session, "", [], [])
         say("0 module(s)")
     return conclude(cache, [session], settings, time.monotonic() - started)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # SIGTERM (a CI job cancelled, kill) stops the run as Ctrl-C does: every process it started
+    # is killed and its temporary copies removed.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         return run(args)
-    except MutationError as exc:
+    except (MutationError, OSError) as exc:
         print(f"mutation: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -10,6 +10,9 @@ costs several times one of the same size with fast unit tests.
 
 from __future__ import annotations
 
+import json
+import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -24,12 +27,13 @@ docs/testing/mutation.md)."""
 
 def parse_shard(text: str) -> tuple[int, int]:
     """``K/N`` as ``(K, N)``; :class:`MutationError` unless 1 <= K <= N."""
-    index, _, count = text.partition("/")
-    if not (index.isdigit() and count.isdigit() and int(count) > 0):
+    found = re.fullmatch(r"(\d+)/(\d+)", text, re.ASCII)
+    if found is None or int(found[2]) == 0:
         raise MutationError(f"--shard {text!r}: expected K/N, such as 2/4")
-    if not 1 <= int(index) <= int(count):
+    index, count = int(found[1]), int(found[2])
+    if not 1 <= index <= count:
         raise MutationError(f"--shard {text}: K must be from 1 to {count}")
-    return int(index), int(count)
+    return index, count
 
 
 def expected_seconds(mutants: Iterable[Mutant], map_dir: Path, budget: float) -> dict[str, float]:
@@ -60,17 +64,51 @@ def shard_modules(
     return sorted(chosen[index - 1])
 
 
+def plan_file(session: Path) -> Path:
+    return session.with_suffix(".json")
+
+
+def write_plan(session: Path, stamp: str, split: Sequence[str], modules: Sequence[str]) -> None:
+    """Beside a shard's session, the map it was weighed on, the modules it was split from and
+    its own: :func:`shard_sessions` checks the shards split one list on one map, once."""
+    plan = {"map": stamp, "split": list(split), "modules": list(modules)}
+    plan_file(session).write_text(json.dumps(plan), encoding="utf-8")
+
+
 def shard_sessions(directory: Path) -> list[Path]:
-    """The session of every shard, ``shard-K-of-N.sqlite`` for K from 1 to N; a missing one
-    (a lost artifact) is an error, or its modules would pass the gate unmeasured."""
-    found = sorted(directory.glob("shard-*-of-*.sqlite"))
+    """The sessions of every shard, ``shard-K-of-N.sqlite`` for K from 1 to N, once each shard's
+    plan shows that together they ran every module of one split exactly once. A missing
+    shard (a lost artifact) or shards weighed on different maps (their splits differ) would
+    let a module pass the gate unmeasured, or count it twice."""
+    found = sorted(directory.glob("shard-*-of-*.json"))
     counts = {p.stem.rpartition("-of-")[2] for p in found}
     if len(counts) != 1 or not next(iter(counts)).isdigit():
         raise MutationError(f"{directory.as_posix()}: no shard sessions of one run to combine")
-    expected = [
-        directory / f"shard-{k}-of-{n}.sqlite" for n in counts for k in range(1, int(n) + 1)
-    ]
-    missing = [p.name for p in expected if not p.is_file()]
+    count = int(next(iter(counts)))
+    names = [f"shard-{k}-of-{count}" for k in range(1, count + 1)]
+    missing = [f"{n}.json" for n in names if not (directory / f"{n}.json").is_file()]
     if missing:
         raise MutationError(f"{directory.as_posix()}: missing shard session(s) {missing}")
-    return expected
+    plans = {n: json.loads((directory / f"{n}.json").read_text(encoding="utf-8")) for n in names}
+    if len({(plan["map"], tuple(plan["split"])) for plan in plans.values()}) != 1:
+        raise MutationError(
+            f"{directory.as_posix()}: the shards were weighed on different test maps; run them"
+            " again on one map (--map-only first)"
+        )
+    ran = Counter(m for plan in plans.values() for m in plan["modules"])
+    split = next(iter(plans.values()))["split"]
+    twice = sorted(m for m, times in ran.items() if times > 1)
+    never = sorted(set(split) - set(ran))
+    if twice or never:
+        raise MutationError(
+            f"{directory.as_posix()}: the shards ran {twice} more than once and {never} never"
+        )
+    sessions = [directory / f"{n}.sqlite" for n in names]
+    lost = [
+        p.name
+        for n, p in zip(names, sessions, strict=True)
+        if plans[n]["modules"] and not p.is_file()
+    ]
+    if lost:
+        raise MutationError(f"{directory.as_posix()}: missing shard session(s) {lost}")
+    return [p for p in sessions if p.is_file()]

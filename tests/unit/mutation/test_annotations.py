@@ -122,10 +122,11 @@ name = "local"
 
 
 @needs_cosmic_ray
+@pytest.mark.parametrize("bom", ["", "\ufeff"], ids=["plain", "byte-order-mark"])
 def test_the_filter_marks_the_annotation_mutants_of_a_session_skipped(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bom: str
 ) -> None:
-    (tmp_path / "mod.py").write_text(MODULE)
+    (tmp_path / "mod.py").write_text(bom + MODULE, encoding="utf-8")
     (tmp_path / "cosmic-ray.toml").write_text(CONFIG)
     session = tmp_path / "session.sqlite"
     init = [sys.executable, "-m", "cosmic_ray.cli", "init", "cosmic-ray.toml", str(session)]

@@ -86,6 +86,12 @@ def test_the_fingerprint_follows_the_names_and_bytes_of_the_files(tmp_path: Path
     assert fingerprint(tmp_path, ["a.py", "c.py"]) not in (first, changed)
 
 
+def test_a_file_name_that_is_not_utf8_has_a_fingerprint(tmp_path: Path) -> None:
+    name = os.fsdecode(b"caf\xe9.txt")  # as git ls-files lists it, decoded with surrogates
+    (tmp_path / name).write_bytes(b"latin-1 name\n")
+    assert len(fingerprint(tmp_path, [name])) == 64
+
+
 def test_only_an_index_with_the_same_stamp_is_current(tmp_path: Path) -> None:
     assert not is_current(tmp_path / "missing", "stamp")
     (tmp_path / INDEX_NAME).write_text("{not json", encoding="utf-8")
@@ -222,6 +228,8 @@ def test_a_failing_test_fails_the_map(tiny: Path) -> None:
     (tiny / "tests" / "test_fails.py").write_text("def test_fails():\n    assert 1 == 2\n")
     (tiny / "map").mkdir()
     (tiny / "map" / ".coverage.stale").write_text("data of an earlier build")
+    # An earlier build's index: it must not vouch for what this build leaves.
+    (tiny / "map" / INDEX_NAME).write_text(json.dumps({"fingerprint": "the stamp"}))
     with pytest.raises(MutationError) as failed:
         build(
             tiny,

@@ -11,6 +11,7 @@ the survivor; the module's file is unchanged after the run.
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import os
 import re
@@ -238,6 +239,31 @@ def test_shards_split_the_modules_by_expected_time_and_combine_into_one_report(
     assert summary_row(tiny_repo, "pkg/sign.py")[:2] == ["7", "0"]
 
 
+def test_shards_with_nothing_changed_since_a_revision_combine_to_a_pass(
+    tiny_repo: Path, pycache: Path
+) -> None:
+    for index in ("1/2", "2/2"):
+        shard = run_tool(tiny_repo, pycache, "--shard", index, "--since", "HEAD")
+        assert shard.returncode == 0, shard.stdout + shard.stderr
+        assert "mutation: 0 module(s)" in shard.stdout
+    combined = run_tool(
+        tiny_repo, pycache, "--combine", str(tiny_repo / ".cache/mutation/sessions")
+    )
+    assert combined.returncode == 0, combined.stdout + combined.stderr
+    assert "mutation: gate passed" in combined.stdout
+
+
+def test_a_cache_that_cannot_be_written_is_one_line_and_exit_2(
+    tiny_repo: Path, pycache: Path
+) -> None:
+    (tiny_repo / ".cache").mkdir()
+    (tiny_repo / ".cache" / "mutation").write_text("not a directory\n", encoding="utf-8")
+    result = run_tool(tiny_repo, pycache)
+    assert result.returncode == 2
+    assert result.stderr.startswith("mutation: [Errno ")
+    assert result.stderr.count("\n") == 1
+
+
 def test_an_unknown_revision_and_a_bad_shard_are_usage_errors(
     tiny_repo: Path, pycache: Path
 ) -> None:
@@ -300,8 +326,9 @@ def test_clamp_when_told() -> None:
 """
 
 
-def test_ctrl_c_during_the_run_exits_130_and_leaves_the_tree_alone(
-    tiny_repo: Path, pycache: Path, tmp_path: Path
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_during_the_run_exits_130_and_leaves_nothing_behind(
+    tiny_repo: Path, pycache: Path, tmp_path: Path, signum: signal.Signals
 ) -> None:
     (tiny_repo / "tests" / "test_calc.py").write_text(WAITING_TEST, encoding="utf-8")
     started, go_on = tmp_path / "started.fifo", tmp_path / "go-on.fifo"
@@ -324,7 +351,7 @@ def test_ctrl_c_during_the_run_exits_130_and_leaves_the_tree_alone(
             assert os.read(reader, 100) == b"running\n"
         finally:
             os.close(reader)
-        tool.send_signal(signal.SIGINT)
+        tool.send_signal(signum)
         out, err = tool.communicate(timeout=240)
     finally:
         if tool.poll() is None:
@@ -336,3 +363,7 @@ def test_ctrl_c_during_the_run_exits_130_and_leaves_the_tree_alone(
     assert not (tiny_repo / ".cache/mutation/summary.md").exists()
     assert not (tiny_repo / ".cache/mutation/map/index.json").exists()
     assert (tiny_repo / "pkg" / "calc.py").read_text(encoding="utf-8") == MODULE
+    # The waiting test went with the run: nobody reads the fifo it was waiting on.
+    with pytest.raises(OSError, match="No such device or address") as nobody:
+        os.close(os.open(go_on, os.O_WRONLY | os.O_NONBLOCK))
+    assert nobody.value.errno == errno.ENXIO

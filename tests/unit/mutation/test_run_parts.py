@@ -19,6 +19,7 @@ from tools.mutation.coverage_map import fingerprint
 from tools.mutation.errors import MutationError
 from tools.mutation.run import STEP_TIMEOUT, build_parser, ensure_map, main, tool
 from tools.mutation.settings import load_settings
+from tools.mutation.shards import write_plan
 from tools.mutation.snapshot import repository_files
 
 pytestmark = pytest.mark.unit
@@ -171,8 +172,10 @@ def test_combine_reports_every_shard_session_without_a_run_time(
 ) -> None:
     shards = tmp_path / "shards"
     shards.mkdir()
-    write_session(shards / "shard-1-of-2.sqlite", [("NORMAL", "SURVIVED")])
-    write_session(shards / "shard-2-of-2.sqlite", [("NORMAL", "SURVIVED")])
+    first = shards / "shard-1-of-2.sqlite"
+    write_session(first, [("NORMAL", "SURVIVED"), ("NORMAL", "SURVIVED")])
+    write_plan(first, "the map", ["pkg/a.py"], ["pkg/a.py"])
+    write_plan(shards / "shard-2-of-2.sqlite", "the map", ["pkg/a.py"], [])
 
     assert main(["--repo", str(repo), "--combine", str(shards)]) == 1
 

@@ -17,6 +17,7 @@ from tools.mutation.shards import (
     parse_shard,
     shard_modules,
     shard_sessions,
+    write_plan,
 )
 
 pytestmark = pytest.mark.unit
@@ -109,22 +110,65 @@ def test_a_module_weighs_what_its_mutants_left_to_run_are_expected_to_take(
     )
 
 
-def test_combining_needs_the_session_of_every_shard(tmp_path: Path) -> None:
-    with pytest.raises(MutationError, match="no shard sessions of one run to combine"):
-        shard_sessions(tmp_path)
-    first = tmp_path / "shard-1-of-3.sqlite"
-    first.write_bytes(b"")
-    (tmp_path / "shard-3-of-3.sqlite").write_bytes(b"")
-    with pytest.raises(
-        MutationError, match=r"missing shard session\(s\) \['shard-2-of-3.sqlite'\]"
-    ):
-        shard_sessions(tmp_path)
-    (tmp_path / "shard-2-of-3.sqlite").write_bytes(b"")
-    assert [p.name for p in shard_sessions(tmp_path)] == [
-        "shard-1-of-3.sqlite",
-        "shard-2-of-3.sqlite",
-        "shard-3-of-3.sqlite",
-    ]
-    (tmp_path / "shard-1-of-2.sqlite").write_bytes(b"")
-    with pytest.raises(MutationError, match="no shard sessions of one run"):
-        shard_sessions(tmp_path)
+SPLIT = ["a.py", "b.py", "c.py"]
+
+
+def shard(
+    directory: Path,
+    k: int,
+    n: int,
+    modules: list[str],
+    stamp: str = "map-1",
+    split: list[str] = SPLIT,
+) -> Path:
+    """Shard k of n as a run leaves it: its plan and, if it ran a module, its session."""
+    session = directory / f"shard-{k}-of-{n}.sqlite"
+    write_plan(session, stamp, split, modules)
+    if modules:
+        session.write_bytes(b"")
+    return session
+
+
+def refused(directory: Path) -> str:
+    with pytest.raises(MutationError) as raised:
+        shard_sessions(directory)
+    return str(raised.value).removeprefix(f"{directory.as_posix()}: ")
+
+
+def test_shards_that_ran_every_module_once_combine_and_an_empty_one_has_no_session(
+    tmp_path: Path,
+) -> None:
+    first = shard(tmp_path, 1, 3, ["b.py"])
+    shard(tmp_path, 2, 3, [])
+    third = shard(tmp_path, 3, 3, ["a.py", "c.py"])
+    assert shard_sessions(tmp_path) == [first, third]
+
+
+def test_a_missing_shard_is_refused(tmp_path: Path) -> None:
+    assert refused(tmp_path) == "no shard sessions of one run to combine"
+    shard(tmp_path, 1, 3, ["a.py", "b.py"])
+    shard(tmp_path, 3, 3, ["c.py"])
+    assert refused(tmp_path) == "missing shard session(s) ['shard-2-of-3.json']"
+    shard(tmp_path, 2, 3, [])
+    assert len(shard_sessions(tmp_path)) == 2
+    (tmp_path / "shard-3-of-3.sqlite").unlink()  # its plan came, its session was lost
+    assert refused(tmp_path) == "missing shard session(s) ['shard-3-of-3.sqlite']"
+    shard(tmp_path, 1, 2, ["a.py"])
+    assert refused(tmp_path) == "no shard sessions of one run to combine"
+
+
+def test_shards_weighed_on_different_maps_are_refused(tmp_path: Path) -> None:
+    shard(tmp_path, 1, 2, ["a.py"], stamp="map-1")
+    shard(tmp_path, 2, 2, ["b.py", "c.py"], stamp="map-2")
+    assert refused(tmp_path) == (
+        "the shards were weighed on different test maps; run them again on one map"
+        " (--map-only first)"
+    )
+    shard(tmp_path, 2, 2, ["b.py", "c.py"], split=["a.py", "b.py"])
+    assert refused(tmp_path).startswith("the shards were weighed on different test maps")
+
+
+def test_a_module_run_twice_or_never_is_refused(tmp_path: Path) -> None:
+    shard(tmp_path, 1, 2, ["a.py", "b.py"])
+    shard(tmp_path, 2, 2, ["b.py"])
+    assert refused(tmp_path) == "the shards ran ['b.py'] more than once and ['c.py'] never"
