@@ -1,7 +1,5 @@
-"""The report of one or more cosmic-ray sessions and the gate every module must pass.
-
-Usage: ``python -m tools.mutation.report SESSION...`` (the CI job that combines the shards'
-sessions); :mod:`tools.mutation.run` calls :func:`conclude` on its own session.
+"""The report of one or more cosmic-ray sessions and the gate every module must pass
+(:func:`conclude`, called by :mod:`tools.mutation.run` for a run and for ``--combine``).
 
 Score of a module: ``killed / (killed + survived)`` in percent. cosmic-ray's ``cr-rate`` and
 ``cr-report`` count every skipped mutant (filtered operator, ``# pragma: no mutate``, outside
@@ -21,9 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tools.mutation.annotations import SKIP_NOTE
-from tools.mutation.errors import MutationError
 from tools.mutation.results import Mutant, Outcome, read_session
-from tools.mutation.settings import Settings, load_settings
+from tools.mutation.settings import Settings
 
 
 @dataclass
@@ -147,17 +144,3 @@ def conclude(cache: Path, sessions: Sequence[Path], settings: Settings, seconds:
         flush=True,
     )
     return 1 if failed else 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    sessions = [Path(name) for name in (sys.argv[1:] if argv is None else argv)]
-    try:
-        settings = load_settings(Path("pyproject.toml"))
-        return conclude(Path(".cache/mutation"), sessions, settings, 0.0)
-    except MutationError as exc:
-        print(f"mutation: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

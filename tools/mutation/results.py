@@ -116,32 +116,11 @@ def read_session(session: Path) -> list[Mutant]:
     except sqlite3.DatabaseError as exc:
         raise MutationError(f"{session.as_posix()}: not readable as a session ({exc})") from None
     mutants: list[Mutant] = []
-    for (
-        job,
-        module,
-        operator,
-        occurrence,
-        line,
-        column,
-        end_line,
-        worker,
-        test,
-        output,
-        diff,
-    ) in rows:
+    for job, module, operator, occurrence, line, column, end, worker, test, output, diff in rows:
         outcome = _outcome(worker, test, output)
-        mutants.append(
-            Mutant(
-                job_id=str(job),
-                module=Path(str(module)).as_posix(),
-                operator=str(operator),
-                occurrence=int(occurrence),
-                line=int(line),
-                column=int(column),
-                end_line=int(end_line),
-                outcome=outcome,
-                diff=mutation_diff(diff) if isinstance(diff, str) else "",
-                note=str(output or "") if outcome is Outcome.SKIPPED else "",
-            )
-        )
+        numbers = (int(occurrence), int(line), int(column), int(end))
+        diff_text = mutation_diff(diff) if isinstance(diff, str) else ""
+        note = str(output or "") if outcome is Outcome.SKIPPED else ""
+        where = (str(job), Path(str(module)).as_posix(), str(operator))
+        mutants.append(Mutant(*where, *numbers, outcome, diff_text, note))
     return sorted(mutants, key=lambda m: m.sort_key)

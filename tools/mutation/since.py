@@ -1,22 +1,16 @@
 """``--since REV``: mutate only the lines changed since a git revision.
 
-Two steps, both reading git without changing anything:
-
-- :func:`changed_modules` reads ``git diff --numstat REV`` (REV against the working tree, so
-  staged, unstaged and committed changes all count): a target whose module has no added or
-  changed line is not run at all (no session, no baseline).
-- In a target that has changes, cosmic-ray's own git filter (``cr-filter-git``, configured by
-  ``[cosmic-ray.filters.git-filter] branch = REV``) records every mutant outside the changed
-  lines as skipped; :func:`git_filter_command` is its command line. It runs ``git diff`` in the
-  original repository, whose working tree is what the copies were made from.
-
-Deleted lines leave nothing to mutate; a new, untracked file has no diff and is not selected.
+:func:`changed_modules` reads ``git diff --numstat REV`` (REV against the working tree, so
+staged, unstaged and committed changes all count): a target with no added or changed line is
+not run at all. In the others, cosmic-ray's own git filter (``[cosmic-ray.filters.git-filter]
+branch = REV``) skips every mutant outside the changed lines, reading ``git diff`` in the
+original repository with :data:`GIT_DIFF_CONFIG`. Deleted lines leave nothing to mutate; an
+untracked file has no diff and is not selected.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -70,15 +64,3 @@ def changed_modules(repo: Path, rev: str, paths: Iterable[str]) -> set[str]:
     )
     records = (record.split("\t", 2) for record in output.split("\0") if record)
     return {path for added, _, path in records if added not in ("0", "-")}
-
-
-def git_filter_command(session: Path, config: Path) -> list[str]:
-    """cosmic-ray's git filter on ``session``, reading the revision from ``config``."""
-    return [
-        sys.executable,
-        "-m",
-        "cosmic_ray.tools.filters.git",
-        "--config",
-        str(config),
-        str(session),
-    ]

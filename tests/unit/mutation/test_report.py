@@ -17,7 +17,7 @@ import pytest
 
 from tests.unit.mutation.conftest import RESULTS, SPECS
 from tools.mutation.annotations import SKIP_NOTE
-from tools.mutation.report import Figures, conclude, figures, main, problem, render, score_text
+from tools.mutation.report import Figures, conclude, figures, problem, render, score_text
 from tools.mutation.results import read_session
 from tools.mutation.settings import Settings
 
@@ -234,33 +234,3 @@ def test_the_gate_passes_when_every_module_holds_its_minimum_across_sessions(
         "mutation: pkg/b.py: 100.0% (minimum 90.0%)",
         f"mutation: gate passed; report in {(tmp_path / 'cache' / 'summary.md').as_posix()}",
     ]
-
-
-def test_the_command_reports_on_the_sessions_it_is_given(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    write_session(tmp_path / "shard-1.sqlite", A_ROWS)
-    write_session(tmp_path / "shard-2.sqlite", B_ROWS)
-    (tmp_path / "pyproject.toml").write_text(
-        "[tool.cosmic-ray]\ntimeout = 60\n[tool.cosmic-ray.filters.operators-filter]\n"
-        '[tool.ml_playground.mutation]\npackages = ["pkg"]\ndefault-min-score = 80\n'
-        "timeout-factor = 2\nmin-timeout = 5\ntest-budget = 2\n"
-        "[tool.ml_playground.mutation.excluded]\n"
-        "[tool.ml_playground.mutation.min-scores]\n",
-        encoding="utf-8",
-    )
-
-    assert main(["shard-1.sqlite"]) == 0
-    assert main(["shard-1.sqlite", "shard-2.sqlite"]) == 1
-    out, err = capsys.readouterr()
-    assert "mutation: pkg/b.py: 100.0% (minimum 80.0%): 2 mutant(s) got no verdict" in err
-    assert out.endswith(
-        "mutation: gate FAILED for 1 module(s); report in .cache/mutation/summary.md\n"
-    )
-    assert (tmp_path / ".cache" / "mutation" / "summary.md").is_file()
-
-    (tmp_path / "pyproject.toml").unlink()
-    assert main(["shard-1.sqlite"]) == 2
-    _, err = capsys.readouterr()
-    assert err.startswith("mutation: pyproject.toml: cannot read ([Errno 2]")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tools.mutation.errors import MutationError
-from tools.mutation.since import changed_modules, git_config_env, git_filter_command, resolve
+from tools.mutation.since import changed_modules, git_config_env, resolve
 
 pytestmark = pytest.mark.unit
 
@@ -69,15 +68,3 @@ def test_without_git_on_the_path_the_revision_cannot_be_resolved(
     with pytest.raises(MutationError) as failed:
         resolve(repo, "HEAD")
     assert str(failed.value) == (f"unknown revision 'HEAD' (not a commit in {repo.as_posix()})")
-
-
-def test_the_git_filter_command_is_cosmic_rays_own() -> None:
-    command = git_filter_command(Path("s.sqlite"), Path("c.toml"))
-    assert command == [
-        sys.executable,
-        "-m",
-        "cosmic_ray.tools.filters.git",
-        "--config",
-        "c.toml",
-        "s.sqlite",
-    ]
