@@ -203,14 +203,14 @@ def refuse(pid: str) -> NoReturn:
 def run(args: argparse.Namespace) -> int:
     """One run at a time per repository: two would share the sessions and the map."""
     repo: Path = args.repo.resolve()
+    settings = load_settings(repo / "pyproject.toml")  # not a project: no lock file made there
     with exclusive(repo / CACHE_DIR / "lock", refuse):
-        return run_locked(args, repo)
+        return run_locked(args, repo, settings)
 
 
-def run_locked(args: argparse.Namespace, repo: Path) -> int:
+def run_locked(args: argparse.Namespace, repo: Path, settings: Settings) -> int:
     started = time.monotonic()
     workers_wanted = max(1, min(args.workers, 64))
-    settings = load_settings(repo / "pyproject.toml")
     cache = repo / CACHE_DIR
     if args.combine is not None:
         return conclude(cache, shard_sessions(args.combine), settings, 0.0)

@@ -182,3 +182,14 @@ def test_combine_reports_every_shard_session_without_a_run_time(
     summary = (repo / ".cache/mutation/summary.md").read_text(encoding="utf-8")
     assert summary.splitlines()[2] == "2 mutant(s) run; overall score 0.0%."
     assert "mutation: pkg/a.py: 0.0% (minimum 90.0%)" in capsys.readouterr().err
+
+
+def test_a_directory_without_a_project_is_refused_before_anything_is_written_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typo = tmp_path / "no-such-project"
+    assert main(["--repo", str(typo), "--map-only"]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"mutation: {typo.as_posix()}/pyproject.toml: cannot read"
+    )
+    assert not typo.exists()
