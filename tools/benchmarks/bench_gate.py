@@ -93,8 +93,8 @@ def locate(clone: Path, fault: Fault) -> Path:
         return path
     if len(found) != 1:
         raise BenchError(f"fault {fault.name}: {fault.original!r} is not once in {fault.path}")
-    # Equivalent: found holds exactly one path here, so [0] and [-1] are the same one.
-    return found[0]  # pragma: no mutate
+    (only,) = found
+    return only
 
 
 def children_cpu() -> float:

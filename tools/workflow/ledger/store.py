@@ -101,8 +101,8 @@ def entry_for_branch(git: Git, ledger: Ledger, branch: str) -> LedgerEntry | Non
     planning = [entry for entry in ledger.entries if entry.branch == branch]
     if len(planning) != 1:
         return None
-    # Equivalent: planning holds exactly one entry here, so [0] and [-1] are the same one.
-    return planning[0]  # pragma: no mutate
+    (only,) = planning
+    return only
 
 
 def _replace_group(data: bytes, entry: LedgerEntry, group: str, value: str) -> bytes:
