@@ -22,7 +22,7 @@ import resource
 import shutil
 import time
 from collections.abc import Generator, Iterable, Mapping, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import cast
 
 import coverage
@@ -108,15 +108,19 @@ def fingerprint(repo: Path, files: Iterable[str]) -> str:
 
 
 def module_map(
-    contexts_by_line: Mapping[int, Iterable[str]], durations: Mapping[str, tuple[float, float]]
+    contexts_by_line: Mapping[int, Iterable[str]],
+    durations: Mapping[str, tuple[float, float]],
+    stem: str = "",
 ) -> dict[str, object]:
     """One module's map: its tests, least CPU first (``[node id, CPU seconds, wall seconds]``)
     and, per line, the indexes of the tests that executed it (lines no test executed are left
-    out)."""
-    tests = sorted(
-        {c for contexts in contexts_by_line.values() for c in contexts if c in durations},
-        key=lambda t: (durations[t], t),
-    )
+    out). Its tests are those that executed a line of it and those of its own test files
+    (``test_<stem>.py``), which may only read what its import made (a class's field bounds)."""
+    executed = {c for contexts in contexts_by_line.values() for c in contexts if c in durations}
+    own = {
+        t for t in durations if stem and PurePosixPath(t.partition("::")[0]).stem == f"test_{stem}"
+    }
+    tests = sorted(executed | own, key=lambda t: (durations[t], t))
     index = {test: i for i, test in enumerate(tests)}
     lines: dict[str, list[int]] = {}
     for line, contexts in sorted(contexts_by_line.items()):
@@ -185,7 +189,7 @@ def build(
     for module in modules:
         name = measured.get(module) or measured.get((repo / module).as_posix())
         by_line = data.contexts_by_lineno(name) if name else {}
-        text = json.dumps(module_map(by_line, durations))
+        text = json.dumps(module_map(by_line, durations, PurePosixPath(module).stem))
         atomic_write_bytes(map_file(directory, module), text.encode())
     index = {"fingerprint": stamp, "modules": list(modules)}
     atomic_write_bytes(directory / INDEX_NAME, json.dumps(index).encode())

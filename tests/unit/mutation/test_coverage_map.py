@@ -71,6 +71,25 @@ def test_the_module_map_lists_tests_fastest_first_and_lines_by_test_index() -> N
     assert module_map({}, durations) == {"tests": [], "lines": {}}
 
 
+def test_the_tests_of_a_modules_own_test_file_are_its_tests_even_without_a_line() -> None:
+    """A test of a class's field bounds runs no line of the module after its import."""
+    durations = {
+        "tests/unit/test_calc.py::test_bound": (0.2, 0.2),
+        "tests/unit/test_calculator.py::test_other": (0.1, 0.1),
+        "tests/t.py::test_runs_a_line": (0.3, 0.3),
+    }
+    by_line = {2: ["tests/t.py::test_runs_a_line"]}
+
+    assert module_map(by_line, durations, "calc") == {
+        "tests": [
+            ["tests/unit/test_calc.py::test_bound", 0.2, 0.2],
+            ["tests/t.py::test_runs_a_line", 0.3, 0.3],
+        ],
+        "lines": {"2": [1]},
+    }
+    assert module_map(by_line, durations)["tests"] == [["tests/t.py::test_runs_a_line", 0.3, 0.3]]
+
+
 def test_the_fingerprint_follows_the_names_and_bytes_of_the_files(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_bytes(b"x = 1\n")
     (tmp_path / "b.py").write_bytes(b"y = 2\n")
