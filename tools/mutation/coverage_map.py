@@ -113,9 +113,10 @@ def module_map(
     stem: str = "",
 ) -> dict[str, object]:
     """One module's map: its tests, least CPU first (``[node id, CPU seconds, wall seconds]``)
-    and, per line, the indexes of the tests that executed it (lines no test executed are left
-    out). Its tests are those that executed a line of it and those of its own test files
-    (``test_<stem>.py``), which may only read what its import made (a class's field bounds)."""
+    and, per line, the indexes of the tests that executed it (lines no test executed, or that
+    ran at import, are left out). Its tests are those that executed a line of it and those of
+    its own test files (``test_<stem>.py``), which may only read what its import made (a
+    class's field bounds)."""
     executed = {c for contexts in contexts_by_line.values() for c in contexts if c in durations}
     own = {
         t for t in durations if stem and PurePosixPath(t.partition("::")[0]).stem == f"test_{stem}"
@@ -125,7 +126,10 @@ def module_map(
     lines: dict[str, list[int]] = {}
     for line, contexts in sorted(contexts_by_line.items()):
         chosen = sorted(index[c] for c in set(contexts) if c in index)
-        if chosen:
+        # A line that ran at import ("": outside any test) is left out, as is one no test ran:
+        # its mutants go to the module's own tests first. The tests that ran it in a process of
+        # their own (a CLI run) imported it too, but need not look at what it defines.
+        if chosen and "" not in contexts:
             lines[str(line)] = chosen
     rows = [[t, round(durations[t][0], 3), round(durations[t][1], 3)] for t in tests]
     return {"tests": rows, "lines": lines}
