@@ -16,6 +16,7 @@ from pathlib import Path
 from tools.mutation.errors import MutationError
 from tools.mutation.pytest_client import SOCKET_NAME
 from tools.mutation.settings import Settings
+from tools.process import TAIL_CHARS
 
 WORKER_SCRIPT = Path(__file__).resolve().with_name("worker.py")
 PYTEST_SERVER_SCRIPT = Path(__file__).resolve().with_name("pytest_server.py")
@@ -46,7 +47,9 @@ def _started(process: subprocess.Popen[str], expected: str, log: Path, what: str
     assert process.stdout is not None
     line = process.stdout.readline().strip()
     if not line or (expected and line != expected):
-        raise MutationError(f"{what} did not start:\n{log.read_text(encoding='utf-8')[-2000:]}")
+        raise MutationError(
+            f"{what} did not start:\n{log.read_text(encoding='utf-8')[-TAIL_CHARS:]}"
+        )
     return line
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import json
 import os
 import socket
@@ -33,6 +34,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 SOCKET_NAME = ".pytest-fork-server.sock"
 LENGTH_BYTES = 8
@@ -114,6 +116,12 @@ def within_budget(tests: Sequence[tuple[str, float]], budget: float) -> list[tup
     return chosen
 
 
+@functools.cache
+def read_module_map(directory: Path, module: str) -> Any:
+    """A module's map, read once per process: weighing shards asks for it once per mutant."""
+    return json.loads(map_file(directory, module).read_text(encoding="utf-8"))
+
+
 def pick_tests(
     directory: Path, module: str, lines: Sequence[int], budget: float
 ) -> list[tuple[str, float, float]]:
@@ -121,7 +129,7 @@ def pick_tests(
     ``directory``, each with its recorded CPU and wall seconds. The CPU seconds choose them (a
     loaded machine hardly changes them); the wall seconds set the timeout (a test that waits
     takes its time however little CPU it uses)."""
-    module_map = json.loads(map_file(directory, module).read_text(encoding="utf-8"))
+    module_map = read_module_map(directory, module)
     rows = [(str(test), float(cpu), float(wall)) for test, cpu, wall in module_map["tests"]]
     wall_of = {test: wall for test, _, wall in rows}
     known = [(test, cpu) for test, cpu, _ in rows]

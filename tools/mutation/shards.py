@@ -10,6 +10,7 @@ costs several times one of the same size with fast unit tests.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter
@@ -55,13 +56,14 @@ def shard_modules(
 ) -> list[str]:
     """The modules of shard ``index`` (1-based) of ``count``: heaviest first, each to the
     shard with the least weight so far, so shards are even."""
-    loads = [0.0] * count
-    chosen: list[list[str]] = [[] for _ in range(count)]
+    bins = min(count, max(len(modules), 1))  # more shards than modules: the rest are empty
+    loads = [0.0] * bins
+    chosen: list[list[str]] = [[] for _ in range(bins)]
     for module in sorted(modules, key=lambda m: (-weights.get(m, 0.0), m)):
         lightest = loads.index(min(loads))
         chosen[lightest].append(module)
         loads[lightest] += weights.get(module, 0.0)
-    return sorted(chosen[index - 1])
+    return sorted(chosen[index - 1]) if index <= bins else []
 
 
 def plan_file(session: Path) -> Path:
@@ -85,10 +87,12 @@ def shard_sessions(directory: Path) -> list[Path]:
     if len(counts) != 1 or not next(iter(counts)).isdigit():
         raise MutationError(f"{directory.as_posix()}: no shard sessions of one run to combine")
     count = int(next(iter(counts)))
-    names = [f"shard-{k}-of-{count}" for k in range(1, count + 1)]
-    missing = [f"{n}.json" for n in names if not (directory / f"{n}.json").is_file()]
-    if missing:
+    if len(found) != count:  # name the first few missing, not all of a huge N
+        present = {p.name for p in found}
+        every = (f"shard-{k}-of-{count}.json" for k in range(1, count + 1))
+        missing = list(itertools.islice((n for n in every if n not in present), 10))
         raise MutationError(f"{directory.as_posix()}: missing shard session(s) {missing}")
+    names = [f"shard-{k}-of-{count}" for k in range(1, count + 1)]
     plans = {n: json.loads((directory / f"{n}.json").read_text(encoding="utf-8")) for n in names}
     if len({(plan["map"], tuple(plan["split"])) for plan in plans.values()}) != 1:
         raise MutationError(

@@ -36,6 +36,17 @@ def test_shards_are_filled_heaviest_first_into_the_lightest() -> None:
     assert shard_modules(["big.py", "x.py", "y.py"], {"big.py": 5.0}, 2, 2) == ["x.py", "y.py"]
 
 
+def test_a_huge_shard_count_leaves_all_but_the_first_shards_empty(tmp_path: Path) -> None:
+    huge = 10**12
+    assert shard_modules(["a.py", "b.py"], WEIGHTS, 1, huge) == ["a.py"]
+    assert shard_modules(["a.py", "b.py"], WEIGHTS, 2, huge) == ["b.py"]
+    assert shard_modules(["a.py", "b.py"], WEIGHTS, huge, huge) == []
+    shard(tmp_path, 1, huge, ["a.py"], split=["a.py"])
+    assert refused(tmp_path) == (
+        f"missing shard session(s) {[f'shard-{k}-of-{huge}.json' for k in range(2, 12)]}"
+    )
+
+
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 7])
 def test_every_module_lands_in_exactly_one_shard(count: int) -> None:
     modules = sorted(f"m{i}.py" for i in range(12))
