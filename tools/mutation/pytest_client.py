@@ -8,8 +8,9 @@ Usage (written into cosmic-ray's config by :mod:`tools.mutation.run`)::
 It runs in a worker's copy of the repository, where cosmic-ray has just written one mutant.
 It finds the mutated module and lines by comparing the copy's modules with the untouched copy
 ``PRISTINE`` (only files whose size or modification time differ are read), and picks from the
-map of :mod:`tools.mutation.coverage_map` the tests that executed those lines, fastest first,
-as many as fit in ``budget`` of their recorded CPU seconds (at least one).
+map of :mod:`tools.mutation.coverage_map` the tests that executed those lines, those of the
+module's own test file first, then fastest first, as many as fit in ``budget`` of their
+recorded CPU seconds (at least one).
 A line no test executed (it ran only at import, or never) selects every test of its module. No
 test selected: the mutant survives at once. The run stops at the first failure (``-x``) and
 after ``min-timeout + factor x`` the selected tests' recorded wall seconds, as a failure (a mutant
@@ -84,28 +85,21 @@ def select_tests(
     stem: str = "",
 ) -> list[tuple[str, float]]:
     """Of a module's ``tests`` (fastest first), those that executed any of ``lines``
-    (``by_line``: line -> test indexes); all of them, those of the module ``stem``'s own test
-    file first, when one of the lines was executed by none."""
+    (``by_line``: line -> test indexes), or all of them when one of the lines was executed by
+    none; those of the module ``stem``'s own test file (``test_<stem>``) first, the likeliest
+    to notice a change to it."""
     chosen: set[int] = set()
     for line in lines:
         found = by_line.get(str(line))
-        if not found:
-            return own_tests_first(tests, stem)
-        chosen.update(found)
-    return [tests[i] for i in sorted(chosen)]
-
-
-def own_tests_first(tests: Sequence[tuple[str, float]], stem: str) -> list[tuple[str, float]]:
-    """``tests`` with those of a file named after the module (``test_<stem>``) first: for a
-    line that ran only at import, the module's own tests are the likeliest to notice."""
-    own = f"test_{stem}"
-    return sorted(tests, key=lambda test: own not in test[0].partition("::")[0])
+        chosen.update(found or range(len(tests)))
+    picked = [tests[i] for i in sorted(chosen)]
+    return sorted(picked, key=lambda test: Path(test[0].partition("::")[0]).stem != f"test_{stem}")
 
 
 def within_budget(tests: Sequence[tuple[str, float]], budget: float) -> list[tuple[str, float]]:
-    """The fastest of ``tests`` (already fastest first) whose recorded seconds add up to at
-    most ``budget``, and at least the first: a slow end-to-end test is run only when no
-    faster test executes the line."""
+    """The first of ``tests`` (in the order :func:`select_tests` gives) whose recorded seconds
+    add up to at most ``budget``, and at least the first: a slow end-to-end test is run only
+    when no faster test executes the line."""
     chosen: list[tuple[str, float]] = []
     spent = 0.0
     for test, seconds in tests:

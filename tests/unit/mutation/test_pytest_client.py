@@ -8,6 +8,7 @@ copy, with a map written by hand; the test runs it starts write to this process'
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -208,6 +209,7 @@ def test_a_mutant_that_the_chosen_tests_miss_survives(
     out, _ = capfd.readouterr()
     assert out.startswith("mutation: calc.py lines [6]: 1 test(s)\n")
     assert "1 passed in" in out  # test_double was not run
+    assert "pristine" not in out  # a passing run is not run again unmutated
 
 
 def test_a_line_outside_the_map_runs_every_test_of_the_module(
@@ -305,11 +307,18 @@ def test_the_budget_keeps_the_fastest_tests_and_at_least_one() -> None:
     assert within_budget([], 1.0) == []
 
 
-def test_a_line_that_ran_only_at_import_puts_the_module_s_own_tests_first() -> None:
-    tests = [("tests/test_other.py::t", 0.1), ("tests/unit/test_calc.py::t", 0.2)]
-    by_line = {"3": [0]}
+def test_the_module_s_own_tests_come_first_then_the_fastest() -> None:
+    tests = [
+        ("tests/test_other.py::t", 0.1),
+        ("tests/unit/test_calc.py::t", 0.2),
+        ("tests/unit/test_calc_extra.py::t", 0.3),
+        ("tests/unit/test_calc.py::u", 0.4),
+    ]
+    by_line = {"3": [0], "4": [0, 1, 2]}
     assert select_tests(tests, by_line, [3], "calc") == [tests[0]]
-    assert select_tests(tests, by_line, [2], "calc") == [tests[1], tests[0]]
+    assert select_tests(tests, by_line, [4], "calc") == [tests[1], tests[0], tests[2]]
+    # A line no test executed (it ran at import): every test, the module's own first.
+    assert select_tests(tests, by_line, [2], "calc") == [tests[1], tests[3], tests[0], tests[2]]
 
 
 def test_another_failure_kills_only_when_the_unmutated_run_passes(
@@ -321,3 +330,79 @@ def test_another_failure_kills_only_when_the_unmutated_run_passes(
     )
     assert verdict(3, 7.0, control=3) == 3
     assert capsys.readouterr().out == "mutation: no verdict: pytest exited with 3\n"
+
+
+def test_a_timeout_exits_124_as_the_timeout_command_does(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert verdict(124, 7.0) == 124
+    assert capsys.readouterr().out == "mutation: killed: timed out after 7 s\n"
+
+
+def test_the_budget_adds_no_other_test_after_the_module_s_own_tests_outgrew_it(
+    tmp_path: Path,
+) -> None:
+    """For a line that ran only at import, the module's own tests come first, slowest of them
+    last; once one of them does not fit, no faster test of another file is added."""
+    rows = [
+        ["tests/test_other.py::fast", 0.1, 0.1],
+        ["tests/test_a.py::own", 0.5, 0.5],
+        ["tests/test_a.py::own_slow", 2.0, 2.0],
+    ]
+    data = {"tests": rows, "lines": {"3": [0]}}
+    (tmp_path / "pkg.a.py.json").write_text(json.dumps(data), encoding="utf-8")
+
+    assert pick_tests(tmp_path, "pkg/a.py", [7], budget=1.0) == [("tests/test_a.py::own", 0.5, 0.5)]
+
+
+def test_the_timeout_and_the_budget_are_required(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    options = ["--pristine", str(tmp_path), "--map", str(tmp_path), "--timeout-factor", "1"]
+    with pytest.raises(SystemExit) as exited:
+        main(options)
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        "error: the following arguments are required: --min-timeout, --budget\n"
+    )
+
+
+def test_the_header_is_out_before_the_tests_write_to_the_same_pipe(
+    worker_copy: tuple[Path, list[str]], capfd: pytest.CaptureFixture[str]
+) -> None:
+    """cosmic-ray reads the client's stdout from a pipe, which Python buffers, and pytest
+    writes to the same descriptor from a process of its own: the header must be flushed
+    before the tests start, or it would come after their output."""
+    copy, options = worker_copy
+    (copy / "calc.py").write_text(CALC.replace("2 * x", "2 + x"))
+
+    with (
+        os.fdopen(os.dup(1), "w", encoding="utf-8") as buffered,
+        contextlib.redirect_stdout(buffered),
+    ):
+        assert not buffered.line_buffering
+        assert main([*options, *PYTEST_ARGS]) == 1
+
+    out, _ = capfd.readouterr()
+    assert out.startswith("mutation: calc.py lines [2]: 1 test(s)\n")
+    assert out.endswith("mutation: killed: pytest exited with 1\n")
+
+
+def test_the_timeout_grows_with_the_recorded_wall_seconds_of_the_tests(
+    worker_copy: tuple[Path, list[str]], tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    copy, options = worker_copy
+    (copy / "wait.py").write_text(WAIT.replace("fifo.read()", "fifo.read(1)"))
+    map_dir = write_map(
+        tmp_path / "short", {"wait.py": ([("test_wait.py::test_wait", 0.1)], {3: [0]})}
+    )
+    options[options.index("--map") + 1] = str(map_dir)
+    options[options.index("--min-timeout") + 1] = "0.3"
+    options[options.index("--timeout-factor") + 1] = "3"
+
+    # 0.3 s + 3 x the 0.1 s recorded for test_wait: stopped after 0.6 s
+    assert main([*options, *PYTEST_ARGS]) == TIMED_OUT
+
+    out, _ = capfd.readouterr()
+    assert out.startswith("mutation: wait.py lines [3]: 1 test(s)\n")
+    assert out.endswith("mutation: killed: timed out after 1 s\n")
