@@ -98,29 +98,17 @@ def start_workers(
         try:
             server_env = {**env, **settings.test_env}
             preload = [arg for name in settings.preload for arg in ("--preload", name)]
+            serve = [sys.executable, str(PYTEST_SERVER_SCRIPT), *preload, "--socket"]
             servers = [
                 start(
-                    [
-                        sys.executable,
-                        str(PYTEST_SERVER_SCRIPT),
-                        "--socket",
-                        str(directory / SOCKET_NAME),
-                        *preload,
-                    ],
-                    directory,
-                    server_env,
-                    logs / f"pytest-server-{index}.log",
+                    [*serve, str(d / SOCKET_NAME)], d, server_env, logs / f"pytest-server-{i}.log"
                 )
-                for index, directory in enumerate(directories)
+                for i, d in enumerate(directories)
                 if settings.preload
             ]
             for index, directory in enumerate(directories):
-                process = start(
-                    [sys.executable, str(WORKER_SCRIPT)],
-                    directory,
-                    env,
-                    logs / f"worker-{index}.log",
-                )
+                log = logs / f"worker-{index}.log"
+                process = start([sys.executable, str(WORKER_SCRIPT)], directory, env, log)
                 workers.append(Worker(process, directory))
             for index, server in enumerate(servers):
                 _started(server, "ready", logs / f"pytest-server-{index}.log", "pytest server")

@@ -1,12 +1,8 @@
 """The mutants of a cosmic-ray session and what happened to each, as typed records.
 
-A cosmic-ray session is an SQLite file with one row per mutant in ``mutation_specs`` and one
-per finished mutant in ``work_results`` (its worker outcome, test outcome, output and diff).
-:func:`read_session` reads it with the standard library, the same data ``cosmic-ray dump``
-prints, without starting cosmic-ray.
-A session file of another layout (another cosmic-ray major) is refused by SQLite itself:
-the query names columns it does not have.
-"""
+:func:`read_session` reads the session's SQLite file (``mutation_specs`` joined with
+``work_results``, what ``cosmic-ray dump`` prints) with the standard library; a file of another
+layout is refused by SQLite itself: the query names columns it does not have."""
 
 from __future__ import annotations
 

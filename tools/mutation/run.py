@@ -1,19 +1,14 @@
 """Mutation testing with cosmic-ray: the ``nox -s mutation`` session.
 
 Usage: ``python -m tools.mutation.run [--module M ...] [--shard K/N] [--since REV]
-[--workers N] [--repo DIR]``, or ``--map-only`` (step 1 alone) or ``--combine DIR`` (step 4
-alone, on the session files of the shards); docs/testing/mutation.md describes the run.
+[--workers N] [--repo DIR]``, or ``--map-only`` (the map alone) or ``--combine DIR`` (the
+report alone, of the shards' session files); docs/testing/mutation.md describes the run.
 
-1. The map of which tests execute which lines (:mod:`tools.mutation.coverage_map`) is built
-   unless the one in ``.cache/mutation/map`` was made from these very files.
-2. The working tree is copied once untouched (the pristine copy, which the test command
-   compares against) and once per worker (:mod:`tools.mutation.snapshot`): a mutant never
-   reaches the repository's own files.
-3. One cosmic-ray session for the chosen modules: ``init``, cosmic-ray's filters (operators,
-   ``# pragma: no mutate``, ``--since``'s git filter) and the annotation filter
-   (:mod:`tools.mutation.annotations`), then ``exec`` on the loopback workers
-   (:mod:`tools.mutation.processes`).
-4. The report and the gate (:mod:`tools.mutation.report`).
+The steps: the map of which tests execute which lines (:mod:`tools.mutation.coverage_map`,
+rebuilt only when the files changed); an untouched copy of the tree and one per worker
+(:mod:`tools.mutation.snapshot`), so a mutant never reaches the repository; one cosmic-ray
+session with its filters (:meth:`Steps.new_session`), run on the loopback workers
+(:mod:`tools.mutation.processes`); the report and the gate (:mod:`tools.mutation.report`).
 
 Exit codes: 0 every module holds its minimum, 1 the gate failed, 2 the settings, the revision
 or the tooling is unusable or the suite fails without any mutant, 130 interrupted.
@@ -39,13 +34,7 @@ from tools.mutation.errors import MutationError
 from tools.mutation.processes import start_workers, tool_env
 from tools.mutation.report import conclude
 from tools.mutation.results import read_session
-from tools.mutation.settings import (
-    Settings,
-    cosmic_ray_config,
-    load_settings,
-    select,
-    test_command,
-)
+from tools.mutation.settings import Settings, cosmic_ray_config, load_settings, select, test_command
 from tools.mutation.shards import (
     expected_seconds,
     parse_shard,
@@ -172,13 +161,16 @@ class Steps:
         return config
 
 
-def ensure_map(repo: Path, settings: Settings, env: dict[str, str], workers: int) -> Path:
+def ensure_map(
+    repo: Path, settings: Settings, env: dict[str, str], workers: int
+) -> tuple[Path, str]:
+    """The map's directory and the fingerprint of the files it was made from."""
     files = repository_files(repo)
     directory = repo / CACHE_DIR / "map"
     stamp = coverage_map.fingerprint(repo, files)
     if coverage_map.is_current(directory, stamp):
         say("the test map is current")
-        return directory
+        return directory, stamp
     say("running the suite under coverage for the test map")
     started = time.monotonic()
     coverage_map.build(
@@ -191,7 +183,7 @@ def ensure_map(repo: Path, settings: Settings, env: dict[str, str], workers: int
         workers=workers,
     )
     say(f"test map built in {time.monotonic() - started:.0f} s")
-    return directory
+    return directory, stamp
 
 
 def refuse(pid: str) -> NoReturn:
@@ -228,7 +220,7 @@ def run_locked(args: argparse.Namespace, repo: Path, settings: Settings) -> int:
     for stale in (session, plan_file(session)):
         stale.unlink(missing_ok=True)
     if modules:
-        map_dir = ensure_map(repo, settings, env, workers_wanted)
+        map_dir, stamp = ensure_map(repo, settings, env, workers_wanted)
         files = repository_files(repo)
         with tempfile.TemporaryDirectory(prefix="ml-playground-mutation-") as temporary:
             pristine = Path(temporary) / "pristine"
@@ -245,7 +237,7 @@ def run_locked(args: argparse.Namespace, repo: Path, settings: Settings) -> int:
                 steps.new_session(weighing, modules, [])
                 seconds = expected_seconds(read_session(weighing), map_dir, settings.test_budget)
                 split, modules = modules, shard_modules(modules, seconds, *shard)
-                write_plan(session, coverage_map.fingerprint(repo, files), split, modules)
+                write_plan(session, stamp, split, modules)
                 minutes = sum(seconds.get(m, 0.0) for m in modules) / 60 / workers_wanted
                 say(f"shard {args.shard}: about {minutes:.0f} min")
             say(f"{len(modules)} module(s)")

@@ -123,9 +123,10 @@ def test_the_map_being_current_is_told_at_once_not_when_the_run_ends(
     stdout = tmp_path / "stdout"
     # Block-buffered, as stdout is when CI reads it from a pipe.
     with stdout.open("w", encoding="utf-8") as stream, redirect_stdout(stream):
-        assert ensure_map(repo, settings, child_env(), 1) == directory
+        found = ensure_map(repo, settings, child_env(), 1)
         told = stdout.read_text(encoding="utf-8")
     assert told == "mutation: the test map is current\n"
+    assert found == (directory, fingerprint(repo, repository_files(repo)))
 
 
 def test_a_run_with_no_module_to_mutate_passes_the_gate_each_time(
