@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# A shell starts a background job with SIGINT ignored, and every process it starts inherits
+# that: the tests that interrupt a child with SIGINT would wait forever. Tests run with
+# Python's own handling, which their children get too.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # Hypothesis forbids a database with derandomize: "ci" (the default, used by every gate) is
 # derandomized and so identical on every run; "dev" explores new examples and remembers failures.
