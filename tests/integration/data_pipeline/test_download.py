@@ -1,3 +1,5 @@
+"""Downloading a corpus from a real HTTP server on 127.0.0.1: verified, size-limited, cached."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,7 +15,7 @@ import pytest
 from ml_playground.configuration.models import DownloadConfig, PrepareConfig
 from ml_playground.core.errors import DataError, DownloadError, UsageError
 from ml_playground.data_pipeline.dataset_files import load_tokens, read_meta
-from ml_playground.data_pipeline.download import Opener, cache_path, fetch_cached
+from ml_playground.data_pipeline.download import Opener, Response, cache_path, fetch_cached
 from ml_playground.data_pipeline.prepare import prepare_dataset
 
 pytestmark = pytest.mark.integration
@@ -220,6 +222,86 @@ def test_a_body_of_exactly_the_size_limit_is_accepted(
     url = server.serve("/input.txt", BODY, announce_length=False)
 
     assert fetch_cached(url, SHA, len(BODY), 5.0, tmp_path, opener=opener) == BODY
+
+
+def test_a_cache_entry_of_exactly_the_size_limit_is_used(
+    server: LocalServer, opener: Opener, tmp_path: Path
+) -> None:
+    url = server.serve("/input.txt", BODY)
+    fetch_cached(url, SHA, len(BODY), 5.0, tmp_path, opener=opener)
+    server.stop()
+    messages: list[str] = []
+
+    content = fetch_cached(
+        url=url,
+        sha256=SHA,
+        max_bytes=len(BODY),
+        timeout_s=5.0,
+        cache_dir=tmp_path,
+        opener=opener,
+        log=messages.append,
+    )
+
+    assert content == BODY
+    assert messages == [f"using cached {url} ({cache_path(url, SHA, tmp_path)})"]
+
+
+class _RecordedResponse:
+    def __init__(self, response: Response, recorder: RecordingOpener) -> None:
+        self._response = response
+        self._recorder = recorder
+
+    def read(self, amt: int, /) -> bytes:
+        chunk = self._response.read(amt)
+        self._recorder.requested.append(amt)
+        self._recorder.received += len(chunk)
+        return chunk
+
+    def close(self) -> None:
+        self._response.close()
+
+
+class RecordingOpener:
+    """A real opener that records how many bytes each read asks for and how many it got."""
+
+    def __init__(self, opener: Opener) -> None:
+        self._opener = opener
+        self.requested: list[int] = []
+        self.received = 0
+
+    def __call__(self, url: str, /, *, timeout: float) -> Response:
+        return _RecordedResponse(self._opener(url, timeout=timeout), self)
+
+
+def test_a_download_is_read_in_chunks_of_64_kib(
+    server: LocalServer, opener: Opener, tmp_path: Path
+) -> None:
+    body = bytes(range(256)) * 800
+    url = server.serve("/big.bin", body)
+    recording = RecordingOpener(opener)
+
+    content = fetch_cached(
+        url, hashlib.sha256(body).hexdigest(), 1_000_000, 5.0, tmp_path, opener=recording
+    )
+
+    assert content == body
+    assert recording.received == len(body)
+    assert recording.requested[:3] == [65536, 65536, 65536]
+    assert max(recording.requested) == 65536
+
+
+@pytest.mark.parametrize("announce_length", [True, False])
+def test_an_oversized_download_stops_one_byte_past_the_limit(
+    server: LocalServer, opener: Opener, tmp_path: Path, announce_length: bool
+) -> None:
+    url = server.serve("/input.txt", BODY, announce_length=announce_length)
+    recording = RecordingOpener(opener)
+
+    with pytest.raises(DownloadError, match=r"larger than prepare\.download\.max_bytes = 100"):
+        fetch_cached(url, SHA, 100, 5.0, tmp_path, opener=recording)
+
+    assert recording.received == 101
+    assert recording.requested[0] == 101
 
 
 def test_a_silent_server_times_out(server: LocalServer, opener: Opener, tmp_path: Path) -> None:

@@ -1,5 +1,8 @@
+"""Preparing a dataset: token files and ``meta.json`` from a corpus, skipped when current."""
+
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
@@ -12,6 +15,7 @@ from ml_playground.configuration.models import PrepareConfig
 from ml_playground.core.errors import DataError, UsageError
 from ml_playground.data_pipeline.dataset_files import load_tokens, read_meta
 from ml_playground.data_pipeline.prepare import (
+    PreparedDataset,
     dataset_fingerprint,
     prepare_dataset,
     split_sizes,
@@ -282,3 +286,77 @@ def test_fingerprint_depends_on_every_input() -> None:
     assert len(base) == 64
     assert int(base, 16) >= 0
     assert base != hashlib.sha256(b"abc").hexdigest()
+
+
+def test_the_fingerprint_is_version_2_of_its_layout() -> None:
+    """Checkpoints of data prepared by earlier releases match only while this layout holds."""
+    header = "ml_playground dataset v2\0text\0char\x000.1\0"
+
+    assert dataset_fingerprint("text", "abc", "char", 0.1) == (
+        hashlib.sha256((header + "abc").encode()).hexdigest()
+    )
+
+
+def test_a_four_character_corpus_gives_two_tokens_to_each_split(
+    make_config: MakeConfig, tmp_path: Path
+) -> None:
+    config = make_config("text", raw_text_path=write_text(tmp_path / "corpus.txt", "ab\u00e9d"))
+
+    result = prepare_dataset(config)
+
+    assert result == PreparedDataset(config.data_dir, False, 4, 2, 2)
+    meta = read_meta(config.data_dir)
+    assert meta.tokenizer.decode(load_tokens(config.data_dir, "train").tolist()) == "ab"
+    assert meta.tokenizer.decode(load_tokens(config.data_dir, "val").tolist()) == "\u00e9d"
+
+
+def test_meta_json_is_indented_by_one_space_and_keeps_non_ascii_characters(
+    make_config: MakeConfig, tmp_path: Path
+) -> None:
+    config = make_config("text", raw_text_path=write_text(tmp_path / "corpus.txt", "ab\u00e9d"))
+    prepare_dataset(config)
+
+    text = (config.data_dir / "meta.json").read_text(encoding="utf-8")
+
+    assert text.startswith('{\n "format_version": 3,\n "dataset": "text",\n "fingerprint": "')
+    assert ' "tokenizer": {\n  "kind": "char",\n  "vocab": [\n   "a",\n   "b",\n   "d",\n' in text
+    assert '   "\u00e9"\n  ]\n },\n' in text
+    assert text.endswith("\n}\n")
+
+
+def test_missing_parent_folders_of_the_data_dir_are_created(
+    make_config: MakeConfig, tmp_path: Path
+) -> None:
+    made = make_config("text", raw_text_path=write_text(tmp_path / "corpus.txt", TEXT))
+    config = dataclasses.replace(made, data_dir=tmp_path / "new" / "deeper" / "data")
+
+    result = prepare_dataset(config=config)
+
+    assert (result.data_dir, result.skipped) == (config.data_dir, False)
+    assert sorted(p.name for p in config.data_dir.iterdir()) == sorted(FILES)
+
+
+def test_a_prepared_dataset_result_cannot_be_changed(
+    make_config: MakeConfig, tmp_path: Path
+) -> None:
+    config = make_config("text", raw_text_path=write_text(tmp_path / "corpus.txt", TEXT))
+    result = prepare_dataset(config)
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(result, "skipped", True)  # noqa: B010
+    assert not result.skipped
+    assert hash(result) == hash(PreparedDataset(config.data_dir, False, len(set(TEXT)), 297, 33))
+
+
+def test_a_corpus_of_exactly_65536_distinct_characters_fills_the_token_range(
+    make_config: MakeConfig, tmp_path: Path
+) -> None:
+    code_points = [c for c in range(0x20, 0x20 + 65536 + 2048) if not 0xD800 <= c <= 0xDFFF]
+    corpus = "".join(map(chr, code_points))
+    config = make_config("text", raw_text_path=write_text(tmp_path / "corpus.txt", corpus))
+
+    result = prepare_dataset(config)
+
+    assert (result.skipped, result.vocab_size) == (False, 65536)
+    tokens = np.concatenate([load_tokens(config.data_dir, split) for split in ("train", "val")])
+    assert (int(tokens.min()), int(tokens.max()), len(np.unique(tokens))) == (0, 65535, 65536)

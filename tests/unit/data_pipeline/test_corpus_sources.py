@@ -1,3 +1,5 @@
+"""The corpora: a standard library tree turned into text, and a UTF-8 text file."""
+
 from __future__ import annotations
 
 import re
@@ -84,8 +86,10 @@ def test_read_text_file_reports_a_missing_file(tmp_path: Path) -> None:
 
 
 def test_read_text_file_reports_an_unreadable_path(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=r"prepare\.raw_text_path: cannot read "):
+    with pytest.raises(DataError) as raised:
         read_text_file(tmp_path)
+
+    assert str(raised.value) == f"prepare.raw_text_path: cannot read {tmp_path}: Is a directory"
 
 
 def test_read_text_file_reports_invalid_utf8_with_its_offset(tmp_path: Path) -> None:

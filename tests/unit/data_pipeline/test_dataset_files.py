@@ -1,5 +1,8 @@
+"""The prepared dataset on disk: ``meta.json`` and the token files it vouches for."""
+
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -61,6 +64,13 @@ def test_meta_json_layout() -> None:
         "sha256": SHA256,
         "prepare": {"dataset": "text", "tokenizer": "char", "val_fraction": 0.25},
     }
+
+
+def test_dataset_metadata_cannot_be_changed() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(META, "train_tokens", 7)  # noqa: B010
+    assert META.train_tokens == 6
+    assert META.tokens("train") == 6
 
 
 def test_read_meta_round_trips(tmp_path: Path) -> None:
