@@ -209,3 +209,31 @@ def test_an_unreadable_start_file_is_a_usage_error(tiny_experiment: Path) -> Non
     assert (code, out) == (2, "")
     assert err.startswith(f"ml-playground: error: sample.start: cannot read start file {missing} (")
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [("nope",), ("--exp-config", "exp.toml"), ("--set", "train.runtime.max_iters=1")],
+)
+def test_report_with_a_run_dir_takes_no_experiment_config_or_setting(
+    tmp_path: Path, extra: tuple[str, ...]
+) -> None:
+    assert run_cli("report", "--run-dir", str(tmp_path), *extra) == (
+        2,
+        "",
+        "ml-playground: error: --run-dir names the run: give no EXPERIMENT, --exp-config or"
+        " --set\n",
+    )
+
+
+@pytest.mark.parametrize("extra", [("--from", "best"), ("--eval-only",)])
+def test_fresh_cannot_be_combined_with_from_or_eval_only(
+    tiny_experiment: Path, extra: tuple[str, ...]
+) -> None:
+    assert run_cli("train", "--fresh", *extra, "--exp-config", str(tiny_experiment)) == (
+        2,
+        "",
+        "ml-playground: error: --fresh starts over: it cannot be combined with --from or"
+        " --eval-only\n",
+    )
+    assert not (tiny_experiment.parent / "run").exists()

@@ -129,3 +129,13 @@ def test_a_path_with_a_nul_character_is_refused() -> None:
         "top.where",
         "expected a non-empty path string without NUL characters, got 'a\\x00b'",
     )
+
+
+def test_a_path_part_may_take_255_bytes_but_not_256() -> None:
+    part = "\u00e9" * 127 + "a"
+    assert numbers(where=f"run/{part}").where == Path("/exp/run") / part
+    refused = "\u00e9" * 128
+    assert numbers_refusal(where=f"run/{refused}") == (
+        "top.where",
+        f"expected a path whose every part is at most 255 bytes, got 'run/{refused}'",
+    )

@@ -1,5 +1,8 @@
+"""Progress output: plain log lines, or one status line rewritten on a terminal."""
+
 from __future__ import annotations
 
+import inspect
 import io
 from pathlib import Path
 
@@ -65,3 +68,42 @@ def test_the_startup_summary_names_device_size_data_and_checkpoints() -> None:
     assert "12,345,678 parameters, 16,384 tokens" in startup_summary(
         "cuda:0", "bfloat16", 12_345_678, 16_384, (1, 1), Path("x")
     )
+
+
+def test_the_reporter_is_built_from_its_stream_total_mode_and_clock_only() -> None:
+    assert list(inspect.signature(ProgressReporter).parameters) == [
+        "stream",
+        "total_iters",
+        "interactive",
+        "clock",
+    ]
+
+
+def test_without_begin_the_eta_counts_from_iteration_zero() -> None:
+    stream, clock = io.StringIO(), FakeClock()
+    reporter = ProgressReporter(stream, total_iters=100, interactive=False, clock=clock)
+    clock.now += 10.0
+    reporter.step(10, 2.5, 1e-3, 768.0)
+    assert stream.getvalue().endswith(" eta 01:30\n")
+
+
+def test_a_step_at_the_iteration_begun_from_has_no_eta_yet() -> None:
+    stream, clock = io.StringIO(), FakeClock()
+    reporter = ProgressReporter(stream, total_iters=100, interactive=False, clock=clock)
+    reporter.begin(40)
+    clock.now += 3.0
+    reporter.step(40, 2.5, 1e-3, 768.0)
+    assert stream.getvalue() == "iter 40/100 loss 2.5000 lr 1.00e-03 768 tok/s eta 00:00\n"
+
+
+def test_the_status_line_is_cleared_once_for_several_messages() -> None:
+    stream, clock = io.StringIO(), FakeClock()
+    reporter = ProgressReporter(stream, total_iters=4, interactive=True, clock=clock)
+    reporter.begin(0)
+    clock.now += 1.0
+    reporter.step(1, 1.0, 0.5, 10.0)
+    reporter.message("first")
+    reporter.message("second")
+    reporter.close()
+    status = "iter 1/4 loss 1.0000 lr 5.00e-01 10 tok/s eta 00:03"
+    assert stream.getvalue() == "\r" + status.ljust(79) + "\r" + " " * 79 + "\rfirst\nsecond\n"

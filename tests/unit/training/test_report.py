@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import struct
 import subprocess
@@ -50,6 +51,26 @@ def test_the_series_are_the_records_in_their_order(tmp_path: Path) -> None:
     assert series.eval_val_loss == [4.1, 3.2]
 
 
+def test_iter_may_be_any_64_bit_count_from_zero(tmp_path: Path) -> None:
+    largest = 2**63 - 1
+    path = metrics(
+        tmp_path,
+        [
+            {"kind": "train", "iter": 0, "loss": 4.5, "lr": 0.0},
+            {"kind": "eval", "iter": largest, "train_loss": 3.9, "val_loss": 4.1, "lr": 0.0},
+        ],
+    )
+    series = series_of(read_records(path))
+    assert (series.train_iters, series.eval_iters) == ([0.0], [float(largest)])
+
+
+def test_a_series_cannot_be_changed_after_it_is_made(tmp_path: Path) -> None:
+    series = series_of(read_records(metrics(tmp_path, RECORDS)))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(series, "lr", [])  # noqa: B010 (a plain assignment is a type error)
+    assert series.lr == [1e-4, 2e-4, 3e-4, 2.5e-4]
+
+
 def test_the_table_lists_every_evaluation_and_marks_the_best(tmp_path: Path) -> None:
     assert evaluation_table(read_records(metrics(tmp_path, RECORDS))) == [
         "    iter  train loss    val loss         lr",
@@ -69,6 +90,9 @@ def test_the_table_lists_every_evaluation_and_marks_the_best(tmp_path: Path) -> 
         b'{"kind": "test", "iter": 1}',
         b'{"kind": "train", "iter": 1, "loss": 4.5}',
         b'{"kind": "train", "iter": true, "loss": 4.5, "lr": 0.1}',
+        b'{"kind": "train", "iter": -1, "loss": 4.5, "lr": 0.1}',
+        b'{"kind": "train", "iter": 1.0, "loss": 4.5, "lr": 0.1}',
+        b'{"kind": "train", "iter": 9223372036854775808, "loss": 4.5, "lr": 0.1}',
         b'{"kind": "eval", "iter": 1, "train_loss": "x", "val_loss": 1, "lr": 0.1}',
     ],
 )

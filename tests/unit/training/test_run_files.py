@@ -58,6 +58,10 @@ def test_an_out_dir_that_is_a_file_fails_before_training(tmp_path: Path) -> None
 
 def test_only_a_non_empty_log_is_history(tmp_path: Path) -> None:
     assert not has_history(tmp_path)
+    metrics_path(tmp_path).write_bytes(b"")
+    assert not has_history(tmp_path)
+    metrics_path(tmp_path).write_bytes(b"\n")  # a single byte is already something
+    assert has_history(tmp_path)
     metrics_path(tmp_path).write_text(records(1), encoding="utf-8")
     assert has_history(tmp_path)
 

@@ -1,6 +1,9 @@
+"""The run lock: one writer per run directory, its holder named to a second one."""
+
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,16 @@ def test_the_lock_records_its_holder_and_refuses_a_second_one(tmp_path: Path) ->
             pass
     with run_lock(tmp_path / "run"):  # released on exit
         pass
+
+
+def test_the_lock_file_is_readable_by_all_and_writable_by_its_owner(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        with run_lock(tmp_path):
+            pass
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / LOCK_FILE).stat().st_mode) == 0o644
 
 
 def test_only_temporary_files_are_removed(tmp_path: Path) -> None:
