@@ -71,3 +71,37 @@ def test_a_multi_line_load_error_is_reported_by_its_first_line(tmp_path: Path) -
         f"checkpoint {path} is truncated, corrupt or not a checkpoint (Weights only load failed."
     )
     assert "\n" not in message
+
+
+def two_checkpoints_the_newest_unreadable(directory: Path) -> None:
+    writer = CheckpointManager(directory, keep_last=2, keep_best=1, warn=print)
+    writer.save({"model": {"w": torch.ones(1)}}, 1, best=False)
+    writer.save({"model": {"w": torch.ones(1)}}, 2, best=False).write_bytes(b"garbage")
+
+
+def test_an_unreadable_checkpoint_is_moved_aside_by_default(tmp_path: Path) -> None:
+    two_checkpoints_the_newest_unreadable(tmp_path)
+    warnings: list[str] = []
+    reader = CheckpointManager(tmp_path, keep_last=2, keep_best=1, warn=warnings.append)
+    assert reader.load("latest").file.iteration == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "last_00000001.pt",
+        "last_00000002.pt.unreadable",
+    ]
+    assert warnings[0].endswith(
+        "; moved aside to last_00000002.pt.unreadable; trying the previous checkpoint"
+    )
+
+
+def test_a_reader_that_never_writes_leaves_an_unreadable_checkpoint_in_place(
+    tmp_path: Path,
+) -> None:
+    two_checkpoints_the_newest_unreadable(tmp_path)
+    warnings: list[str] = []
+    reader = CheckpointManager(
+        tmp_path, keep_last=2, keep_best=1, warn=warnings.append, move_unreadable=False
+    )
+    assert reader.load("latest").file.iteration == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last_00000001.pt", "last_00000002.pt"]
+    assert warnings[0].endswith(".); trying the previous checkpoint")
+    assert "moved aside" not in warnings[0]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, replace
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +116,25 @@ def test_an_empty_error_is_named_by_its_type() -> None:
 
     with pytest.raises(CheckpointError, match=r"\(KeyError\)$"):
         restore(Refusing(), {"ema": {}}, "ema", PATH)
+
+
+def test_a_multi_line_error_is_named_by_its_first_line() -> None:
+    class Refusing:
+        def load_state_dict(self, state_dict: object, /) -> None:
+            raise ValueError("  shapes differ\n  weight: 2 vs 3\n")
+
+    with pytest.raises(CheckpointError) as raised:
+        restore(Refusing(), {"ema": {}}, "ema", PATH)
+    assert str(raised.value) == (
+        f"checkpoint {PATH}: ema: does not fit the model it describes (shapes differ)"
+    )
+
+
+def test_a_checkpoint_description_is_immutable() -> None:
+    info = describe(saved(), PATH)
+    with pytest.raises(FrozenInstanceError):
+        info.iteration = 5  # type: ignore[misc]
+    assert info.iteration == 4
 
 
 def resumable(info: CheckpointInfo, model: ModelConfig = MODEL) -> list[str]:

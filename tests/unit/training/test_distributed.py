@@ -1,0 +1,66 @@
+"""The process group of a run: read from torchrun's environment, and left only when joined."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+
+import pytest
+import torch.distributed as dist
+
+from ml_playground.training.distributed import (
+    SINGLE_PROCESS,
+    ProcessGroup,
+    leave,
+    process_group_from_env,
+)
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def default_group(tmp_path: Path) -> Generator[None]:
+    """A real default process group (gloo, this process alone), destroyed after the test."""
+    dist.init_process_group(
+        backend="gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1
+    )
+    try:
+        yield
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def test_without_torchrun_the_run_is_a_single_main_process() -> None:
+    assert process_group_from_env({}) == ProcessGroup(rank=0, local_rank=0, world_size=1)
+    assert process_group_from_env({}) is SINGLE_PROCESS
+    assert SINGLE_PROCESS.is_main
+
+
+@pytest.mark.parametrize("env", [{"RANK": "1"}, {"WORLD_SIZE": "2"}, {"LOCAL_RANK": "1"}])
+def test_half_a_torchrun_environment_is_a_single_process(env: dict[str, str]) -> None:
+    assert process_group_from_env(env) == SINGLE_PROCESS
+
+
+def test_torchrun_names_the_rank_local_rank_and_world_size() -> None:
+    group = process_group_from_env({"RANK": "3", "LOCAL_RANK": "1", "WORLD_SIZE": "4"})
+    assert group == ProcessGroup(rank=3, local_rank=1, world_size=4)
+    assert not group.is_main
+    assert process_group_from_env({"RANK": "2", "WORLD_SIZE": "4"}).local_rank == 2
+
+
+@pytest.mark.usefixtures("default_group")
+def test_a_single_process_leaves_the_default_group_alone() -> None:
+    leave(SINGLE_PROCESS)
+    assert dist.is_initialized()
+
+
+@pytest.mark.usefixtures("default_group")
+def test_a_rank_of_two_leaves_the_default_group() -> None:
+    leave(ProcessGroup(rank=0, local_rank=0, world_size=2))
+    assert not dist.is_initialized()
+
+
+def test_leaving_a_group_never_joined_does_nothing() -> None:
+    leave(ProcessGroup(rank=1, local_rank=1, world_size=2))
+    assert not dist.is_initialized()
