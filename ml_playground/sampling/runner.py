@@ -87,7 +87,7 @@ def sample(
                 top_p=settings.top_p,
                 generator=generator,
             )
-            ids = cast(list[int], out[0].tolist())  # pyright: ignore[reportUnknownMemberType]
+            (ids,) = cast(list[list[int]], out.tolist())  # pyright: ignore[reportUnknownMemberType]
             text = tokenizer.decode(ids)
             texts.append(text)
             write(text)
