@@ -16,7 +16,8 @@ def permissions_for(target: Path) -> int:
     try:
         return stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
-        umask = os.umask(0)
+        # Equivalent: only the mask it returns is used; the next line puts that one back.
+        umask = os.umask(0)  # pragma: no mutate
         os.umask(umask)
         return 0o666 & ~umask
 

@@ -42,7 +42,8 @@ def autocast_for(device: torch.device, dtype: str) -> Callable[[], AbstractConte
 def memory_bytes(device: torch.device) -> int | None:
     """The memory ``device`` has in all (the machine's for cpu), or None where unknown."""
     if device.type == "cuda":
-        return torch.cuda.mem_get_info(device)[1]
+        _free, total = torch.cuda.mem_get_info(device)
+        return total
     try:
         return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):  # no sysconf (Windows) or no such name

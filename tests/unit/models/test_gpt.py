@@ -1,14 +1,17 @@
+"""The GPT: its shapes, initial weights, residual wiring, dropout and what it saves."""
+
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import cast
 
 import pytest
 import torch
 from torch import Tensor
 
 from ml_playground.configuration.models import ModelConfig
-from ml_playground.models.gpt import GPT
+from ml_playground.models.gpt import GPT, Block, LayerNorm
 
 pytestmark = pytest.mark.unit
 
@@ -159,3 +162,52 @@ def test_tiny_model_overfits_a_tiny_batch(
         optimizer.step()
     assert first == pytest.approx(math.log(11), abs=0.1)
     assert loss.item() < 0.1
+
+
+def test_a_layer_norm_takes_its_bias_by_keyword_only() -> None:
+    with pytest.raises(TypeError, match="positional argument"):
+        LayerNorm(4, True)  # type: ignore[misc]
+    assert LayerNorm(4, bias=False).bias is None
+    assert torch.equal(LayerNorm(4, bias=True).bias, torch.zeros(4))  # type: ignore[arg-type]
+
+
+def test_without_dropout_training_and_evaluation_give_the_same_logits(
+    make_gpt: GPTFactory, batch: tuple[Tensor, Tensor]
+) -> None:
+    model = make_gpt()
+    x, y = batch
+    model.train()
+    trained, _ = model(x, y)
+    model.eval()
+    evaluated, _ = model(x, y)
+    assert torch.allclose(evaluated, trained, rtol=0, atol=1e-6)
+
+
+def test_a_block_adds_attention_then_mlp_to_the_residual_stream(make_gpt: GPTFactory) -> None:
+    block = cast("Block", make_gpt().blocks[0])
+    x = torch.randn((2, 8, 16), generator=torch.Generator().manual_seed(2))
+    after_attention = x + block.attn(block.ln_attn(x))
+    expected = after_attention + block.mlp(block.ln_mlp(after_attention))
+    assert torch.allclose(block(x), expected, rtol=0, atol=1e-6)
+
+
+def test_a_one_token_vocabulary_is_accepted(make_gpt: GPTFactory) -> None:
+    logits, _ = make_gpt(vocab_size=1)(torch.zeros((2, 3), dtype=torch.long))
+    assert logits.shape == (2, 1, 1)
+
+
+def test_the_position_table_is_not_saved_with_the_weights(make_gpt: GPTFactory) -> None:
+    model = make_gpt()
+    assert "positions" not in model.state_dict()
+    assert torch.equal(model.get_buffer("positions"), torch.arange(8))
+
+
+def test_fresh_weights_are_drawn_around_zero_with_std_0_02(make_gpt: GPTFactory) -> None:
+    model = make_gpt(
+        ModelConfig(n_layer=1, n_head=2, n_embd=64, block_size=64, dropout=0.0, bias=True),
+        vocab_size=64,
+    )
+    for name in ("wte.weight", "wpe.weight", "blocks.0.attn.qkv.weight", "blocks.0.mlp.fc.weight"):
+        weight = model.get_parameter(name)
+        assert abs(weight.mean().item()) < 0.002, name
+        assert weight.std().item() == pytest.approx(0.02, rel=0.05), name
