@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.unit.gate.conftest import graph_of
+from tools.gate import import_graph
 from tools.gate.import_graph import imported_modules, load_graph, module_for_path
 
 pytestmark = pytest.mark.unit
@@ -71,3 +75,31 @@ def test_imports_and_module_names() -> None:
     assert module_for_path("tools/gate/plan.py") == "tools.gate.plan"
     assert module_for_path("tasks.py") is None
     assert module_for_path("docs/x.md") is None
+
+
+def test_the_root_s_packages_win_over_same_named_packages_elsewhere_on_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for place, module in {"elsewhere": "other", "root": "mine"}.items():
+        package = tmp_path / place / "gateshadow"
+        package.mkdir(parents=True)
+        (package / "__init__.py").write_text("", encoding="utf-8")
+        (package / f"{module}.py").write_text("X = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path / "elsewhere"))
+    graph = load_graph(tmp_path / "root", ("gateshadow",), ())
+    assert graph.files == {"gateshadow.mine"}
+
+
+def test_importing_the_graph_module_leaves_grimp_unloaded_until_a_graph_is_needed() -> None:
+    code = "import sys, tools.gate.import_graph; print('grimp' in sys.modules)"
+    repo = Path(import_graph.__file__).parents[2]
+    path = os.pathsep.join([str(repo), *filter(None, [os.environ.get("PYTHONPATH")])])
+    child = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": path},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (child.returncode, child.stdout) == (0, "False\n"), child.stderr

@@ -147,3 +147,9 @@ def test_python_sources_are_the_checked_trees_and_the_scripts() -> None:
         for p in ("tools/a.py", "tasks.py", "noxfile.py", "setup.py", "docs/conf.py", "tests/x.txt")
         if is_python_source(p)
     ] == ["tools/a.py", "tasks.py", "noxfile.py"]
+
+
+def test_file_lists_are_values_that_hash_alike_when_equal() -> None:
+    same = Lists(markdown=LISTS.markdown, markdown_generated=LISTS.markdown_generated)
+    assert hash(same) == hash(LISTS)
+    assert {LISTS, same} == {LISTS}
