@@ -70,7 +70,7 @@ def working_changes(root: Path) -> list[str]:
     untracked file that is not ignored (none in the gate's own checkout)."""
     status = ("git", "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all")
     result = run(status, root)
-    return sorted({entry[3:] for entry in result.stdout.split("\0") if len(entry) > 3})
+    return sorted({entry[3:] for entry in result.stdout.split("\0") if entry})  # "XY path"
 
 
 def tree_text(root: Path) -> str:
@@ -139,7 +139,7 @@ class DepLines:
             if deps.modules:
                 modules = self.graph().closure(deps.modules)
                 files |= {module.replace(".", "/") + ".py" for module in modules}
-                for package in {module.split(".", 1)[0] for module in modules}:
+                for package in {module.partition(".")[0] for module in modules}:
                     files.update(self.package_data(package))
             files |= {write_listing(self.root, directory) for directory in deps.listings}
             if deps.opaque:

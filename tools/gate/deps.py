@@ -98,7 +98,7 @@ def python_command(args: Sequence[str]) -> tuple[str | None, str | None, bool]:
             return (arg[:2] if value is not None else None), value, untraced
         if not arg.startswith("-") or arg == "-":
             return (None, None, untraced) if arg == "-" else ("script", arg, untraced)
-        untraced = untraced or (not arg.startswith("--") and bool(set(arg[1:]) & set("SIE")))
+        untraced = untraced or (not arg.startswith("--") and bool(set(arg) & set("SIE")))
         index += 2 if arg in _FLAGS_WITH_VALUE else 1
     return None, None, untraced
 
@@ -136,7 +136,7 @@ def process_deps(args: Sequence[str], cwd: str, root: str) -> Deps:
         names = imported_modules(source or "")
     except (SyntaxError, ValueError):
         deps.opaque, names = True, set[str]()
-    deps.modules |= {name for name in names if name.split(".", 1)[0] in PROJECT_PACKAGES}
+    deps.modules |= {name for name in names if name.partition(".")[0] in PROJECT_PACKAGES}
     return deps
 
 

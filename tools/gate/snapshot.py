@@ -55,7 +55,7 @@ def staged_commit(root: Path) -> str:
     """A commit object holding exactly the index's tree, its parent HEAD (if any)."""
     unmerged = git(root, "ls-files", "--unmerged")
     if unmerged:
-        path = unmerged.splitlines()[0].split("\t", 1)[-1]
+        path = unmerged.splitlines()[0].partition("\t")[2]  # "mode object stage\tpath"
         raise SnapshotError(f"{root}: the index has unmerged paths ({path}): finish or abort first")
     tree = git(root, "write-tree")
     parent = parent_commit(root)

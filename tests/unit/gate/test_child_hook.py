@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from tools.gate.child import sitecustomize
 from tools.gate.child.sitecustomize import (
     LOG_VARIABLE,
     ROOT_VARIABLE,
@@ -17,6 +21,8 @@ from tools.gate.child.sitecustomize import (
 )
 
 pytestmark = pytest.mark.unit
+
+CHILD_DIRECTORY = Path(sitecustomize.__file__).parent
 
 
 def test_events_below_the_root_become_records(tmp_path: Path) -> None:
@@ -88,3 +94,31 @@ def test_lines_are_appended_and_install_needs_both_variables(tmp_path: Path) -> 
     assert install({}) is False
     assert install({LOG_VARIABLE: str(log)}) is False
     assert install({ROOT_VARIABLE: str(tmp_path)}) is False
+
+
+def test_a_python_started_with_both_variables_logs_into_a_file_only_its_user_reads(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "a.txt").write_text("a", encoding="utf-8")
+    log, second = tmp_path / "log.jsonl", tmp_path / "second.jsonl"
+    again = {LOG_VARIABLE: str(second), ROOT_VARIABLE: str(root)}
+    code = f"import sitecustomize\nopen({str(root / 'a.txt')!r}).close()\n"
+    code += f"print(sitecustomize.install({again!r}))\n"
+    path = os.pathsep.join([str(CHILD_DIRECTORY), *filter(None, [os.environ.get("PYTHONPATH")])])
+    env = {**os.environ, "PYTHONPATH": path, LOG_VARIABLE: str(log), ROOT_VARIABLE: str(root)}
+    child = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        umask=0o022,
+    )
+    assert (child.returncode, child.stdout) == (0, "True\n"), child.stderr
+    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert records == [{"event": "open", "path": str(root / "a.txt")}]
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert stat.S_IMODE(second.stat().st_mode) == 0o600

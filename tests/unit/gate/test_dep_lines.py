@@ -77,6 +77,17 @@ def test_import_lines_cover_the_module_block_of_everything_imported(root: Path) 
     assert DepLines(root, lambda: GRAPH).import_lines("tests/test_a.py", {})["tools/b.py"] == set()
 
 
+def test_without_ran_lines_an_import_depends_on_its_first_statement_only(root: Path) -> None:
+    found = DepLines(root, lambda: GRAPH).import_lines("tests/test_a.py", {})
+    assert found == {"tests/test_a.py": {1}, "tools/a.py": {1}, "tools/b.py": {2}}
+
+
+def test_a_file_that_cannot_be_read_is_still_one_line(root: Path) -> None:
+    lines = DepLines(root, lambda: GRAPH)
+    assert lines.whole_file("gone.txt") == frozenset({1})
+    assert lines.whole_file("notes.txt") == frozenset({1, 2, 3})
+
+
 def test_write_if_changed_keeps_an_unchanged_file_untouched(tmp_path: Path) -> None:
     target = tmp_path / "deep" / "file.txt"
     write_if_changed(target, "one\n")

@@ -68,6 +68,14 @@ def test_reads_and_listings_inside_the_root(root: Path, tmp_path: Path) -> None:
     assert deps == Deps(files={"data.txt"}, listings={"tools", "tools/x", "."})
 
 
+def test_opening_a_missing_file_depends_on_its_directory_s_listing(root: Path) -> None:
+    assert recorded(root, {"event": "open", "path": str(root / "later.txt")}) == Deps(
+        listings={"."}
+    )
+    missing = str(root / "tools" / "x" / "later.txt")
+    assert recorded(root, {"event": "open", "path": missing}) == Deps(listings={"tools/x"})
+
+
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
@@ -105,6 +113,17 @@ def test_interpreters_are_known_by_name_or_by_their_shebang(
     assert not runs_python("missing-program")
 
 
+def test_only_the_first_256_bytes_of_a_shebang_line_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, padding in {"short": 247, "long": 248}.items():
+        (tmp_path / name).write_text("#!/" + "x" * padding + "python\n", encoding="utf-8")
+        (tmp_path / name).chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert runs_python("short")  # "python" ends at byte 256
+    assert not runs_python("long")  # the kernel reads no further either
+
+
 def test_a_process_working_inside_the_repository_is_opaque(root: Path) -> None:
     assert process_deps(["git", "status"], str(root / "tools"), str(root)) == Deps(opaque=True)
     assert process_deps([], "/", str(root)).opaque
@@ -124,6 +143,12 @@ def test_a_python_process_elsewhere_depends_on_what_it_runs(root: Path, tmp_path
     assert process_deps(["python", "gone.py"], str(tmp_path), str(root)).opaque
     assert process_deps(["python", "-c", "def ("], "/", str(root)).opaque
     assert process_deps(["python"], "/", str(root)).opaque
+
+
+def test_a_module_run_with_a_joined_m_option_is_a_dependency(root: Path) -> None:
+    joined = process_deps(["python", "-mtools.x.mod"], "/", str(root))
+    assert joined == Deps(modules={"tools.x.mod"})
+    assert process_deps(["python", "-m", "tools"], "/", str(root)) == Deps(modules={"tools"})
 
 
 def test_arguments_naming_repository_files_are_read(root: Path) -> None:

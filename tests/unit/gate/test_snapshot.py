@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.git_env import isolated_git_env
 from tests.unit.gate.conftest import git
 from tools.gate.snapshot import SnapshotError, checked_out, gate_home, locked, staged_commit
 
@@ -96,6 +97,19 @@ def test_an_index_with_unmerged_paths_is_refused_in_one_line(git_repo: Path) -> 
     git(git_repo, "commit", "-q", "-am", "main")
     subprocess.run(["git", "merge", "-q", "other"], cwd=git_repo, capture_output=True, check=False)
     with pytest.raises(SnapshotError, match=r"the index has unmerged paths \(README\.md\)"):
+        staged_commit(git_repo)
+
+
+def test_the_refusal_names_the_first_unmerged_path(git_repo: Path) -> None:
+    blob = git(git_repo, "hash-object", "-w", "README.md").strip()
+    entries = "".join(
+        f"100644 {blob} {stage}\t{path}\n"
+        for stage, path in [(1, "both-deleted.md"), (2, "zz-added.md"), (3, "zz-added.md")]
+    )
+    command = ["git", "update-index", "--index-info"]
+    env = isolated_git_env()
+    subprocess.run(command, cwd=git_repo, env=env, input=entries, text=True, check=True)
+    with pytest.raises(SnapshotError, match=r"unmerged paths \(both-deleted\.md\): finish"):
         staged_commit(git_repo)
 
 

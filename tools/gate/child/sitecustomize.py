@@ -36,9 +36,7 @@ def make_hook(root: str, write: Callable[[Record], None], in_test: bool = False)
     busy: list[bool] = []
 
     def path_of(raw: object) -> str | None:
-        if raw is None or isinstance(raw, int):
-            return None
-        try:
+        try:  # a descriptor (int) or None: os.fsdecode raises TypeError
             path = os.path.abspath(os.fsdecode(cast("str | bytes", raw)))
         except (TypeError, ValueError):
             return None
@@ -46,7 +44,12 @@ def make_hook(root: str, write: Callable[[Record], None], in_test: bool = False)
 
     def record(event: str, args: tuple[object, ...]) -> Record | None:
         if event == "open" or (event == "exec" and not in_test):
-            path = path_of(args[0] if event == "open" else getattr(args[0], "co_filename", None))
+            path = path_of(
+                args[0]
+                if event == "open"
+                # Equivalent: the exec event's one argument is the code object: args[-1] is args[0].
+                else getattr(args[0], "co_filename", None)  # pragma: no mutate
+            )
             if path is None or (in_test and path.endswith(".py") and _importing()):
                 return None
             return {"event": "open", "path": path}
@@ -73,7 +76,8 @@ def make_hook(root: str, write: Callable[[Record], None], in_test: bool = False)
     def hook(event: str, args: tuple[object, ...]) -> None:
         if busy:
             return
-        busy.append(True)
+        # Equivalent: only whether the list is empty is read, never the value appended.
+        busy.append(True)  # pragma: no mutate
         try:
             found = record(event, args)
             if found is not None:
