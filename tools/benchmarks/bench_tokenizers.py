@@ -56,14 +56,23 @@ def measure(experiment: str, seconds: float, work_dir: Path, assignments: list[s
     ]
     config = load_experiment(experiment, env={}, cwd=Path.cwd(), assignments=sets)
     prepare_dataset(config.prepare)
-    reporter = ProgressReporter(io.StringIO(), config.train.runtime.max_iters, interactive=False)
+    reporter = ProgressReporter(
+        io.StringIO(),
+        config.train.runtime.max_iters,
+        # Equivalent: the progress goes to a buffer nobody reads, as a status line or as lines.
+        interactive=False,  # pragma: no mutate
+    )
     deadline = time.perf_counter() + seconds
     checks = itertools.count()  # the first check, before any step, never stops the run
     outcome = train(
         config,
         reporter=reporter,
         warn=lambda _: None,
-        should_stop=lambda: next(checks) > 0 and time.perf_counter() >= deadline,
+        should_stop=lambda: (
+            next(checks) > 0
+            # Equivalent: a float clock reading the deadline exactly would only add one step.
+            and time.perf_counter() >= deadline  # pragma: no mutate
+        ),
     )
     evaluation = evaluate_checkpoint(config, warn=lambda _: None, start_from="last")
     meta = read_meta(config.prepare.data_dir)
@@ -79,9 +88,14 @@ def measure(experiment: str, seconds: float, work_dir: Path, assignments: list[s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0] if __doc__ else None,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     parser.add_argument("--seconds", type=float, default=240.0, help="training budget of each")
-    parser.add_argument("--eval-iters", type=int, default=100)
+    parser.add_argument(
+        "--eval-iters", type=int, default=100, help="evaluation batches of the last checkpoint"
+    )
     parser.add_argument("--work-dir", type=Path, default=Path(".cache/bench-tokenizers"))
     parser.add_argument("--set", action="append", default=[], dest="assignments")
     args = parser.parse_args(argv)

@@ -17,6 +17,21 @@ def test_bits_per_byte_are_nats_per_token_in_bits_times_tokens_per_byte() -> Non
     assert result.bits_per_byte == pytest.approx(0.75)
 
 
+def test_results_are_values_that_hash_alike_when_equal() -> None:
+    first = Result("x", 300, 10, val_loss=1.5, tokens_per_byte=0.25)
+    assert {first, Result("x", 300, 10, val_loss=1.5, tokens_per_byte=0.25)} == {first}
+
+
+def test_help_describes_the_benchmark_and_its_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "char against bpe on the stdlib corpus: same model, same wall-clock budget," in help_text
+    assert "training budget of each (default: 240.0)" in help_text
+    assert "evaluation batches of the last checkpoint (default: 100)" in help_text
+
+
 def test_benchmark_prints_one_row_per_tokenizer(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
