@@ -123,7 +123,8 @@ def fit_columns(
 
     for column in drop_order:
         if others() + kept_first <= limit:
-            break
+            # Equivalent: once the rest fits nothing changes, so every later check fits too.
+            break  # pragma: no mutate
         fitted[column] = 0
     fitted[first] = max(kept_first, min(widths[first], limit - others()))
     return fitted

@@ -1,0 +1,92 @@
+"""The limits of tools/workflow/commit_rules.py: the header length, the 200-line budget, how far
+a file is probed for binary content, and a file git calls binary even outside the repository."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.workflow.scratch import isolated_env
+from tools.workflow.commit_rules import (
+    CommitHeader,
+    FileChange,
+    SizeReport,
+    check_header,
+    describe_size,
+    measure,
+    parse_header,
+    staged_changes,
+)
+from tools.workflow.repo.git import Git
+
+pytestmark = pytest.mark.unit
+
+TYPES = ("docs", "feat", "fix")
+
+
+def _repository(tmp_path: Path, attributes: str) -> Git:
+    """A repository without commits whose files ``attributes`` (.git/info/attributes) marks."""
+    root = tmp_path / "repo"
+    env = {**isolated_env(tmp_path / "home"), "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    subprocess.run(["git", "init", "--quiet", str(root)], env=env, check=True)
+    (root / ".git" / "info").mkdir(exist_ok=True)
+    (root / ".git" / "info" / "attributes").write_text(attributes, encoding="utf-8")
+    return Git(root, env)
+
+
+def _staged(git: Git, name: str, data: bytes) -> list[FileChange]:
+    (git.root / name).write_bytes(data)
+    git.run("add", "--", name)
+    return staged_changes(git)
+
+
+def test_a_header_may_be_72_characters_long_and_no_longer() -> None:
+    fits = "docs: " + "a" * 66
+
+    assert check_header(fits, TYPES) == []
+    assert check_header(fits + "b", TYPES) == ["header is 73 characters long; the limit is 72"]
+
+
+def test_a_parsed_header_is_an_immutable_value() -> None:
+    header = parse_header("feat(cli)!: add a flag")
+
+    assert header == CommitHeader("feat", "cli", True, "add a flag")
+    assert header is not None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        header.subject = "other"  # type: ignore[misc]
+    assert len({header, CommitHeader("feat", "cli", True, "add a flag")}) == 1
+
+
+def test_the_line_budget_is_200_touched_lines() -> None:
+    assert SizeReport(200, (("a.py", 200),), ()).over_budget() is False
+    assert SizeReport(201, (("a.py", 201),), ()).over_budget() is True
+    assert describe_size(SizeReport(201, (("a.py", 201),), ()))[-1] == (
+        "total 201 touched line(s); budget 200"
+    )
+
+
+def test_a_nul_after_the_first_8000_bytes_does_not_make_a_file_binary(tmp_path: Path) -> None:
+    git = _repository(tmp_path, "*.dat binary\n")
+    data = b"x\n" * 4000 + b"\0\n"
+
+    assert _staged(git, "probe.dat", data) == [FileChange("probe.dat", 4001, 0)]
+    assert _staged(git, "probe.dat", b"x\n" * 3999 + b"\0\n") == [
+        FileChange("probe.dat", None, None)
+    ]
+
+
+def test_a_file_git_calls_binary_even_outside_the_repository_stays_uncounted(
+    tmp_path: Path,
+) -> None:
+    """The user's own attributes file ($XDG_CONFIG_HOME/git/attributes) applies everywhere."""
+    git = _repository(tmp_path, "")
+    (tmp_path / "xdg" / "git").mkdir(parents=True)
+    (tmp_path / "xdg" / "git" / "attributes").write_text("* binary\n", encoding="utf-8")
+
+    changes = _staged(git, "notes.txt", b"a\nb\n")
+
+    assert changes == [FileChange("notes.txt", None, None)]
+    assert measure(changes) == SizeReport(0, (), (("notes.txt", "binary file"),))
