@@ -320,3 +320,53 @@ def test_failed_ledger_commit_restores_the_file_and_the_index(
     assert (seed_scratch.root / ".ldres" / "tv-tasks.md").read_bytes() == loaded.data
     assert seed_scratch.index_tree() == tree
     assert seed_scratch.rev("HEAD") == head
+
+
+def test_a_message_with_several_problems_names_the_first_and_lists_the_others(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/several-problems")
+    seed_scratch.stage("docs/imports.md", "small\n")
+
+    with pytest.raises(WorkflowError) as caught:
+        commit_staged(seed_scratch.git, out.reporter, "docs:  Added things.", None, passing_gate)
+
+    assert caught.value.code == ExitCode.CHECK_FAILED
+    assert caught.value.message == (
+        "commit message rejected: put exactly one space after the colon"
+    )
+    assert caught.value.details == (
+        "do not end the subject with a period",
+        "start the subject with an imperative verb ('fix', 'add'), not 'Added'",
+    )
+
+
+def test_a_message_with_a_body_is_reported_by_its_header(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/with-body")
+    seed_scratch.stage("docs/imports.md", "small\n")
+
+    sha = commit_staged(
+        seed_scratch.git, out.reporter, f"{VALID}\n\nWhy it is so.\n", None, passing_gate
+    )
+
+    assert out.out.endswith(f"Committed {sha[:10]} (1 touched lines): {VALID}\n")
+
+
+def test_files_a_commit_hook_stages_stay_committed_and_staged(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/hook-adds")
+    seed_scratch.stage("docs/imports.md", "small\n")
+    seed_scratch.install_hook(
+        "pre-commit", "#!/bin/sh\necho generated > docs/generated.md\ngit add docs/generated.md\n"
+    )
+
+    sha = commit_staged(seed_scratch.git, out.reporter, VALID, None, passing_gate)
+
+    assert seed_scratch.clone_git("show", "--format=", "--name-only", sha).split() == [
+        "docs/generated.md",
+        "docs/imports.md",
+    ]
+    assert seed_scratch.clone_git("status", "--porcelain") == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import subprocess
 from dataclasses import replace
@@ -12,10 +13,10 @@ import pytest
 
 from tests.fixtures.workflow.package import project_files, uv_command, uv_env
 from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.commands.release import Tools, release
+from tools.workflow.commands.release import Tools, release, run_release_steps
 from tools.workflow.commands.resume import abort_operation, continue_operation
 from tools.workflow.repo.git import Git
-from tools.workflow.repo.state import load_operation, save_operation
+from tools.workflow.repo.state import Operation, load_operation, save_operation
 
 if TYPE_CHECKING:
     from tests.fixtures.workflow.scratch import Scratch
@@ -616,3 +617,65 @@ def test_abort_before_the_commit_keeps_a_changelog_taken_over(
     assert (clean_scratch.root / "CHANGELOG.md").read_text(encoding="utf-8") == changelog
     assert clean_scratch.rev("main") == head
     assert load_operation(clean_scratch.git) is None
+
+
+def test_the_tools_of_a_release_are_an_immutable_value() -> None:
+    tools = Tools("uv", TODAY)
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        tools.uv = None  # type: ignore[misc]
+    assert {tools, Tools("uv", TODAY)} == {tools}
+
+
+def _feat_after_v0_1_0(scratch: Scratch, changelog: str) -> Operation:
+    """main: the seed tagged v0.1.0, then one feature commit that also adds ``changelog``
+    (plain git); returns the release of v0.2.0 starting there, at its first step."""
+    scratch.clone_git("tag", "v0.1.0")
+    scratch.stage("CHANGELOG.md", changelog)
+    scratch.stage("notes.txt", "note\n")
+    scratch.clone_git("commit", "--quiet", "-m", "feat(core): add a note")
+    head = scratch.clone_git("rev-parse", "HEAD")
+    return Operation("release", "main", "commit", head, head, "v0.2.0")
+
+
+def _failing_uv(scratch: Scratch) -> str:
+    uv = scratch.base / "failing-uv"
+    uv.write_text("#!/bin/sh\necho 'uv is offline' >&2\nexit 2\n", encoding="utf-8")
+    uv.chmod(0o755)
+    return str(uv)
+
+
+def test_the_new_section_goes_above_the_changelog_the_release_started_from(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    old = "# Changelog\n\n## v0.1.0 (2026-01-02)\n\n- the first release\n"
+    operation = _feat_after_v0_1_0(clean_scratch, old)
+
+    with pytest.raises(WorkflowError) as caught:
+        run_release_steps(
+            clean_scratch.git,
+            out.reporter,
+            operation,
+            Tools(_failing_uv(clean_scratch), TODAY),
+            "origin",
+        )
+
+    assert caught.value.code == ExitCode.STOPPED
+    assert caught.value.message == "uv version 0.2.0 failed: uv is offline"
+    changelog = (clean_scratch.root / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert changelog.startswith("# Changelog\n\n## v0.2.0 (2026-12-06)\n")
+    assert changelog.endswith("\n## v0.1.0 (2026-01-02)\n\n- the first release\n")
+
+
+def test_a_record_with_an_unknown_step_resumes_from_the_first_step(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    operation = replace(_feat_after_v0_1_0(clean_scratch, "# Changelog\n"), step="verify")
+
+    with pytest.raises(WorkflowError) as caught:
+        run_release_steps(clean_scratch.git, out.reporter, operation, Tools(None, TODAY), "origin")
+
+    assert caught.value.message == (
+        "uv is not on PATH: a release sets the version and builds with it"
+    )
+    assert load_operation(clean_scratch.git) == replace(operation, step="commit")

@@ -10,7 +10,14 @@ import pytest
 from tools.workflow.cli import ExitCode, WorkflowError
 from tools.workflow.commands.commit import commit_staged
 from tools.workflow.commands.resume import abort_operation, continue_operation
-from tools.workflow.commands.ship import check_ci, mark_done, ship
+from tools.workflow.commands.ship import (
+    abort_ship,
+    check_ci,
+    mark_done,
+    require_pushed_as_is,
+    run_ship_steps,
+    ship,
+)
 from tools.workflow.commands.start_task import start_task
 from tools.workflow.repo.state import Operation, branch_task, load_operation, save_operation
 
@@ -579,3 +586,71 @@ def test_continue_when_the_branch_is_already_gone_just_finishes(
     assert "Deleted the local branch" not in out.out
     assert seed_scratch.rev("main") == work
     assert load_operation(seed_scratch.git) is None
+
+
+def _shipping(scratch: Scratch, step: str) -> Operation:
+    """A ship of a branch holding one plain commit, recorded at ``step`` (nothing run yet)."""
+    main_before = scratch.clone_git("rev-parse", "main")
+    work = scratch.branch_with_commit(BRANCH, "docs/a.md", "a\n", "docs: add a")
+    return Operation("ship", BRANCH, step, work, main_before)
+
+
+def test_a_ship_record_with_an_unknown_step_runs_every_step(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    operation = _shipping(seed_scratch, "verify")
+
+    run_ship_steps(seed_scratch.git, out.reporter, operation, "main", "nowhere")
+
+    assert seed_scratch.rev("main") == operation.head_before
+    assert seed_scratch.rev(BRANCH) is None
+    assert out.out.startswith(f"Fast-forwarded main to {BRANCH} ({operation.head_before[:10]}).")
+
+
+def test_pushing_main_that_origin_already_holds_pushes_nothing(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    operation = _shipping(seed_scratch, "push-main")
+    seed_scratch.clone_git("push", "--quiet", "origin", f"{operation.head_before}:refs/heads/main")
+    seed_scratch.clone_git("branch", "--force", "main", operation.head_before)
+
+    run_ship_steps(seed_scratch.git, out.reporter, operation, "main", "origin")
+
+    assert f"origin/main already holds {operation.head_before[:10]}." in out.out
+    assert "Pushed main" not in out.out
+    assert out.out.endswith(f"Shipped {BRANCH}.\n")
+
+
+def test_a_branch_that_differs_from_its_pushed_state_is_refused(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    pushed = _shipping(seed_scratch, "merge").head_before
+    seed_scratch.clone_git("update-ref", f"refs/remotes/origin/{BRANCH}", pushed)
+    require_pushed_as_is(seed_scratch.git, BRANCH, "origin")
+    later = seed_scratch.commit_file("docs/b.md", "b\n", "docs: add b")
+
+    with pytest.raises(WorkflowError) as caught:
+        require_pushed_as_is(seed_scratch.git, BRANCH, "origin")
+
+    assert caught.value.code == ExitCode.REFUSED
+    assert caught.value.message.startswith(
+        f"refusing to ship: '{BRANCH}' and origin/{BRANCH} differ "
+        f"(not pushed: {later[:7]} docs: add b); "
+    )
+
+
+def test_abort_refuses_once_origin_main_holds_the_shipped_commit(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    operation = _shipping(seed_scratch, "push-main")
+    seed_scratch.clone_git("push", "--quiet", "origin", f"{operation.head_before}:refs/heads/main")
+
+    with pytest.raises(WorkflowError) as caught:
+        abort_ship(seed_scratch.git, out.reporter, operation, "main", "origin")
+
+    assert caught.value.code == ExitCode.REFUSED
+    assert caught.value.message == (
+        f"cannot abort: origin/main already holds the shipped commit "
+        f"{operation.head_before[:10]}; finish the ship with invoke continue"
+    )
+    assert seed_scratch.rev("main") == operation.main_before
