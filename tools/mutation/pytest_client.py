@@ -207,7 +207,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     status = run_tests(pytest_args, timeout)
     control = None
     if status not in (0, TIMED_OUT, *KILLING_STATUSES):
-        print(f"mutation: pytest exited with {status}; the same run on the pristine copy:")
+        print(
+            f"mutation: pytest exited with {status}; the same run on the pristine copy:", flush=True
+        )
         control = run_tests(pytest_args, timeout, args.pristine)
     return verdict(status, timeout, control)
 
@@ -225,13 +227,13 @@ def verdict(status: int, timeout: float, control: int | None = None) -> int:
     when the same run passes on the pristine copy (``control`` is its status). Without the
     :data:`KILLED` line a failed run counts as no verdict (:mod:`tools.mutation.results`)."""
     if status == TIMED_OUT:
-        print(f"{KILLED}: timed out after {timeout:.0f} s", flush=True)
+        print(f"{KILLED}: timed out after {timeout:.0f} s")
     elif status in KILLING_STATUSES:
-        print(f"{KILLED}: pytest exited with {status}", flush=True)
+        print(f"{KILLED}: pytest exited with {status}")
     elif status and control == 0:
-        print(f"{KILLED}: pytest exited with {status}, and with 0 unmutated", flush=True)
+        print(f"{KILLED}: pytest exited with {status}, and with 0 unmutated")
     elif status:
-        print(f"mutation: no verdict: pytest exited with {status}", flush=True)
+        print(f"mutation: no verdict: pytest exited with {status}")
     return status
 
 

@@ -140,7 +140,6 @@ def conclude(cache: Path, sessions: Sequence[Path], settings: Settings, seconds:
                 print(f"    {survivor.location} {survivor.operator}", file=sys.stderr)
     print(
         f"mutation: {'gate FAILED for ' + str(failed) + ' module(s)' if failed else 'gate passed'};"
-        f" report in {(cache / 'summary.md').as_posix()}",
-        flush=True,
+        f" report in {(cache / 'summary.md').as_posix()}"
     )
     return 1 if failed else 0

@@ -1,5 +1,6 @@
 """The test command of every mutant: finding the mutated module and lines, choosing its tests
-from the map, and running them (here without a fork server: ``python -m pytest``).
+from the map, and running them (here without a fork server: ``python -m pytest``; or on a
+stand-in for the server, in a thread, where the order of the output is the point).
 
 The copies are real directories under ``tmp_path``: a pristine one and a worker's copy in which
 a module is changed as cosmic-ray changes it. :func:`main` runs in this process, in the worker's
@@ -12,12 +13,16 @@ import contextlib
 import json
 import os
 import shutil
+import socket
+import threading
 from pathlib import Path
 
 import pytest
 
-from tests.unit.mutation.conftest import write_map
+from tests.unit.mutation.conftest import WAIT_SECONDS, write_map
 from tools.mutation.pytest_client import (
+    LENGTH_BYTES,
+    SOCKET_NAME,
     TIMED_OUT,
     changed_lines,
     find_mutant,
@@ -367,25 +372,85 @@ def test_the_timeout_and_the_budget_are_required(
     )
 
 
-def test_the_header_is_out_before_the_tests_write_to_the_same_pipe(
-    worker_copy: tuple[Path, list[str]], capfd: pytest.CaptureFixture[str]
-) -> None:
-    """cosmic-ray reads the client's stdout from a pipe, which Python buffers, and pytest
-    writes to the same descriptor from a process of its own: the header must be flushed
-    before the tests start, or it would come after their output."""
-    copy, options = worker_copy
-    (copy / "calc.py").write_text(CALC.replace("2 * x", "2 + x"))
+class StandInServer:
+    """A stand-in for the worker's fork server (:mod:`tools.mutation.pytest_server`) at
+    ``path``, in a thread: it takes one request, writes ``output`` to the descriptor the request
+    passed as stdout, as the test run would, and replies with ``status``."""
 
+    def __init__(self, path: Path, output: bytes, status: int) -> None:
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(str(path))
+        self.listener.listen(1)
+        self.listener.settimeout(WAIT_SECONDS)
+        self.output, self.status = output, status
+        self.request: dict[str, object] = {}
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self) -> None:
+        with self.listener, self.listener.accept()[0] as connection:
+            data, fds, _, _ = socket.recv_fds(connection, 1 << 16, 3)
+            while len(data) < LENGTH_BYTES + int.from_bytes(data[:LENGTH_BYTES], "big"):
+                data += connection.recv(1 << 16)
+            self.request = json.loads(data[LENGTH_BYTES:])
+            os.write(fds[1], self.output)
+            for fd in fds:
+                os.close(fd)
+            connection.sendall(f"exit {self.status}\n".encode())
+
+    def join(self) -> dict[str, object]:
+        self.thread.join(timeout=WAIT_SECONDS)
+        return self.request
+
+
+def run_with_buffered_stdout(argv: list[str]) -> int:
+    """:func:`main` with its stdout buffered, as in the pipe cosmic-ray reads, on the descriptor
+    the tests write to from their own process."""
     with (
         os.fdopen(os.dup(1), "w", encoding="utf-8") as buffered,
         contextlib.redirect_stdout(buffered),
     ):
         assert not buffered.line_buffering
-        assert main([*options, *PYTEST_ARGS]) == 1
+        return main(argv)
 
+
+def test_the_header_is_out_before_the_tests_write_to_the_same_pipe(
+    worker_copy: tuple[Path, list[str]], capfd: pytest.CaptureFixture[str]
+) -> None:
+    """cosmic-ray reads the client's stdout from a pipe, which Python buffers, and the tests
+    write to the same descriptor from a process of their own: the header must be flushed
+    before they start, or it would come after their output."""
+    copy, options = worker_copy
+    (copy / "calc.py").write_text(CALC.replace("2 * x", "2 + x"))
+    server = StandInServer(copy / SOCKET_NAME, b"1 failed\n", 1)
+
+    assert run_with_buffered_stdout([*options, *PYTEST_ARGS]) == 1
+
+    assert server.join()["args"] == [
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-x",
+        "test_calc.py::test_double",
+    ]
     out, _ = capfd.readouterr()
-    assert out.startswith("mutation: calc.py lines [2]: 1 test(s)\n")
-    assert out.endswith("mutation: killed: pytest exited with 1\n")
+    assert out == (
+        "mutation: calc.py lines [2]: 1 test(s)\n1 failed\nmutation: killed: pytest exited with 1\n"
+    )
+
+
+def test_a_passing_run_is_not_repeated_on_the_pristine_copy(
+    worker_copy: tuple[Path, list[str]], capfd: pytest.CaptureFixture[str]
+) -> None:
+    copy, options = worker_copy
+    (copy / "calc.py").write_text(CALC.replace("x / 2", "x // 2"))
+    server = StandInServer(copy / SOCKET_NAME, b"1 passed\n", 0)
+
+    assert run_with_buffered_stdout([*options, *PYTEST_ARGS]) == 0
+
+    assert server.join()["cwd"] == str(copy)
+    out, _ = capfd.readouterr()
+    assert out == "mutation: calc.py lines [6]: 1 test(s)\n1 passed\n"
 
 
 def test_the_timeout_grows_with_the_recorded_wall_seconds_of_the_tests(
@@ -406,3 +471,22 @@ def test_the_timeout_grows_with_the_recorded_wall_seconds_of_the_tests(
     out, _ = capfd.readouterr()
     assert out.startswith("mutation: wait.py lines [3]: 1 test(s)\n")
     assert out.endswith("mutation: killed: timed out after 1 s\n")
+
+
+def test_a_mutant_that_stops_pytest_from_starting_is_judged_on_the_pristine_copy(
+    worker_copy: tuple[Path, list[str]], capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A conftest that imports the mutated module fails to load: pytest's usage error (4),
+    which counts as a kill only because the same run passes unmutated."""
+    copy, options = worker_copy
+    pristine = Path(options[options.index("--pristine") + 1])
+    for tree in (copy, pristine):
+        (tree / "conftest.py").write_text("import calc\n")
+    (copy / "calc.py").write_text(CALC.replace("2 * x", "2 * x)"))  # no longer compiles
+
+    assert main([*options, *PYTEST_ARGS]) == 4
+
+    out, _ = capfd.readouterr()
+    assert out.startswith("mutation: calc.py lines [2]: 1 test(s)\n")
+    assert "mutation: pytest exited with 4; the same run on the pristine copy:\n" in out
+    assert out.endswith("mutation: killed: pytest exited with 4, and with 0 unmutated\n")

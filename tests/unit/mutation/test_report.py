@@ -18,7 +18,7 @@ import pytest
 from tests.unit.mutation.conftest import RESULTS, SPECS
 from tools.mutation.annotations import SKIP_NOTE
 from tools.mutation.report import Figures, conclude, figures, problem, render, score_text
-from tools.mutation.results import read_session
+from tools.mutation.results import Mutant, Outcome, read_session
 from tools.mutation.settings import Settings
 
 pytestmark = pytest.mark.unit
@@ -128,6 +128,14 @@ def test_each_outcome_is_counted_in_its_column(tmp_path: Path) -> None:
     assert b.counts == Counter(killed=1, pending=1, incompetent=1)
     assert b.survivors == []
     assert b.score == 100.0
+
+
+def test_a_mutant_is_added_by_name_and_the_operator_filter_is_named_too() -> None:
+    skipped = Mutant("j", "pkg/a.py", OPERATOR, 0, 1, 0, 1, Outcome.SKIPPED)
+    item = Figures("pkg/a.py")
+    item.add(mutant=skipped)
+    item.add(skipped, filtered_operator=True)
+    assert item.counts == Counter(equivalent=1, filtered=1)
 
 
 def test_a_module_with_nothing_counted_has_no_score_and_passes(tmp_path: Path) -> None:
