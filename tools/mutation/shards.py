@@ -57,7 +57,8 @@ def shard_modules(
     """The modules of shard ``index`` (1-based) of ``count``: heaviest first, each to the
     shard with the least weight so far, so shards are even."""
     bins = min(count, max(len(modules), 1))  # more shards than modules: the rest are empty
-    loads = [0.0] * bins
+    # Equivalent: any start works that all shards share: only their differences are compared.
+    loads = [0.0] * bins  # pragma: no mutate
     chosen: list[list[str]] = [[] for _ in range(bins)]
     for module in sorted(modules, key=lambda m: (-weights.get(m, 0.0), m)):
         lightest = loads.index(min(loads))

@@ -41,7 +41,8 @@ def bind_loopback() -> socket.socket:
     """A listening TCP socket on 127.0.0.1 with a port chosen by the kernel."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind((LOOPBACK, 0))
-    sock.listen(16)
+    # Equivalent: cosmic-ray sends a worker one request at a time; 16 is room to spare.
+    sock.listen(16)  # pragma: no mutate
     return sock
 
 

@@ -81,6 +81,24 @@ def test_without_postponed_evaluation_annotations_are_code() -> None:
     assert unevaluated_annotation_spans("def f(a: int | None) -> None:\n    pass\n") == []
 
 
+@pytest.mark.parametrize(
+    "first_line",
+    ["from typing import Any", "from __future__ import division", "from other import annotations"],
+)
+def test_only_the_future_import_of_annotations_postpones_them(first_line: str) -> None:
+    source = f"{first_line}\n\n\ndef f(a: int | None) -> None:\n    pass\n"
+    assert unevaluated_annotation_spans(source) == []
+
+
+def test_an_annotation_over_several_lines_ends_on_its_last_line() -> None:
+    source = (
+        "from __future__ import annotations\n\n\n"
+        "def f(\n    a: dict[\n        str, int | None\n    ],\n) -> None:\n    pass\n"
+    )
+    assert unevaluated_annotation_spans(source) == [Span(5, 7, 7, 5), Span(8, 5, 8, 9)]
+    assert in_any(unevaluated_annotation_spans(source), 6, 18)  # the | inside it
+
+
 def test_span_ends_are_exclusive() -> None:
     span = Span(3, 4, 3, 8)
     assert span.contains(3, 4)

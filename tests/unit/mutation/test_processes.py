@@ -335,3 +335,53 @@ def test_a_worker_that_prints_something_else_than_its_port_stops_the_run(
     ):
         pass
     assert str(failed.value) == "worker 0 printed 'hello from sitecustomize' instead of its port"
+
+
+def site_with(tmp_path: Path, code: str) -> dict[str, str]:
+    """An environment whose processes all run ``code`` first, as a site customisation."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(code, encoding="utf-8")
+    return {**os.environ, "PYTHONPATH": str(site)}
+
+
+def test_a_worker_that_dies_without_a_word_stops_the_run_with_its_log(tmp_path: Path) -> None:
+    env = site_with(tmp_path, "import os, sys\nsys.stderr.write('broken\\n')\nos._exit(3)\n")
+    directory = tmp_path / "worker-0"
+    directory.mkdir()
+    with (
+        pytest.raises(MutationError) as failed,
+        start_workers([directory], settings(), env, tmp_path),
+    ):
+        pass
+    assert str(failed.value) == "worker did not start:\nbroken\n"
+
+
+def test_a_pytest_server_that_prints_something_else_than_ready_stops_the_run(
+    tmp_path: Path,
+) -> None:
+    env = site_with(tmp_path, "print('hello from sitecustomize', flush=True)\n")
+    directory = tmp_path / "worker-0"
+    directory.mkdir()
+    with (
+        pytest.raises(MutationError, match=r"^pytest server did not start:\n"),
+        start_workers([directory], settings("json"), env, tmp_path),
+    ):
+        pass
+
+
+def test_each_process_starts_in_a_session_of_its_own(tmp_path: Path) -> None:
+    """Out of the run's session, a Ctrl-C in its terminal does not reach the workers: the run
+    stops them itself, each with its test run (its first line here tells where it runs)."""
+    env = site_with(
+        tmp_path,
+        "import os\nprint('own' if os.getsid(0) == os.getpid() else 'shared', flush=True)\n",
+    )
+    directory = tmp_path / "worker-0"
+    directory.mkdir()
+    with (
+        pytest.raises(MutationError) as failed,
+        start_workers([directory], settings(), env, tmp_path),
+    ):
+        pass
+    assert str(failed.value) == "worker 0 printed 'own' instead of its port"

@@ -36,6 +36,20 @@ def test_shards_are_filled_heaviest_first_into_the_lightest() -> None:
     assert shard_modules(["big.py", "x.py", "y.py"], {"big.py": 5.0}, 2, 2) == ["x.py", "y.py"]
 
 
+def test_shards_are_filled_by_weight_not_by_name() -> None:
+    weights = {"a.py": 1.0, "b.py": 2.0, "c.py": 3.0}
+    # c (3) -> 1; b (2) -> 2; a (1) -> 2 (2 < 3)
+    assert shard_modules(sorted(weights), weights, 1, 2) == ["c.py"]
+    assert shard_modules(sorted(weights), weights, 2, 2) == ["a.py", "b.py"]
+
+
+def test_modules_without_a_weight_come_after_every_weighed_one() -> None:
+    modules = ["a.py", "b.py", "c.py"]
+    # a (0.5) -> 1; b and c (nothing) -> 2, the lighter one
+    assert shard_modules(modules, {"a.py": 0.5}, 1, 2) == ["a.py"]
+    assert shard_modules(modules, {"a.py": 0.5}, 2, 2) == ["b.py", "c.py"]
+
+
 def test_a_huge_shard_count_leaves_all_but_the_first_shards_empty(tmp_path: Path) -> None:
     huge = 10**12
     assert shard_modules(["a.py", "b.py"], WEIGHTS, 1, huge) == ["a.py"]
@@ -119,6 +133,14 @@ def test_a_module_weighs_what_its_mutants_left_to_run_are_expected_to_take(
     assert seconds == pytest.approx(
         {"pkg/a.py": 5 * COMMAND_OVERHEAD + 0.25 + 1.25 + 30.0 + 1.25 + 1.25, "pkg/b.py": 0.0}
     )
+
+
+def test_a_mutant_without_tests_costs_the_half_second_of_its_test_command(
+    tmp_path: Path,
+) -> None:
+    write_map(tmp_path, "pkg/c.py", [], {})
+    mutants = [mutant("pkg/c.py", 1, Outcome.PENDING), mutant("pkg/c.py", 2, Outcome.PENDING)]
+    assert expected_seconds(mutants, tmp_path, budget=1.5) == {"pkg/c.py": 1.0}
 
 
 SPLIT = ["a.py", "b.py", "c.py"]

@@ -12,6 +12,7 @@ import importlib.util
 import json
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.mutation.conftest import WAIT_SECONDS, read_until_eof
-from tools.mutation.worker import child_pids
+from tools.mutation.worker import child_pids, process_table
 
 pytestmark = pytest.mark.unit
 
@@ -36,6 +37,48 @@ def test_child_pids_reads_the_pid_and_parent_columns() -> None:
     assert child_pids(8, table) == [12]
     assert child_pids(9, table) == []
     assert child_pids(7, "") == []
+
+
+def test_a_row_whose_pid_is_not_a_number_is_passed_over() -> None:
+    assert child_pids(7, "  PID  7\n   10  7\n  -3  7\n") == [10]
+
+
+def test_a_process_table_command_that_fails_gives_an_empty_table() -> None:
+    failing = (sys.executable, "-S", "-c", "raise SystemExit(1)")
+    assert process_table(failing) == ""
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("cosmic_ray") is None,
+    reason="needs cosmic-ray (the `mutation` dependency group)",
+)
+def test_nothing_beside_the_worker_script_is_imported(tmp_path: Path) -> None:
+    """Run as a script, its directory comes first on ``sys.path``: the worker drops it, so a
+    module there can never shadow the packages it serves with."""
+    script = tmp_path / "worker.py"
+    shutil.copy2(WORKER, script)
+    (tmp_path / "aiohttp").mkdir()
+    (tmp_path / "aiohttp" / "__init__.py").write_text(
+        "raise SystemExit('imported the aiohttp beside the script')\n", encoding="utf-8"
+    )
+    worker = subprocess.Popen(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert worker.stdout is not None
+        assert worker.stdout.readline().strip().isdigit()
+        worker.send_signal(signal.SIGTERM)
+        _, err = worker.communicate(timeout=WAIT_SECONDS)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.communicate(timeout=WAIT_SECONDS)
+    assert worker.returncode == 128 + signal.SIGTERM
+    assert err == ""
 
 
 def listening_addresses(port: int) -> list[str] | None:
