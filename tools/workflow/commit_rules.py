@@ -287,8 +287,8 @@ def _blob(git: Git, name: str) -> bytes | None:
 
 def _as_text(git: Git, change: FileChange, new: str, old: str) -> FileChange:
     """``change``, which git called binary, counted by its lines unless its content really is
-    binary: the two sides compared by ``git diff --no-index`` outside the repository, where no
-    attribute applies."""
+    binary: the two sides compared by ``git diff --no-index`` outside the repository, with no
+    attributes file."""
     sides = [
         _blob(git, f"{new}{change.path}"),
         _blob(git, f"{old}{change.old_path or change.path}"),
@@ -300,11 +300,13 @@ def _as_text(git: Git, change: FileChange, new: str, old: str) -> FileChange:
         # Equivalent: both lists always hold two items (new and old), so strict never fires.
         for path, side in zip(files, sides, strict=True):  # pragma: no mutate
             path.write_bytes(side or b"")
-        compared = run(
-            ("git", "diff", "--no-index", "--numstat", "--", str(files[1]), str(files[0])),
-            Path(temp),
-            {**git.env, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull},
-        )
+        # No configuration and no attributes file (not even the user's default one,
+        # $XDG_CONFIG_HOME/git/attributes, which applies outside every repository).
+        env = {k: v for k, v in git.env.items() if not k.startswith("GIT_CONFIG")}
+        env |= {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+        no_attributes = ("-c", f"core.attributesFile={os.devnull}")
+        numstat = ("diff", "--no-index", "--numstat", "--", str(files[1]), str(files[0]))
+        compared = run(("git", *no_attributes, *numstat), Path(temp), env)
     counts = compared.stdout.split("\t")[:2]
     if len(counts) < 2 or not all(count.isdigit() for count in counts):
         return change  # identical sides (a mode change) or git failed: as git said

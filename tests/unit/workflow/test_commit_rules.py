@@ -1,5 +1,5 @@
 """The limits of tools/workflow/commit_rules.py: the header length, the 200-line budget, how far
-a file is probed for binary content, and a file git calls binary even outside the repository."""
+a file is probed for binary content, and attributes files that would hide a text file."""
 
 from __future__ import annotations
 
@@ -78,15 +78,27 @@ def test_a_nul_after_the_first_8000_bytes_does_not_make_a_file_binary(tmp_path: 
     ]
 
 
-def test_a_file_git_calls_binary_even_outside_the_repository_stays_uncounted(
+def test_the_user_s_own_attributes_file_cannot_hide_a_text_file_from_the_count(
     tmp_path: Path,
 ) -> None:
-    """The user's own attributes file ($XDG_CONFIG_HOME/git/attributes) applies everywhere."""
+    """$XDG_CONFIG_HOME/git/attributes applies in every repository and outside them too."""
     git = _repository(tmp_path, "")
     (tmp_path / "xdg" / "git").mkdir(parents=True)
     (tmp_path / "xdg" / "git" / "attributes").write_text("* binary\n", encoding="utf-8")
 
     changes = _staged(git, "notes.txt", b"a\nb\n")
 
-    assert changes == [FileChange("notes.txt", None, None)]
-    assert measure(changes) == SizeReport(0, (), (("notes.txt", "binary file"),))
+    assert changes == [FileChange("notes.txt", 2, 0)]
+    assert measure(changes) == SizeReport(2, (("notes.txt", 2),), ())
+
+
+def test_an_attributes_file_named_in_the_environment_cannot_hide_one_either(
+    tmp_path: Path,
+) -> None:
+    git = _repository(tmp_path, "")
+    attributes = tmp_path / "attributes"
+    attributes.write_text("* binary\n", encoding="utf-8")
+    named = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.attributesFile"}
+    git = Git(git.root, {**git.env, **named, "GIT_CONFIG_VALUE_0": str(attributes)})
+
+    assert _staged(git, "notes.txt", b"a\nb\nc\n") == [FileChange("notes.txt", 3, 0)]
