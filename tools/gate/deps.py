@@ -37,7 +37,8 @@ NOT_SOURCE = frozenset(
 """Names of directories holding outputs and caches, never inputs a test reads as source."""
 _MODULE_NAME = re.compile(rf"^({'|'.join(PROJECT_PACKAGES)})(\.\w+)+$")
 _PYTHON_NAME = re.compile(r"python(\d+(\.\d+)?)?(\.exe)?$")
-_FLAGS_WITH_VALUE = frozenset({"-W", "-X", "-Q"})
+_SHORT_WITH_VALUE = "cmWX"
+_LONG_WITH_VALUE = frozenset({"--check-hash-based-pycs"})
 
 
 @dataclass
@@ -93,13 +94,22 @@ def python_command(args: Sequence[str]) -> tuple[str | None, str | None, bool]:
     untraced, index = False, 1
     while index < len(args):
         arg = args[index]
-        if arg[:2] in ("-m", "-c"):
-            value = arg[2:] or (args[index + 1] if index + 1 < len(args) else None)
-            return (arg[:2] if value is not None else None), value, untraced
-        if not arg.startswith("-") or arg == "-":
+        index += 1
+        if arg == "--" and index < len(args):
+            return "script", args[index], untraced
+        if arg == "-" or not arg.startswith("-"):
             return (None, None, untraced) if arg == "-" else ("script", arg, untraced)
-        untraced = untraced or (not arg.startswith("--") and bool(set(arg) & set("SIE")))
-        index += 2 if arg in _FLAGS_WITH_VALUE else 1
+        if arg.startswith("--"):
+            index += arg in _LONG_WITH_VALUE
+            continue
+        for at, letter in enumerate(arg[1:], start=2):  # a cluster of short options: -bSc
+            untraced = untraced or letter in "SIE"
+            if letter in _SHORT_WITH_VALUE:  # the rest of the cluster, or the next argument
+                value = arg[at:] or (args[index] if index < len(args) else None)
+                index += not arg[at:]
+                if letter in "cm":
+                    return (f"-{letter}" if value is not None else None), value, untraced
+                break
     return None, None, untraced
 
 

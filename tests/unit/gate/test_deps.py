@@ -91,6 +91,14 @@ def test_opening_a_missing_file_depends_on_its_directory_s_listing(root: Path) -
         (["python", "--version"], (None, None, False)),
         (["python", "-"], (None, None, False)),
         (["python", "-m"], (None, None, False)),
+        (["python", "-Sc", "import x"], ("-c", "import x", True)),
+        (["python", "-bIm", "x"], ("-m", "x", True)),
+        (["python", "-Werror::SyntaxWarning", "-m", "x"], ("-m", "x", False)),
+        (["python", "-Xdev", "-c", "pass"], ("-c", "pass", False)),
+        (["python", "-W"], (None, None, False)),
+        (["python", "--check-hash-based-pycs", "always", "x.py"], ("script", "x.py", False)),
+        (["python", "--", "-x.py"], ("script", "-x.py", False)),
+        (["python", "--"], (None, None, False)),
     ],
 )
 def test_what_a_python_command_line_runs(
