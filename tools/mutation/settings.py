@@ -11,6 +11,7 @@ pytest arguments and timeouts of the test runs.
 from __future__ import annotations
 
 import json
+import math
 import shlex
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -78,9 +79,13 @@ def _strings(value: object, where: str) -> tuple[str, ...]:
     return tuple(cast("list[str]", value))
 
 
-def _number(value: object, where: str, low: float, high: float = float("inf")) -> float:
+def _number(value: object, where: str, low: float, high: float = math.inf) -> float:
+    """A finite number from ``low`` to ``high``: an infinite timeout never ends a mutant's run."""
     if not isinstance(value, int | float) or isinstance(value, bool) or not low <= value <= high:
-        raise MutationError(f"{where} must be a number from {low:g} to {high:g}")
+        value = math.nan
+    if not math.isfinite(value):
+        span = f"from {low:g} to {high:g}" if math.isfinite(high) else f"finite, at least {low:g}"
+        raise MutationError(f"{where} must be a number {span}")
     return float(value)
 
 
