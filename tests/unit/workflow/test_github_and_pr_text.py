@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import io
+from pathlib import Path
+
 import pytest
 
 from tools.process import Completed
-from tools.workflow.commands.pr import pr_body, pr_title
-from tools.workflow.ledger.parse import parse_ledger
+from tools.workflow.cli import Reporter
+from tools.workflow.commands.pr import PullRequestOutcome, pr_body, pr_title, record_pr_number
+from tools.workflow.ledger.parse import parse_ledger, parse_ledger_bytes
+from tools.workflow.ledger.store import LoadedLedger
+from tools.workflow.repo.git import Git
 from tools.workflow.repo.remote import (
     GitHubRepository,
     PullRequestDraft,
@@ -142,3 +150,34 @@ def test_pr_title_without_a_suggestion() -> None:
     )
     assert pr_title(entry, ["docs(policy): write it"]) == "docs(policy): write it"
     assert pr_title(None, []) == "Untitled change"
+
+
+def test_a_pr_number_the_entry_already_carries_is_not_recorded_again(tmp_path: Path) -> None:
+    text = "### In progress · tv-2025-10-04:PR41 · Make the policy\n\n- **Summary**: Write it.\n"
+    data = text.encode("utf-8")
+    loaded = LoadedLedger(tmp_path / "tv-tasks.md", data, parse_ledger_bytes(data))
+    stream = io.StringIO()
+
+    recorded = record_pr_number(
+        Git(tmp_path, {}),
+        Reporter(stream, io.StringIO()),
+        loaded,
+        loaded.ledger.entries[0],
+        41,
+        datetime.date(2025, 10, 9),
+        "docs/make-the-policy",
+    )
+
+    assert recorded is False
+    assert stream.getvalue() == ""
+    assert not (tmp_path / "tv-tasks.md").exists()
+
+
+def test_a_pull_request_outcome_cannot_be_changed() -> None:
+    entry = parse_ledger(ENTRY_TEXT).entries[0]
+    draft = PullRequestDraft("main", "docs/a-b", pr_title(entry, []), "body\n", True)
+    outcome = PullRequestOutcome(12, draft)
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        outcome.number = 13  # pyright: ignore[reportAttributeAccessIssue]
+    assert hash(outcome) == hash(PullRequestOutcome(12, draft))

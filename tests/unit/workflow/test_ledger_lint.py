@@ -103,3 +103,20 @@ def test_unknown_branch_type_is_reported_only_with_types() -> None:
         "branch 'feature/ui-theme' starts with unknown type 'feature'"
     ]
     assert without_types == []
+
+
+def test_an_id_used_once_does_not_hide_the_duplicates_after_it() -> None:
+    ledger = parse_ledger(
+        "### Open · tv-2025-01-01:PR1 · Write the guide\n\n- **Summary**: a\n\n"
+        "### Open · tv-2025-01-02:PR2 · Review the guide\n\n- **Summary**: b\n\n"
+        "### Done · tv-2025-01-02:PR2 · Publish the guide\n\n- **Summary**: c\n"
+    )
+
+    assert [(p.line, p.severity, p.message) for p in lint_ledger(ledger, None)] == [
+        (
+            9,
+            "error",
+            "duplicate id 'tv-2025-01-02:PR2' (first used on line 5); a PR number belongs to "
+            "one entry",
+        )
+    ]

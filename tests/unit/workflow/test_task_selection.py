@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -160,3 +161,35 @@ def test_entry_without_dependencies_references_nothing() -> None:
     assert referenced_entries(alone, ledger) == []
     assert blockers(alone, ledger) == []
     assert _titles(blockers(waiting, ledger)) == ["Write the guide"]
+
+
+def test_pick_1_chooses_the_first_match_and_pick_0_is_out_of_range() -> None:
+    selection = select_entry(_seed(), "tv-2025-10-04", 1, "start-task")
+    with pytest.raises(WorkflowError) as zero:
+        select_entry(_seed(), "tv-2025-10-04", 0, "start-task")
+
+    assert selection.entry.title == "Make PEP 420 the import policy"
+    assert selection.set_aside == ()
+    assert zero.value.message == "--pick 0 is out of range: 'tv-2025-10-04' matches 2 entries"
+
+
+def test_a_selection_cannot_be_changed_once_made() -> None:
+    selection = select_entry(_seed(), "tv-2025-10-04", 1, "start-task")
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        selection.set_aside = ()  # pyright: ignore[reportAttributeAccessIssue]
+    assert hash(selection) == hash(dataclasses.replace(selection))
+
+
+def test_an_entry_named_by_its_unique_id_does_not_hide_the_entries_named_after_it() -> None:
+    ledger = parse_ledger(
+        "### Open · tv-2025-01-01:PR1 · Write the guide\n\n- **Summary**: a\n\n"
+        "### Open · tv-2025-01-02:PR2 · Review the guide\n\n- **Summary**: b\n\n"
+        "### Open · tv-2025-01-03:PR?? · Publish it\n\n"
+        '- **Dependencies**: tv-2025-01-01:PR1 and "Review the guide".\n'
+    )
+
+    assert _titles(referenced_entries(ledger.entries[2], ledger)) == [
+        "Write the guide",
+        "Review the guide",
+    ]
