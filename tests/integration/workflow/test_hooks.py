@@ -277,6 +277,7 @@ def test_the_full_gate_judges_the_pushed_commit_not_the_work_tree(
 
     pre_push_hook(seed_scratch.git, out.reporter, environ, updates)
 
+    assert f"Quality gate: judging {head[:10]} in " in out.out
     assert "pushed\n" in out.out
     assert "work tree" not in out.out
     assert "untracked.txt" not in out.out
@@ -297,3 +298,48 @@ def test_the_hook_command_line_refuses_unknown_hooks_and_missing_arguments(
     monkeypatch.chdir(seed_scratch.root)
     assert hooks_main(["commit-msg"]) == ExitCode.USAGE
     assert "commit-msg: expected the message file path" in capsys.readouterr().err
+
+
+def test_commit_msg_hook_states_the_first_problem_and_lists_the_others(
+    seed_scratch: Scratch,
+) -> None:
+    seed_scratch.stage("a.txt", seed_scratch.numbered_lines(250))
+    message = seed_scratch.base / "MSG"
+    message.write_text("docs(hooks): added a\n", encoding="utf-8")
+
+    with pytest.raises(WorkflowError) as raised:
+        commit_msg_hook(seed_scratch.git, message)
+
+    assert raised.value.code == ExitCode.CHECK_FAILED
+    assert raised.value.message == (
+        "commit-msg: start the subject with an imperative verb ('fix', 'add'), not 'added'"
+    )
+    assert raised.value.details == (
+        "the change touches 250 lines, over the 200-line budget, and the message has no"
+        " 'Large-change-reason:' trailer",
+    )
+
+
+def test_pre_push_hook_names_the_first_bad_commit_by_its_short_sha_and_first_problem(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/hooks-check")
+    first = seed_scratch.commit_file("a.txt", "a\n", "docs(hooks): added a.")
+    second = seed_scratch.commit_file("b.txt", "b\n", "Fixed b")
+    updates = f"refs/heads/docs/hooks-check {second} refs/heads/docs/hooks-check {ZERO_SHA}\n"
+    environ = {"WORKFLOW_GATE_FULL": json.dumps(passing_gate)}
+
+    with pytest.raises(WorkflowError) as raised:
+        pre_push_hook(seed_scratch.git, out.reporter, environ, updates)
+
+    assert raised.value.message == (
+        f"pre-push: 2 commit(s) break the rules; first {first[:10]} 'docs(hooks): added a.': "
+        "do not end the subject with a period"
+    )
+    assert raised.value.details == (
+        f"{first[:10]} do not end the subject with a period",
+        f"{first[:10]} start the subject with an imperative verb ('fix', 'add'), not 'added'",
+        f"{second[:10]} header 'Fixed b' is not a Conventional Commit: expected"
+        " '<type>(<scope>)!: <subject>' with type one of build, chore, ci, docs, feat, fix, perf,"
+        " refactor, revert, style, test",
+    )

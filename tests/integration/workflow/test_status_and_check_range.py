@@ -140,3 +140,21 @@ def test_status_on_a_detached_head(seed_scratch: Scratch, out: Captured) -> None
 
     assert status == WorkflowStatus(None, None, ())
     assert out.out == "HEAD is detached.\n"
+
+
+def test_status_lists_each_commit_ahead_by_its_10_character_sha(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/unplanned-note")
+    sha = seed_scratch.commit_file("note.txt", "note\n", "docs: add a note")
+
+    show_status(seed_scratch.git, out.reporter)
+
+    assert out.out == (
+        "Branch: docs/unplanned-note\n"
+        "Task: none linked to this branch (invoke start-task <id>)\n"
+        "Ahead of main: 1 commit(s)\n"
+        "  commit      lines  verdict  message\n"
+        "  ----------  -----  -------  ----------------\n"
+        f"  {sha[:10]}  1      ok       docs: add a note\n"
+    )

@@ -305,3 +305,28 @@ def test_sync_is_refused_while_a_ship_is_interrupted(seed_scratch: Scratch, out:
         "refusing to sync: an interrupted ship of 'docs/import-policy-pep420' is pending "
         "(invoke continue or invoke abort)"
     )
+
+
+def test_abort_undoes_a_rebase_finished_by_hand_on_a_branch_rebased_before_the_sync(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    """The reflog entry the branch is put back to may itself be a rebase."""
+    seed_scratch.branch_with_commit("docs/story", "story.txt", "branch version\n", "docs: tell it")
+    seed_scratch.upstream_commit("other.txt", "other\n", "docs: add another note")
+    seed_scratch.clone_git("fetch", "--quiet", "origin")
+    seed_scratch.clone_git("rebase", "--quiet", "origin/main")
+    rebased_before = seed_scratch.rev("HEAD")
+    seed_scratch.upstream_commit("story.txt", "main version\n", "docs: tell the main story")
+    with pytest.raises(WorkflowError):
+        sync_branch(seed_scratch.git, out.reporter)
+    seed_scratch.write("story.txt", "both versions\n")
+    seed_scratch.clone_git("add", "story.txt")
+    seed_scratch.raw(
+        seed_scratch.root, "rebase", "--continue", env={**seed_scratch.env, "GIT_EDITOR": "true"}
+    )
+
+    abort_operation(seed_scratch.git, out.reporter)
+
+    assert seed_scratch.rev("HEAD") == rebased_before
+    assert (seed_scratch.root / "story.txt").read_text(encoding="utf-8") == "branch version\n"
+    assert load_operation(seed_scratch.git) is None
