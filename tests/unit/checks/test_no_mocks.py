@@ -154,6 +154,23 @@ def test_the_mocker_fixture_is_found(tmp_path: Path, source: str, line: int) -> 
             """,
             5,
         ),
+        (
+            """\
+            def test_x(monkeypatch):
+                cli = __import__("ml_playground.cli", globals(), locals(), ["main"])
+                monkeypatch.setattr(cli, "main", print)
+            """,
+            3,
+        ),
+        (
+            """\
+            import sys
+
+            def test_x(monkeypatch):
+                monkeypatch.delitem(sys.modules, "ml_playground.cli")
+            """,
+            4,
+        ),
     ],
 )
 def test_monkeypatching_project_code_is_found(tmp_path: Path, source: str, line: int) -> None:
@@ -202,6 +219,7 @@ def test_patching_project_code_by_hand_is_found(
 
 def test_allowed_forms_pass(tmp_path: Path) -> None:
     source = """\
+        import importlib
         import os
         import sys
         from dataclasses import dataclass
@@ -227,6 +245,10 @@ def test_allowed_forms_pass(tmp_path: Path) -> None:
             monkeypatch.setattr(sys, "argv", ["prog"])
             monkeypatch.setitem(os.environ, "X", "1")
             monkeypatch.setattr("os.sep", "/")
+            json_module = importlib.import_module("json")
+            monkeypatch.setattr(json_module, "dumps", repr)
+            named = importlib.import_module(os.environ["X"])
+            monkeypatch.setattr(named, "value", 1)
             box = Box(1)
             box.value = 2
             setattr(box, "value", 3)

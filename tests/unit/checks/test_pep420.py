@@ -54,6 +54,18 @@ def test_unannotated_inits_are_findings(source: str, message: str) -> None:
     assert "delete it (packages are PEP 420 namespace packages)" in finding
 
 
+def test_a_reason_of_exactly_three_words_is_enough_and_two_are_not() -> None:
+    three = check_source("# TODO(pep420): legacy import path\n", "a/__init__.py")
+    two = check_source("# TODO(pep420): legacy import\n", "a/__init__.py")
+
+    assert three is None
+    assert two == (
+        "a/__init__.py:1: TODO(pep420) comment without a reason (at least 3 words): "
+        "delete it (packages are PEP 420 namespace packages), or keep it as an exception "
+        "with a `# TODO(pep420): <why it must stay and what removes it>` comment"
+    )
+
+
 def test_check_walks_directories_and_skips_hidden_and_cache(tmp_path: Path) -> None:
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "__init__.py").write_text("", encoding="utf-8")

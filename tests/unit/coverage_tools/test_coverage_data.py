@@ -18,6 +18,11 @@ def test_the_total_is_percent_covered(write_data: Callable[[object], Path]) -> N
     assert total_percent(write_data(100)) == 100.0
 
 
+def test_a_report_that_covers_nothing_reads_0(write_data: Callable[[object], Path]) -> None:
+    assert total_percent(write_data(0)) == 0.0
+    assert total_percent(write_data(0.0)) == 0.0
+
+
 @pytest.mark.parametrize(
     "document",
     [
@@ -27,6 +32,7 @@ def test_the_total_is_percent_covered(write_data: Callable[[object], Path]) -> N
         {"totals": {"covered_lines": 3}},
         report(float("nan")),
         report(100.5),
+        report(-0.5),
         {"totals": {"percent_covered": True}},
         {"totals": {"percent_covered": "93"}},
     ],

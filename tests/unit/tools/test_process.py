@@ -50,6 +50,7 @@ def test_a_program_that_cannot_start_is_reported_like_a_shell_does(tmp_path: Pat
     result = run([missing, "pr", "view"], tmp_path)
 
     assert result.returncode == NOT_STARTED
+    assert result.returncode == run(["sh", "-c", f"exec {missing}"], tmp_path).returncode == 127
     assert not result.started
     assert result.stderr == f"{missing}: No such file or directory\n"
     assert failure_line(result) == f"{missing}: No such file or directory"
