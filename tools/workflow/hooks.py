@@ -90,7 +90,7 @@ def pre_commit_hook(git: Git, reporter: Reporter, environ: Mapping[str, str]) ->
 def _pushed_commits(git: Git, local_sha: str, remote_sha: str) -> list[str]:
     if remote_sha != ZERO_SHA and git.rev(remote_sha) is not None:
         return git.commits(remote_sha, local_sha)
-    listed = git.output("rev-list", "--reverse", local_sha, "--not", "--remotes")
+    listed = git.output("rev-list", "--reverse", local_sha, "--not", "--remotes", "--")
     return listed.split()
 
 

@@ -82,13 +82,13 @@ def read_commits(git: Git, since: str | None, head: str) -> list[ReleaseCommit]:
     """The commits in ``since..head`` (all of ``head`` without ``since``), oldest first,
     each linked to the ledger entry that landed it (see tools/workflow/ledger/landed.py)."""
     span = head if since is None else f"{since}..{head}"
-    listed = git.output("log", "--reverse", "--format=%H%x00%B%x1e", span)
+    listed = git.output("log", "--reverse", "--format=%H%x00%B%x1e", span, "--")
     commits: list[ReleaseCommit] = []
     for record in listed.split("\x1e"):
         sha, _, message = record.strip("\n").partition("\0")
         if not sha:
             continue
-        header = message.split("\n", 1)[0]
+        header = message.partition("\n")[0]
         parsed = parse_header(header)
         commits.append(
             ReleaseCommit(

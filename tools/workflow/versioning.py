@@ -178,7 +178,7 @@ class CommitVerdict:
 
 
 def check_commit(git: Git, sha: str, allowed_types: Collection[str]) -> CommitVerdict:
-    parents, _, message = git.output("show", "-s", "--format=%P%x00%B", sha).partition("\0")
+    parents, _, message = git.output("show", "-s", "--format=%P%x00%B", sha, "--").partition("\0")
     subject = message.partition("\n")[0]
     problems = check_message(message, allowed_types)
     if len(parents.split()) > 1:

@@ -270,6 +270,21 @@ def test_abort_puts_back_a_branch_rebased_by_hand_while_another_is_checked_out(
     assert load_operation(seed_scratch.git) is None
 
 
+def test_a_file_named_like_the_branch_s_ref_does_not_confuse_the_abort(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    """git reads ``refs/heads/<branch>`` as a path too when such a file exists, unless told
+    where the revisions end."""
+    head = _rebased_by_hand(seed_scratch, out)
+    seed_scratch.clone_git("switch", "--quiet", "main")
+    seed_scratch.write("refs/heads/test/regression-suite", "not a ref\n")
+
+    abort_operation(seed_scratch.git, out.reporter)
+
+    assert seed_scratch.rev("test/regression-suite") == head
+    assert load_operation(seed_scratch.git) is None
+
+
 def test_abort_refuses_when_the_branch_moved_after_a_rebase_finished_by_hand(
     seed_scratch: Scratch, out: Captured
 ) -> None:

@@ -71,3 +71,16 @@ def test_only_another_worktree_holding_the_branch_is_named(repo: Git, tmp_path: 
     assert repo.worktree_holding("main") is None
     assert repo.worktree_holding("docs/nowhere") is None
     assert Git(other, repo.env).worktree_holding("main") == repo.root.resolve()
+
+
+def test_files_named_like_revisions_are_not_taken_for_them(repo: Git) -> None:
+    """git reads an argument as a path too when such a file exists, unless told where the
+    revisions end: a file named ``HEAD``, ``main~2..main`` or ``refs/heads/main``."""
+    for name in ("HEAD", "main~2..main", "refs/heads/main"):
+        (repo.root / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo.root / name).write_text("not a revision\n", encoding="utf-8")
+    commits = repo.commits("main~2", "main")
+
+    assert len(commits) == 2
+    assert repo.describe(commits) == repo.describe(commits[:1]) + ", " + repo.describe(commits[1:])
+    assert repo.was_on_branch("main", repo.output("rev-parse", "HEAD~1"))

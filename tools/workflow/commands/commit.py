@@ -36,7 +36,7 @@ def next_planned_message(git: Git, branch: str, main_branch: str) -> str | None:
     entry = entry_for_branch(git, loaded.ledger, branch)
     if entry is None:
         return None
-    done = set(git.output("log", "--format=%s", f"{main_branch}..HEAD").splitlines())
+    done = set(git.output("log", "--format=%s", f"{main_branch}..HEAD", "--").splitlines())
     for planned in entry.planned_commits:
         if planned.message not in done:
             return planned.message

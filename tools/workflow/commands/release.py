@@ -185,7 +185,7 @@ def _release_commit(git: Git, operation: Operation) -> str | None:
     tip = git.output("rev-parse", operation.branch)
     if tip == operation.head_before:
         return None
-    subject = git.output("log", "-1", "--format=%s", tip)
+    subject = git.output("log", "-1", "--format=%s", tip, "--")
     parent = git.rev(f"{tip}^")
     if subject != f"chore(release): {operation.tag}" or parent != operation.head_before:
         raise WorkflowError(

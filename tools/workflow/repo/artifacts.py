@@ -21,7 +21,7 @@ ARTIFACTS = (".whl", ".tar.gz")
 def build_twice(git: Git, uv: str, rev: str, out: Path, next_steps: Sequence[str]) -> list[str]:
     """Build ``rev`` twice and copy the artifacts into ``out``; their names. When a build fails,
     or the two differ, nothing is copied and the error carries ``next_steps``."""
-    epoch = git.output("log", "-1", "--format=%ct", rev)
+    epoch = git.output("log", "-1", "--format=%ct", rev, "--")
     env = {**git.env, "SOURCE_DATE_EPOCH": epoch}
     with tempfile.TemporaryDirectory(prefix="artifacts-") as scratch:
         first, second = [

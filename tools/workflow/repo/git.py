@@ -91,7 +91,7 @@ class Git:
 
     def commits(self, base: str, head: str) -> list[str]:
         """Commits in ``base..head``, oldest first."""
-        listed = self.output("rev-list", "--reverse", f"{base}..{head}")
+        listed = self.output("rev-list", "--reverse", f"{base}..{head}", "--")
         return listed.split()
 
     def config(self, key: str) -> str | None:
@@ -100,19 +100,21 @@ class Git:
 
     def describe(self, commits: list[str], shown: int = 3) -> str:
         """``abc1234 subject, ...`` for the first ``shown`` commits, then how many more."""
-        parts = [self.output("log", "-1", "--format=%h %s", sha) for sha in commits[:shown]]
+        parts = [self.output("log", "-1", "--format=%h %s", sha, "--") for sha in commits[:shown]]
         more = len(commits) - shown
         return ", ".join(parts) + (f" and {more} more" if more > 0 else "")
 
     def was_on_branch(self, branch: str, commit: str) -> bool:
         """Whether ``commit`` is in the history of some state the branch had (its reflog):
         the branch integrated it once, as a rebase keeps the pushed tip there."""
-        listed = self.run("reflog", "show", "--format=%H", f"refs/heads/{branch}", check=False)
+        listed = self.run(
+            "reflog", "show", "--format=%H", f"refs/heads/{branch}", "--", check=False
+        )
         states = set(listed.stdout.split())
         if not states:
             return False
         exclusions = "".join(f"^{state}\n" for state in sorted(states))
-        left = self.run("rev-list", "-n", "1", "--stdin", commit, input_text=exclusions)
+        left = self.run("rev-list", "-n", "1", "--stdin", commit, "--", input_text=exclusions)
         return not left.stdout.strip()
 
     def worktree_holding(self, branch: str) -> Path | None:
