@@ -100,9 +100,7 @@ def start_workers(
             preload = [arg for name in settings.preload for arg in ("--preload", name)]
             serve = [sys.executable, str(PYTEST_SERVER_SCRIPT), *preload, "--socket"]
             servers = [
-                start(
-                    [*serve, str(d / SOCKET_NAME)], d, server_env, logs / f"pytest-server-{i}.log"
-                )
+                start([*serve, SOCKET_NAME], d, server_env, logs / f"pytest-server-{i}.log")
                 for i, d in enumerate(directories)
                 if settings.preload
             ]

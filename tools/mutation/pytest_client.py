@@ -38,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 SOCKET_NAME = ".pytest-fork-server.sock"
+"""In the worker's copy, named relative to it: a Unix socket's path may hold only about 100
+bytes, which a copy in a long temporary directory (macOS's) would take up."""
 LENGTH_BYTES = 8
 INDEX_NAME = "index.json"
 TIMED_OUT = 124
@@ -216,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_tests(args: Sequence[str], timeout: float, cwd: Path | None = None) -> int:
     """pytest's status on the worker's fork server, or in a process of its own without one."""
-    status = run_on_server(Path.cwd() / SOCKET_NAME, args, timeout, cwd)
+    status = run_on_server(Path(SOCKET_NAME), args, timeout, cwd)
     return run_plain(args, timeout, cwd) if status is None else status
 
 

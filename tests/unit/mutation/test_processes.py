@@ -385,3 +385,15 @@ def test_each_process_starts_in_a_session_of_its_own(tmp_path: Path) -> None:
     ):
         pass
     assert str(failed.value) == "worker 0 printed 'own' instead of its port"
+
+
+@needs_cosmic_ray
+def test_a_server_starts_in_a_directory_too_long_for_a_socket_path(tmp_path: Path) -> None:
+    """A Unix socket's path holds about 100 bytes (104 on macOS, whose temporary directory
+    is long): the server's is named relative to its directory."""
+    directory = tmp_path / ("d" * 120) / "worker-0"
+    directory.mkdir(parents=True)
+    assert len(str(directory / SOCKET_NAME)) > 150
+    with start_workers([directory], settings("json"), dict(os.environ), tmp_path) as workers:
+        assert workers[0].process.poll() is None
+        assert (directory / SOCKET_NAME).is_socket()
