@@ -62,10 +62,6 @@ class Mutant:
     def location(self) -> str:
         return f"{self.module}:{self.line}:{self.column}"
 
-    @property
-    def sort_key(self) -> tuple[str, int, int, str, int]:
-        return (self.module, self.line, self.column, self.operator, self.occurrence)
-
 
 def _outcome(worker: str | None, test: str | None, output: str | None) -> Outcome:
     """The outcome of a mutant from its stored result (cosmic-ray stores enum names)."""
@@ -119,4 +115,4 @@ def read_session(session: Path) -> list[Mutant]:
         note = str(output or "") if outcome is Outcome.SKIPPED else ""
         where = (str(job), Path(str(module)).as_posix(), str(operator))
         mutants.append(Mutant(*where, *numbers, outcome, diff_text, note))
-    return sorted(mutants, key=lambda m: m.sort_key)
+    return sorted(mutants, key=lambda m: (m.module, m.line, m.column, m.operator, m.occurrence))

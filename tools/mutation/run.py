@@ -52,6 +52,7 @@ CACHE_DIR = Path(".cache/mutation")
 STEP_TIMEOUT = 12 * 3600.0
 COSMIC_RAY = (sys.executable, "-m", "cosmic_ray.cli")
 FILTERS = "cosmic_ray.tools.filters"
+CORES = os.cpu_count() or 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="no run: the report and the gate of the session files in DIR (CI's last job)",
     )
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N")
+    # One more than the cores: it fills the time test runs wait (docs/testing/mutation.md).
+    parser.add_argument("--workers", type=int, default=CORES + 1, metavar="N")
     parser.add_argument("--repo", type=Path, default=Path(), help="repository root")
     parser.add_argument(
         "--pycache",
@@ -238,7 +240,8 @@ def run_locked(args: argparse.Namespace, repo: Path, settings: Settings) -> int:
                 seconds = expected_seconds(read_session(weighing), map_dir, settings.test_budget)
                 split, modules = modules, shard_modules(modules, seconds, *shard)
                 write_plan(session, stamp, split, modules)
-                minutes = sum(seconds.get(m, 0.0) for m in modules) / 60 / workers_wanted
+                cpu_minutes = sum(seconds.get(m, 0.0) for m in modules) / 60
+                minutes = cpu_minutes / min(workers_wanted, CORES)
                 say(f"shard {args.shard}: about {minutes:.0f} min")
             say(f"{len(modules)} module(s)")
             if modules:

