@@ -3,13 +3,14 @@ result, a tool that cannot start included."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 from pathlib import Path
 
 import pytest
 
-from tools.gate.checks import check_steps, main
+from tools.gate.checks import Step, check_steps, main
 from tools.gate.plan import Lists, Plan
 
 pytestmark = pytest.mark.unit
@@ -72,3 +73,36 @@ def test_every_check_is_reported_with_its_time_and_those_that_cannot_start_are_n
         *(("FAILED", name) for name in cannot[1:]),
     ]
     assert all(float(seconds) < 5 for _, _, seconds in results)
+
+
+def test_checks_that_all_pass_exit_0(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(SETTINGS, encoding="utf-8")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in ("uv", "ruff", "vulture", "lint-imports", "python", "pymarkdown", "pyright"):
+        (bin_dir / name).write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
+        (bin_dir / name).chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setattr(sys, "executable", str(bin_dir / "python"))
+
+    assert main() == 0
+    out = capsys.readouterr().out
+    results = re.findall(r"^checks: (ok    |FAILED) (.+) \(", out, re.MULTILINE)
+    assert results == [
+        ("ok    ", name)
+        for name in (
+            *("lock", "ruff check", "ruff format", "vulture", "import-linter", "no mocks"),
+            *("pep420", "markdown", "pyright"),
+        )
+    ]
+
+
+def test_a_step_is_a_value_that_cannot_change() -> None:
+    step = Step("ruff", ("ruff", "check"))
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        step.name = "other"  # type: ignore[misc]
+    assert {step, Step("ruff", ("ruff", "check"))} == {step}

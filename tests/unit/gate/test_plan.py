@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from tests.unit.gate.conftest import graph_of
@@ -153,3 +155,11 @@ def test_file_lists_are_values_that_hash_alike_when_equal() -> None:
     same = Lists(markdown=LISTS.markdown, markdown_generated=LISTS.markdown_generated)
     assert hash(same) == hash(LISTS)
     assert {LISTS, same} == {LISTS}
+
+
+def test_a_change_is_a_value_that_cannot_change() -> None:
+    change = Change("tools/x/core.py", True)
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        change.exists = False  # type: ignore[misc]
+    assert {change, Change("tools/x/core.py", True)} == {change}

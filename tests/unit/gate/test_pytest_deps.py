@@ -363,3 +363,76 @@ def test_a_test_depends_on_the_lines_its_module_s_imports_ran_at_collection(
     written = json.loads((pytester.path / "seen.json").read_text(encoding="utf-8"))
     seen = written["seen"]["ml_playground/test_gate_scratch.py::test_the_helper"]
     assert_import_lines(seen["ml_playground/gate_scratch_helper.py"], measured=written["measured"])
+
+
+def test_a_run_lists_the_tree_first_unless_it_is_an_xdist_worker(
+    pytester: pytest.Pytester,
+) -> None:
+    git(pytester.path, "init", "-q", "-b", "main")
+    tree = pytester.path / TREE_FILE
+    config = configured(pytester)
+    config._ensure_unconfigure()  # pyright: ignore[reportPrivateUsage]
+    assert tree.is_file()
+    tree.unlink()
+    worker = pytester.parseconfig("-p", "tools.gate.pytest_deps")
+    worker.workerinput = {}  # pyright: ignore[reportAttributeAccessIssue]  # as xdist's workers
+    worker._do_configure()  # pyright: ignore[reportPrivateUsage]
+    worker._ensure_unconfigure()  # pyright: ignore[reportPrivateUsage]
+    assert not tree.exists()
+
+
+def test_an_ended_run_hears_nothing_even_while_its_recorder_records(
+    pytester: pytest.Pytester,
+) -> None:
+    notes = pytester.makefile(".txt", notes="n\n")
+    git(pytester.path, "init", "-q", "-b", "main")
+    config = configured(pytester)
+    recorder = config.stash[RUN].recorder
+    shutil.rmtree(config.stash[RUN].logs)  # removed by someone else: ending the run still works
+    config._ensure_unconfigure()  # pyright: ignore[reportPrivateUsage]
+    deps = Deps()
+    with recorder.recording(deps):
+        audit("open", (str(notes), "r", 0))
+    assert deps == Deps()
+
+
+PHASES_CONFTEST = """
+import json
+import pytest
+
+SEEN = {}
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    outcome.get_result().nodes_files_lines = {item.nodeid: {}}
+
+def pytest_runtest_logreport(report):
+    SEEN[report.when] = sorted(report.nodes_files_lines[report.nodeid])
+
+def pytest_unconfigure(config):
+    with open("seen.json", "w") as out:
+        json.dump(SEEN, out)
+"""
+
+
+def test_only_the_teardown_report_carries_the_test_s_dependencies(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in (ROOT_VARIABLE, LOG_VARIABLE):
+        monkeypatch.delenv(name, raising=False)
+    pytester.makeconftest(PHASES_CONFTEST)
+    pytester.makepyfile(
+        test_reads="from pathlib import Path\n\n\n"
+        "def test_reads():\n    assert Path('notes.txt').read_text() == 'n'\n"
+    )
+    pytester.makefile(".txt", notes="n")
+    git(pytester.path, "init", "-q", "-b", "main")
+    result = pytester.runpytest_inprocess(
+        *("-p", "tools.gate.pytest_deps", "-p", "no:cacheprovider"),
+        *("-p", "no:xdist", "-p", "no:testmon", "-p", "no:randomly"),
+    )
+    result.assert_outcomes(passed=1)
+    seen = json.loads((pytester.path / "seen.json").read_text(encoding="utf-8"))
+    assert (seen["setup"], seen["call"]) == ([], [])
+    assert "notes.txt" in seen["teardown"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import sys
 from collections.abc import Callable
@@ -154,3 +155,11 @@ def test_the_tail_of_a_failed_command_is_its_last_characters_with_stderr_last() 
     assert output_tail(Completed(("x",), 1, long, "")) == long[-TAIL_CHARS:]
     assert output_tail(Completed(("x",), 1, "out", long)) == long[-TAIL_CHARS:]
     assert TAIL_CHARS == 2000
+
+
+def test_a_completed_command_is_a_value_that_cannot_change() -> None:
+    result = Completed(("true",), 0, "", "")
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.returncode = 1  # type: ignore[misc]
+    assert {result, Completed(("true",), 0, "", "")} == {result}

@@ -54,7 +54,8 @@ def make_hook(root: str, write: Callable[[Record], None], in_test: bool = False)
                 return None
             return {"event": "open", "path": path}
         if event in ("os.listdir", "os.scandir"):
-            path = path_of("." if args[0] is None else args[0])
+            (listed,) = args  # the path, None for the current directory
+            path = path_of("." if listed is None else listed)
             return None if path is None else {"event": "list", "path": path}
         if event in _STARTS:  # Popen: (program, argv, cwd, env); the others: (path, argv, ...)
             _, argv, cwd, env = (*args, None, None, None)[:4]
@@ -89,7 +90,8 @@ def make_hook(root: str, write: Callable[[Record], None], in_test: bool = False)
 
 
 def _frames() -> list[FrameType]:
-    frame = sys._getframe(1)  # pyright: ignore[reportPrivateUsage]
+    # Equivalent: another start only adds/drops this file's frames, which deps drop from a fork.
+    frame = sys._getframe(1)  # pyright: ignore[reportPrivateUsage]  # pragma: no mutate
     found: list[FrameType] = []
     while frame is not None:
         found.append(frame)
