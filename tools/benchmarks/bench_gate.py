@@ -209,6 +209,13 @@ def bench(
     return outcomes
 
 
+def missed(outcomes: Sequence[Outcome]) -> list[str]:
+    """The faults the gate passed that the reference (when run) caught: the gate's misses."""
+    return [
+        fault for fault, gate, ref in outcomes if not gate.caught and (ref is None or ref.caught)
+    ]
+
+
 def summary(outcomes: Sequence[Outcome]) -> list[str]:
     def spread(values: list[float]) -> str:
         return f"median {statistics.median(values):.1f} s, max {max(values):.1f} s"
@@ -219,16 +226,13 @@ def summary(outcomes: Sequence[Outcome]) -> list[str]:
     def named(faults: list[str]) -> str:
         return f"{len(faults)}" + (f" ({', '.join(faults)})" if faults else "")
 
-    missed = [
-        fault for fault, gate, ref in outcomes if not gate.caught and (ref is None or ref.caught)
-    ]
     lines = [f"faults: {len(outcomes)}", f"gate: {figures([gate for _, gate, _ in outcomes])}"]
     references = [ref for _, _, ref in outcomes if ref is not None]
     if references:
         uncaught = [fault for fault, _, ref in outcomes if ref is not None and not ref.caught]
         lines.append(f"reference: {figures(references)}")
         lines.append(f"not caught by the reference either: {named(uncaught)}")
-    lines.append(f"missed by the gate: {named(missed)}")
+    lines.append(f"missed by the gate: {named(missed(outcomes))}")
     return lines
 
 
@@ -280,11 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     for line in summary(outcomes):
         print(line)
-    return (
-        1
-        if any(not gate.caught and (ref is None or ref.caught) for _, gate, ref in outcomes)
-        else 0
-    )
+    return 1 if missed(outcomes) else 0
 
 
 if __name__ == "__main__":

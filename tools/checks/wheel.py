@@ -95,7 +95,8 @@ def check(dist: Path, root: Path, work: Path) -> int:
     if shown.stdout.split()[-1:] != [version]:
         print(f"wheel: `{name} --version` printed {shown.stdout!r}, not {version}")
         return 1
-    print(f"wheel: {Path(wheels[0]).name}: imports alone, --version {version}")
+    names = ", ".join(Path(wheel).name for wheel in wheels)
+    print(f"wheel: {names}: imports alone, --version {version}")
     return 0
 
 

@@ -14,6 +14,8 @@ from tools.benchmarks.bench_gate import (
     Run,
     describe,
     load_faults,
+    main,
+    missed,
     summary,
     write,
 )
@@ -91,3 +93,27 @@ def test_the_summary_names_the_faults_the_reference_does_not_catch_either() -> N
         "not caught by the reference either: 1 (harmless)",
         "missed by the gate: 1 (real)",
     ]
+
+
+def test_a_miss_is_a_fault_the_gate_passes_and_the_reference_if_run_catches() -> None:
+    outcomes = [
+        ("caught", Run(True, 1.0), None),
+        ("passed", Run(False, 1.0), None),
+        ("caught-both", Run(True, 1.0), Run(True, 2.0)),
+        ("real", Run(False, 1.0), Run(True, 2.0)),
+        ("harmless", Run(False, 1.0), Run(False, 2.0)),
+    ]
+
+    assert missed(outcomes) == ["passed", "real"]
+    assert missed(outcomes[:1]) == []
+
+
+def test_a_limit_of_zero_places_no_fault_and_clones_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    faults = tmp_path / "faults.json"
+    faults.write_text(json.dumps([{"name": "typo"}]), encoding="utf-8")
+    argv = ["--repo", str(tmp_path / "nowhere"), "--faults", str(faults), "--limit", "0"]
+
+    assert main(argv) == 2
+    assert capsys.readouterr().err == "error: bench_gate: no fault to place (--limit, --only)\n"

@@ -37,6 +37,7 @@ def test_ruff_bans_exactly_the_modules_the_sweep_finds_by_name() -> None:
         ("m = __import__('mock')\n", 1, "mock"),
         ("import pytest\npytest.importorskip('pytest_mock')\n", 2, "pytest_mock"),
         ("import pytest\npytest.importorskip('pytest_mock.plugin')\n", 2, "pytest_mock.plugin"),
+        ("import pytest\npytest.importorskip('pytest_mock', '3.0')\n", 2, "pytest_mock"),
     ],
 )
 def test_mock_modules_imported_at_run_time_are_found(
