@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -84,7 +85,7 @@ def _function_annotations(function: ast.FunctionDef | ast.AsyncFunctionDef) -> l
 
 def _character_column(lines: list[str], line: int, byte_column: int) -> int:
     """``ast`` counts columns in UTF-8 bytes; cosmic-ray (parso) in characters."""
-    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    text = lines[line - 1]
     return len(text.encode("utf-8")[:byte_column].decode("utf-8", errors="ignore"))
 
 
@@ -93,7 +94,8 @@ def unevaluated_annotation_spans(source: str) -> list[Span]:
     tree = ast.parse(source)
     if not _has_postponed_annotations(tree):
         return []
-    lines = source.splitlines()
+    # Lines as Python's parser counts them: str.splitlines also breaks at \f, \v, \x85...
+    lines = re.split(r"\r\n|\r|\n", source)
     spans: set[Span] = set()
     for node in ast.walk(tree):
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):

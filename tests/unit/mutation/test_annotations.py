@@ -162,3 +162,26 @@ def test_the_filter_marks_the_annotation_mutants_of_a_session_skipped(
     # The code is mutated as usual: the default 1, the `or` and the 3.
     assert {(m.line, m.column) for m in pending} == {(4, 22), (5, 13), (5, 16)}
     assert len(skipped) + len(pending) == len(mutants)
+
+
+def test_an_annotation_on_the_last_line_keeps_its_columns() -> None:
+    source = "from __future__ import annotations\ndef f(x: int): pass"
+    assert unevaluated_annotation_spans(source) == [Span(2, 9, 2, 12)]
+
+
+@needs_cosmic_ray
+def test_run_as_a_script_the_filter_reads_its_session_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "session.sqlite").touch()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["annotations.py", "session.sqlite"])
+    assert main() == 0
+    # cosmic-ray made the empty file a session: its tables are there, with nothing to run.
+    assert read_session(tmp_path / "session.sqlite") == []
+
+
+def test_lines_are_counted_as_python_counts_them_not_at_every_break_character() -> None:
+    """A form feed in a comment is no line break to Python's parser (nor to cosmic-ray's)."""
+    source = "from __future__ import annotations\n# a\x0cb\x85c\ndef f(x: int): pass\n"
+    assert unevaluated_annotation_spans(source) == [Span(3, 9, 3, 12)]
