@@ -80,12 +80,17 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    worker = getattr(session.config, "workerinput", {}).get("workerid", "main")
+    write_durations(os.environ.get(DURATIONS_VARIABLE), worker, _durations)
+
+
+def write_durations(
+    directory: str | None, worker: str, durations: Mapping[str, tuple[float, float]]
+) -> None:
     """Each process (an xdist worker or a lone pytest) writes the tests it ran to a file of
     its own in the directory :data:`DURATIONS_VARIABLE` names (xdist's controller runs none)."""
-    directory = os.environ.get(DURATIONS_VARIABLE)
-    if directory and _durations:
-        worker = getattr(session.config, "workerinput", {}).get("workerid", "main")
-        text = json.dumps(_durations, sort_keys=True)
+    if directory and durations:
+        text = json.dumps(durations, sort_keys=True)
         atomic_write_bytes(Path(directory) / f"{worker}.json", text.encode())
 
 

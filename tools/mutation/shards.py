@@ -56,7 +56,7 @@ def shard_modules(
 ) -> list[str]:
     """The modules of shard ``index`` (1-based) of ``count``: heaviest first, each to the
     shard with the least weight so far, so shards are even."""
-    bins = min(count, max(len(modules), 1))  # more shards than modules: the rest are empty
+    bins = min(count, len(modules))  # more shards than modules: the rest are empty
     # Equivalent: any start works that all shards share: only their differences are compared.
     loads = [0.0] * bins  # pragma: no mutate
     chosen: list[list[str]] = [[] for _ in range(bins)]

@@ -9,18 +9,22 @@ import os
 import sys
 from pathlib import Path
 
+import coverage
 import pytest
 from coverage.config import CoverageConfig
 
 from tools.mutation.coverage_map import (
     DURATIONS_VARIABLE,
+    SUBPROCESS_CONFIG,
     TOOLS_ROOT,
     build,
     fingerprint,
     is_current,
     module_map,
+    pytest_runtest_protocol,
     read_durations,
     with_context,
+    write_durations,
 )
 from tools.mutation.errors import MutationError
 from tools.mutation.pytest_client import INDEX_NAME, map_file
@@ -269,3 +273,79 @@ def test_a_failing_test_fails_the_map(tiny: Path) -> None:
 
 def test_the_plugin_is_importable_from_the_tools_root() -> None:
     assert (TOOLS_ROOT / "tools" / "mutation" / "coverage_map.py").is_file()
+
+
+def run_protocol(item: pytest.Item) -> tuple[str | None, object]:
+    """The plugin's wrapper around ``item``'s run, driven by hand as pytest drives it: the
+    subprocess coverage config while the test runs, and what the wrapper returns."""
+    protocol = pytest_runtest_protocol(item)
+    next(protocol)
+    during = os.environ.get(SUBPROCESS_CONFIG)
+    with pytest.raises(StopIteration) as finished:
+        protocol.send("the test's outcome")
+    # Measured by a map build, this process's context was switched off above: switch it back.
+    measuring = coverage.Coverage.current()
+    if measuring is not None:
+        measuring.switch_context(item.nodeid)
+    return during, finished.value.value
+
+
+def test_a_test_s_subprocesses_are_measured_under_its_node_id_and_then_no_more(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item = request.node
+    assert isinstance(item, pytest.Item)
+    serialized = CoverageConfig().serialize()
+    monkeypatch.setenv(SUBPROCESS_CONFIG, serialized)
+
+    during, outcome = run_protocol(item)
+
+    assert outcome == "the test's outcome"
+    assert during == with_context(serialized, item.nodeid)
+    assert os.environ[SUBPROCESS_CONFIG] == serialized
+
+
+def test_without_coverage_a_test_runs_as_it_would_without_the_plugin(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item = request.node
+    assert isinstance(item, pytest.Item)
+    monkeypatch.delenv(SUBPROCESS_CONFIG, raising=False)
+    assert run_protocol(item) == (None, "the test's outcome")
+    assert SUBPROCESS_CONFIG not in os.environ
+
+
+def test_the_seconds_of_the_tests_a_process_ran_go_to_a_file_of_its_own(tmp_path: Path) -> None:
+    write_durations(str(tmp_path), "gw1", {"b.py::t": (1.0, 2.0), "a.py::t": (0.5, 0.5)})
+
+    (written,) = tmp_path.iterdir()
+    assert written.name == "gw1.json"
+    assert written.read_text(encoding="utf-8") == '{"a.py::t": [0.5, 0.5], "b.py::t": [1.0, 2.0]}'
+    assert read_durations(tmp_path) == {"a.py::t": (0.5, 0.5), "b.py::t": (1.0, 2.0)}
+
+
+def test_a_process_writes_no_seconds_without_a_directory_or_without_tests(tmp_path: Path) -> None:
+    write_durations(None, "main", {"a.py::t": (0.5, 0.5)})
+    write_durations("", "main", {"a.py::t": (0.5, 0.5)})
+    write_durations(str(tmp_path), "main", {})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_suite_that_cannot_start_fails_the_build_in_a_fresh_map_directory(
+    tmp_path: Path,
+) -> None:
+    directory = tmp_path / "cache" / "map"
+    with pytest.raises(MutationError) as failed:
+        build(
+            repo=tmp_path,
+            modules=["pkg/calc.py"],
+            directory=directory,
+            stamp="the stamp",
+            pytest_args=[],
+            env={"PATH": str(tmp_path / "no-bin")},  # no python to start
+            workers=1,
+        )
+    assert str(failed.value).startswith(
+        "the test suite failed without any mutant (the baseline):\n"
+    )
+    assert sorted(p.name for p in directory.iterdir()) == ["durations"]
