@@ -2,24 +2,16 @@
 torch, instead of paying for a new interpreter and the imports every time.
 
 Usage: ``python tools/mutation/pytest_server.py --socket PATH [--preload MODULE ...]``
-(started by :mod:`tools.mutation.run` beside each worker, in that worker's copy of the
-repository, with the test environment: one torch thread, CPU only, ``PYTHONHASHSEED``).
+(started by :mod:`tools.mutation.processes` in a worker's copy, with the test environment).
 
-It imports the ``--preload`` modules (third-party only: never the repository's own modules,
-which the mutants change), freezes them out of the garbage collector's way, listens on a Unix
-socket and prints ``ready``. For each request of :mod:`tools.mutation.pytest_client` (pytest
-arguments, working directory, environment and the client's stdin, stdout and stderr) it forks
-a child which, in a session of its own, takes over those three descriptors, changes to the
-directory, takes the environment and runs ``pytest.main(args)``; bytecode writing is off in
-the server once the preloads are imported, and so in every child.
-The child's exit status goes back to the client, which exits with it. If the client goes away
-first (cosmic-ray's per-mutant timeout kills it), the child's whole process group is killed.
-
-Each child starts from the same state (the server itself never runs a test), imports the
-repository's modules fresh from the mutated copy and leaves nothing behind, so the result is
-that of ``python -m pytest ARGS`` in a new process. Values fixed at interpreter start
-(``PYTHONHASHSEED``, the thread count of torch) come from the server's own environment.
-"""
+It imports the ``--preload`` modules (third-party only: never the repository's own, which the
+mutants change), listens on a Unix socket and prints ``ready``. For each request of
+:mod:`tools.mutation.pytest_client` (pytest arguments, directory, environment and the client's
+stdin, stdout and stderr) it forks a child that takes those over, in a session of its own, and
+runs ``pytest.main(args)``; the exit status goes back to the client. If the client goes away
+first (a timeout), the child's process group is killed. The server never runs a test itself,
+so every child starts from the same state, as ``python -m pytest ARGS`` would; values fixed at
+interpreter start (``PYTHONHASHSEED``, torch's threads) come from the server's environment."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from tools.mutation.pytest_server import repository_modules
 from tools.mutation.settings import Settings
 from tools.mutation.snapshot import copy_files, repository_files
 from tools.mutation.worker import bind_loopback, child_pids, process_table
+from tools.process import TAIL_CHARS
 
 pytestmark = pytest.mark.unit
 
@@ -355,6 +356,22 @@ def test_a_worker_that_dies_without_a_word_stops_the_run_with_its_log(tmp_path: 
     ):
         pass
     assert str(failed.value) == "worker did not start:\nbroken\n"
+
+
+def test_a_worker_that_dies_with_a_long_log_is_reported_with_the_tail_of_it(
+    tmp_path: Path,
+) -> None:
+    code = "import os, sys\nsys.stderr.write('head ' + 'x' * 5000 + ' tail\\n')\nos._exit(3)\n"
+    env = site_with(tmp_path, code)
+    directory = tmp_path / "worker-0"
+    directory.mkdir()
+    with (
+        pytest.raises(MutationError) as failed,
+        start_workers([directory], settings(), env, tmp_path),
+    ):
+        pass
+    log = ("x" * (TAIL_CHARS - len(" tail\n"))) + " tail\n"
+    assert str(failed.value) == f"worker did not start:\n{log}"
 
 
 def test_a_pytest_server_that_prints_something_else_than_ready_stops_the_run(

@@ -27,13 +27,17 @@ from tools.mutation.pytest_client import (
     changed_lines,
     find_mutant,
     main,
+    map_file,
     pick_tests,
+    read_module_map,
+    request_bytes,
     run_plain,
     select_tests,
     verdict,
     within_budget,
 )
 from tools.mutation.pytest_client import environment_for as environment_of_tests
+from tools.mutation.pytest_server import read_request
 
 pytestmark = pytest.mark.unit
 
@@ -372,6 +376,18 @@ def test_the_timeout_and_the_budget_are_required(
     )
 
 
+def test_every_option_but_the_pytest_arguments_is_required(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["-q"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        "error: the following arguments are required: --pristine, --map, --timeout-factor,"
+        " --min-timeout, --budget\n"
+    )
+
+
 class StandInServer:
     """A stand-in for the worker's fork server (:mod:`tools.mutation.pytest_server`) at
     ``path``, in a thread: it takes one request, writes ``output`` to the descriptor the request
@@ -490,3 +506,24 @@ def test_a_mutant_that_stops_pytest_from_starting_is_judged_on_the_pristine_copy
     assert out.startswith("mutation: calc.py lines [2]: 1 test(s)\n")
     assert "mutation: pytest exited with 4; the same run on the pristine copy:\n" in out
     assert out.endswith("mutation: killed: pytest exited with 4, and with 0 unmutated\n")
+
+
+def test_the_server_reads_back_the_request_the_client_sends() -> None:
+    data = request_bytes(["-q", "t.py"], "/work", {"A": "1"})
+    assert data[8:] == b'{"args": ["-q", "t.py"], "cwd": "/work", "env": {"A": "1"}}'
+    assert data[:8] == len(data[8:]).to_bytes(8, "big")
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    with ours, theirs:
+        theirs.sendall(data)
+        assert read_request(ours) == (
+            {"args": ["-q", "t.py"], "cwd": "/work", "env": {"A": "1"}},
+            [],
+        )
+
+
+def test_a_module_s_map_is_read_once_per_process(tmp_path: Path) -> None:
+    data = {"tests": [["t.py::a", 0.1, 0.1]], "lines": {"3": [0]}}
+    map_file(tmp_path, "pkg/a.py").write_text(json.dumps(data), encoding="utf-8")
+    assert read_module_map(tmp_path, "pkg/a.py") == data
+    map_file(tmp_path, "pkg/a.py").unlink()
+    assert read_module_map(tmp_path, "pkg/a.py") == data

@@ -26,6 +26,7 @@ import pytest
 from tests.unit.mutation.conftest import WAIT_SECONDS, read_until_eof
 from tools.mutation.pytest_client import SOCKET_NAME, request_bytes
 from tools.mutation.pytest_server import LENGTH_BYTES, read_request
+from tools.mutation.pytest_server import main as server_main
 
 pytestmark = pytest.mark.unit
 
@@ -318,3 +319,33 @@ def test_only_three_descriptors_are_taken_from_a_request() -> None:
     finally:
         for fd in (read_end, write_end, *fds):
             os.close(fd)
+
+
+def test_a_request_whose_descriptors_come_with_its_first_bytes_only_is_read_whole() -> None:
+    data = request_bytes(["-q", "test_a.py"], "/work", {"A": "1"})
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    read_end, write_end = os.pipe()
+    fds: list[int] = []
+    try:
+        with ours, theirs:
+            # The descriptors travel with the length and a few bytes; the rest follows alone.
+            socket.send_fds(theirs, [data[: LENGTH_BYTES + 4]], [read_end, write_end, write_end])
+            theirs.sendall(data[LENGTH_BYTES + 4 :])
+            request, fds = read_request(ours)
+        assert request == {"args": ["-q", "test_a.py"], "cwd": "/work", "env": {"A": "1"}}
+        assert len(fds) == 3
+    finally:
+        for fd in (read_end, write_end, *fds):
+            os.close(fd)
+
+
+def test_without_a_socket_the_server_exits_2_before_it_serves(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "path", [*sys.path])  # main puts the current directory first
+    with pytest.raises(SystemExit) as exited:
+        server_main([])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        "pytest_server.py: error: the following arguments are required: --socket\n"
+    )

@@ -6,6 +6,7 @@ uses, so each stored combination of worker outcome, test outcome and output can 
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 
 from tests.unit.mutation.conftest import RESULTS, SPECS
 from tools.mutation.errors import MutationError
-from tools.mutation.results import Outcome, mutation_diff, read_session
+from tools.mutation.results import Mutant, Outcome, mutation_diff, read_session
 
 pytestmark = pytest.mark.unit
 
@@ -110,3 +111,12 @@ def test_a_session_of_another_layout_is_refused(tmp_path: Path) -> None:
     assert str(refused.value) == (
         f"{session.as_posix()}: not readable as a session (no such column: r.worker_outcome)"
     )
+
+
+def test_a_mutant_is_an_immutable_value_that_sets_and_dicts_can_hold() -> None:
+    mutant = Mutant("j0", "pkg/a.py", "core/AddNot", 0, 3, 4, 3, Outcome.SURVIVED)
+    same = Mutant("j0", "pkg/a.py", "core/AddNot", 0, 3, 4, 3, Outcome.SURVIVED)
+    assert {mutant, same} == {mutant}
+    assert mutant.location == "pkg/a.py:3:4"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        mutant.line = 4  # type: ignore[misc]

@@ -17,13 +17,19 @@ import os
 import re
 import select
 import signal
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+from tests.unit.mutation.conftest import RESULTS, SPECS
 from tools.file_lock import exclusive
+from tools.mutation.run import STEP_TIMEOUT, main
+from tools.mutation.shards import write_plan
 
 pytestmark = [
     pytest.mark.unit,
@@ -367,3 +373,54 @@ def test_ctrl_c_or_sigterm_during_the_run_exits_130_and_leaves_nothing_behind(
     with pytest.raises(OSError, match="No such device or address") as nobody:
         os.close(os.open(go_on, os.O_WRONLY | os.O_NONBLOCK))
     assert nobody.value.errno == errno.ENXIO
+
+
+# In process and fast, so that they come first for the mutants of the lines they run.
+
+
+def test_a_cosmic_ray_step_may_run_for_twelve_hours() -> None:
+    assert STEP_TIMEOUT == 12 * 3600.0
+
+
+@pytest.fixture
+def sigterm_kept() -> Iterator[None]:
+    """``main`` makes SIGTERM stop the run as Ctrl-C does: this test process keeps its own."""
+    handler = signal.getsignal(signal.SIGTERM)
+    yield
+    signal.signal(signal.SIGTERM, handler)
+
+
+@pytest.mark.usefixtures("sigterm_kept")
+def test_a_run_without_a_bytecode_prefix_and_nothing_changed_passes_the_gate(
+    tiny_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--repo", str(tiny_repo), "--workers", "1", "--since", "HEAD"]) == 0
+    summary = (tiny_repo / ".cache/mutation/summary.md").as_posix()
+    assert capsys.readouterr() == (
+        f"mutation: 0 module(s)\nmutation: gate passed; report in {summary}\n",
+        "",
+    )
+
+
+@pytest.mark.usefixtures("sigterm_kept")
+def test_combined_shards_report_their_mutants_without_a_run_time(
+    tiny_repo: Path, tmp_path: Path
+) -> None:
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    first = shards / "shard-1-of-2.sqlite"
+    with closing(sqlite3.connect(first)) as connection:
+        connection.execute(SPECS)
+        connection.execute(RESULTS)
+        connection.execute(
+            "INSERT INTO mutation_specs VALUES ('j', 'pkg/calc.py', 'core/AddNot', 0, 5, 4, 5)"
+        )
+        connection.execute("INSERT INTO work_results VALUES ('j', 'NORMAL', 'SURVIVED', '', '')")
+        connection.commit()
+    write_plan(first, "the map", ["pkg/calc.py"], ["pkg/calc.py"])
+    write_plan(shards / "shard-2-of-2.sqlite", "the map", ["pkg/calc.py"], [])
+
+    assert main(["--repo", str(tiny_repo), "--combine", str(shards)]) == 1
+
+    summary = (tiny_repo / ".cache/mutation/summary.md").read_text(encoding="utf-8")
+    assert summary.splitlines()[2] == "1 mutant(s) run; overall score 0.0%."

@@ -17,7 +17,7 @@ import pytest
 from tests.unit.mutation.conftest import RESULTS, SPECS
 from tools.mutation.coverage_map import fingerprint
 from tools.mutation.errors import MutationError
-from tools.mutation.run import STEP_TIMEOUT, build_parser, ensure_map, main, tool
+from tools.mutation.run import build_parser, ensure_map, main, tool
 from tools.mutation.settings import load_settings
 from tools.mutation.shards import write_plan
 from tools.mutation.snapshot import repository_files
@@ -69,10 +69,6 @@ def current_map(repo: Path) -> Path:
 
 def child_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("COV_CORE")}
-
-
-def test_a_cosmic_ray_step_may_run_for_twelve_hours() -> None:
-    assert STEP_TIMEOUT == 12 * 3600.0
 
 
 def test_a_failed_step_is_named_by_its_arguments_with_the_end_of_its_errors(
