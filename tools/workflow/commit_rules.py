@@ -34,6 +34,9 @@ PLANNED_HEADER_PATTERN = re.compile(r"^[a-z]+(?:\([a-z0-9][a-z0-9._/-]*\))?!?: \
 
 SCOPE_PATTERN = re.compile(r"^[a-z0-9]+(?:[-._/][a-z0-9]+)*$")
 
+NUMSTAT_COUNTS = re.compile(r"(\d+)\t(\d+)\t")
+"""The added and deleted counts that start a ``git diff --numstat`` line of a text file."""
+
 TRAILER_KEY = "Large-change-reason"
 """The trailer that records why a commit may exceed the size budget."""
 
@@ -307,10 +310,10 @@ def _as_text(git: Git, change: FileChange, new: str, old: str) -> FileChange:
         no_attributes = ("-c", f"core.attributesFile={os.devnull}")
         numstat = ("diff", "--no-index", "--numstat", "--", str(files[1]), str(files[0]))
         compared = run(("git", *no_attributes, *numstat), Path(temp), env)
-    counts = compared.stdout.split("\t")[:2]
-    if len(counts) < 2 or not all(count.isdigit() for count in counts):
+    counts = NUMSTAT_COUNTS.match(compared.stdout)
+    if counts is None:
         return change  # identical sides (a mode change) or git failed: as git said
-    return FileChange(change.path, int(counts[0]), int(counts[1]), change.old_path)
+    return FileChange(change.path, int(counts[1]), int(counts[2]), change.old_path)
 
 
 def _counted_by_content(git: Git, diff: tuple[str, ...], new: str, old: str) -> list[FileChange]:

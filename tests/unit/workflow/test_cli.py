@@ -1,13 +1,22 @@
 """The exit codes of the workflow tasks (the numbers docs/workflow.md documents), the exit code
-a reported error turns into, and cutting a cell to a width of nothing."""
+a reported error turns into, cutting a cell to a width of nothing, fitting columns to a width,
+and the reporter as a fixed value."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import pytest
 
-from tools.workflow.cli import ExitCode, Reporter, WorkflowError, run_reported, shorten
+from tools.workflow.cli import (
+    ExitCode,
+    Reporter,
+    WorkflowError,
+    fit_columns,
+    run_reported,
+    shorten,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -38,3 +47,19 @@ def test_a_text_cut_to_no_width_is_only_the_ellipsis() -> None:
     assert shorten("abc", 0) == "…"
     assert shorten("abc", 1) == "…"
     assert shorten("", 0) == ""
+
+
+def test_a_reporter_is_a_fixed_hashable_pair_of_streams() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    reporter = Reporter(out, err)
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        reporter.out = err  # type: ignore[misc]
+    assert {reporter, Reporter(out, err)} == {reporter}
+
+
+def test_columns_that_fit_the_limit_exactly_are_all_kept() -> None:
+    # The others take 5 + 2 and 4 + 2 characters; with the first column's floor of 4 that is
+    # exactly 17, so nothing is dropped and the first column keeps its floor.
+    assert fit_columns([5, 10, 4], 17, 1, 4, [2]) == [5, 4, 4]
+    assert fit_columns([5, 10, 4], 16, 1, 4, [2]) == [5, 9, 0]

@@ -102,3 +102,11 @@ def test_an_attributes_file_named_in_the_environment_cannot_hide_one_either(
     git = Git(git.root, {**git.env, **named, "GIT_CONFIG_VALUE_0": str(attributes)})
 
     assert _staged(git, "notes.txt", b"a\nb\nc\n") == [FileChange("notes.txt", 3, 0)]
+
+
+def test_a_size_report_is_an_immutable_value() -> None:
+    report = SizeReport(3, (("a.txt", 3),), ())
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        report.total = 0  # type: ignore[misc]
+    assert {report, SizeReport(3, (("a.txt", 3),), ())} == {report}
