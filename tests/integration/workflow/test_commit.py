@@ -370,3 +370,14 @@ def test_files_a_commit_hook_stages_stay_committed_and_staged(
         "docs/imports.md",
     ]
     assert seed_scratch.clone_git("status", "--porcelain") == ""
+
+
+def test_a_small_commit_gets_no_large_change_trailer(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/small")
+    seed_scratch.stage("a.txt", "a\n")
+
+    commit_staged(seed_scratch.git, out.reporter, VALID, None, passing_gate)
+
+    assert seed_scratch.clone_git("log", "-1", "--format=%B") == VALID

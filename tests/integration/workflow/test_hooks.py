@@ -343,3 +343,21 @@ def test_pre_push_hook_names_the_first_bad_commit_by_its_short_sha_and_first_pro
         " '<type>(<scope>)!: <subject>' with type one of build, chore, ci, docs, feat, fix, perf,"
         " refactor, revert, style, test",
     )
+
+
+def test_pre_push_hook_checks_the_unpushed_commits_when_the_remote_tip_is_unknown_here(
+    seed_scratch: Scratch, out: Captured, passing_gate: list[str]
+) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/hooks-check")
+    bad = seed_scratch.commit_file("a.txt", "a\n", "Fixed a")
+    unknown = "1" * 40  # someone else pushed a commit this clone has never fetched
+    updates = f"refs/heads/docs/hooks-check {bad} refs/heads/docs/hooks-check {unknown}\n"
+    environ = {"WORKFLOW_GATE_FULL": json.dumps(passing_gate)}
+
+    with pytest.raises(WorkflowError) as raised:
+        pre_push_hook(seed_scratch.git, out.reporter, environ, updates)
+
+    assert raised.value.code == ExitCode.CHECK_FAILED
+    assert raised.value.message.startswith(
+        f"pre-push: 1 commit(s) break the rules; first {bad[:10]} 'Fixed a': "
+    )

@@ -140,3 +140,18 @@ def test_a_complete_commit_that_marks_nothing_done_names_no_entry(clean_scratch:
     commits = read_commits(scratch.git, None, "HEAD")
 
     assert [commit.entry for commit in commits] == [None, None, None, None]
+
+
+def test_a_complete_commit_that_marks_nothing_done_does_not_hide_a_later_ship(
+    clean_scratch: Scratch,
+) -> None:
+    scratch = clean_scratch
+    scratch.commit_file("notes.txt", "notes\n", "chore(ledger): complete the notes")
+    fix = scratch.commit_file("b.txt", "b\n", "fix(core): mend b")
+    tidied = _complete(scratch, TIDY, "tidy it")
+
+    commits = read_commits(scratch.git, None, "HEAD")
+
+    entries = {commit.sha: commit.entry for commit in commits}
+    assert entries[fix] == "tv-2025-11-01:PR12 Tidy the sampling options"
+    assert entries[tidied] is None

@@ -13,7 +13,7 @@ import pytest
 
 from tests.fixtures.workflow.package import project_files, uv_command, uv_env
 from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.commands.release import Tools, release, run_release_steps
+from tools.workflow.commands.release import ReleasePlan, Tools, release, run_release_steps
 from tools.workflow.commands.resume import abort_operation, continue_operation
 from tools.workflow.repo.git import Git
 from tools.workflow.repo.state import Operation, load_operation, save_operation
@@ -627,6 +627,14 @@ def test_the_tools_of_a_release_are_an_immutable_value() -> None:
     assert {tools, Tools("uv", TODAY)} == {tools}
 
 
+def test_a_release_plan_is_an_immutable_value() -> None:
+    plan = ReleasePlan("v0.2.0", "v0.1.0", 3, "## v0.2.0\n")
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        plan.tag = "v9.9.9"  # type: ignore[misc]
+    assert {plan, ReleasePlan("v0.2.0", "v0.1.0", 3, "## v0.2.0\n")} == {plan}
+
+
 def _feat_after_v0_1_0(scratch: Scratch, changelog: str) -> Operation:
     """main: the seed tagged v0.1.0, then one feature commit that also adds ``changelog``
     (plain git); returns the release of v0.2.0 starting there, at its first step."""
@@ -679,3 +687,24 @@ def test_a_record_with_an_unknown_step_resumes_from_the_first_step(
         "uv is not on PATH: a release sets the version and builds with it"
     )
     assert load_operation(clean_scratch.git) == replace(operation, step="commit")
+
+
+def test_abort_is_refused_once_origin_main_holds_the_release_commit_without_its_tag(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    before = clean_scratch.rev("main")
+    assert before is not None
+    commit = clean_scratch.commit_file("CHANGELOG.md", "# v0.1.0\n", "chore(release): v0.1.0")
+    clean_scratch.clone_git("push", "--quiet", "origin", "main")
+    operation = Operation("release", "main", "push", before, before, "v0.1.0")
+    save_operation(clean_scratch.git, operation)
+
+    with pytest.raises(WorkflowError) as refused:
+        abort_operation(clean_scratch.git, out.reporter)
+
+    assert refused.value.code == ExitCode.REFUSED
+    assert refused.value.message == (
+        "cannot abort: origin already holds v0.1.0; finish the release with invoke continue"
+    )
+    assert clean_scratch.rev("main") == commit
+    assert load_operation(clean_scratch.git) is not None

@@ -654,3 +654,17 @@ def test_abort_refuses_once_origin_main_holds_the_shipped_commit(
         f"{operation.head_before[:10]}; finish the ship with invoke continue"
     )
     assert seed_scratch.rev("main") == operation.main_before
+
+
+def test_abort_after_the_branch_was_deleted_stays_on_main_and_clears_the_record(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    work = seed_scratch.commit_file("a.txt", "a\n", "docs(imports): add a")
+    operation = Operation("ship", "docs/gone", "merge", work, work)
+    save_operation(seed_scratch.git, operation)
+
+    abort_ship(seed_scratch.git, out.reporter, operation, "main", "origin")
+
+    assert seed_scratch.git.current_branch() == "main"
+    assert seed_scratch.rev("main") == work
+    assert load_operation(seed_scratch.git) is None
