@@ -346,62 +346,45 @@ def site_with(tmp_path: Path, code: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(site)}
 
 
-def test_a_worker_that_dies_without_a_word_stops_the_run_with_its_log(tmp_path: Path) -> None:
-    env = site_with(tmp_path, "import os, sys\nsys.stderr.write('broken\\n')\nos._exit(3)\n")
+def start_failure(tmp_path: Path, code: str, *preload: str) -> str:
+    """Why one worker (with a server when ``preload`` names modules) fails to start when every
+    process runs ``code`` first."""
     directory = tmp_path / "worker-0"
     directory.mkdir()
+    env = site_with(tmp_path, code)
     with (
         pytest.raises(MutationError) as failed,
-        start_workers([directory], settings(), env, tmp_path),
+        start_workers([directory], settings(*preload), env, tmp_path),
     ):
         pass
-    assert str(failed.value) == "worker did not start:\nbroken\n"
+    return str(failed.value)
+
+
+def test_a_worker_that_dies_without_a_word_stops_the_run_with_its_log(tmp_path: Path) -> None:
+    code = "import os, sys\nsys.stderr.write('broken\\n')\nos._exit(3)\n"
+    assert start_failure(tmp_path, code) == "worker did not start:\nbroken\n"
 
 
 def test_a_worker_that_dies_with_a_long_log_is_reported_with_the_tail_of_it(
     tmp_path: Path,
 ) -> None:
     code = "import os, sys\nsys.stderr.write('head ' + 'x' * 5000 + ' tail\\n')\nos._exit(3)\n"
-    env = site_with(tmp_path, code)
-    directory = tmp_path / "worker-0"
-    directory.mkdir()
-    with (
-        pytest.raises(MutationError) as failed,
-        start_workers([directory], settings(), env, tmp_path),
-    ):
-        pass
     log = ("x" * (TAIL_CHARS - len(" tail\n"))) + " tail\n"
-    assert str(failed.value) == f"worker did not start:\n{log}"
+    assert start_failure(tmp_path, code) == f"worker did not start:\n{log}"
 
 
 def test_a_pytest_server_that_prints_something_else_than_ready_stops_the_run(
     tmp_path: Path,
 ) -> None:
-    env = site_with(tmp_path, "print('hello from sitecustomize', flush=True)\n")
-    directory = tmp_path / "worker-0"
-    directory.mkdir()
-    with (
-        pytest.raises(MutationError, match=r"^pytest server did not start:\n"),
-        start_workers([directory], settings("json"), env, tmp_path),
-    ):
-        pass
+    code = "print('hello from sitecustomize', flush=True)\n"
+    assert start_failure(tmp_path, code, "json").startswith("pytest server did not start:\n")
 
 
 def test_each_process_starts_in_a_session_of_its_own(tmp_path: Path) -> None:
     """Out of the run's session, a Ctrl-C in its terminal does not reach the workers: the run
     stops them itself, each with its test run (its first line here tells where it runs)."""
-    env = site_with(
-        tmp_path,
-        "import os\nprint('own' if os.getsid(0) == os.getpid() else 'shared', flush=True)\n",
-    )
-    directory = tmp_path / "worker-0"
-    directory.mkdir()
-    with (
-        pytest.raises(MutationError) as failed,
-        start_workers([directory], settings(), env, tmp_path),
-    ):
-        pass
-    assert str(failed.value) == "worker 0 printed 'own' instead of its port"
+    code = "import os\nprint('own' if os.getsid(0) == os.getpid() else 'shared', flush=True)\n"
+    assert start_failure(tmp_path, code) == "worker 0 printed 'own' instead of its port"
 
 
 @needs_cosmic_ray
