@@ -32,11 +32,11 @@ def test_help_describes_the_benchmark_and_its_defaults(capsys: pytest.CaptureFix
     assert "evaluation batches of the last checkpoint (default: 100)" in help_text
 
 
-def test_benchmark_prints_one_row_per_tokenizer(
+def test_benchmark_prints_one_row_per_tokenizer_trained_one_step_past_a_spent_budget(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tiny = ["prepare.max_corpus_bytes=20000", "prepare.vocab_size=300", "train.model.n_layer=1"]
-    args = ["--seconds", "1", "--eval-iters", "1", "--work-dir", str(tmp_path)]
+    args = ["--seconds", "0", "--eval-iters", "1", "--work-dir", str(tmp_path)]
     assert main([*args, *(a for s in tiny for a in ("--set", s))]) == 0
     header, char, bpe = capsys.readouterr().out.splitlines()
     assert header.split()[-1] == "bits/byte"
@@ -45,5 +45,6 @@ def test_benchmark_prints_one_row_per_tokenizer(
     assert bpe.split()[:2] == ["stdlib_bpe", "300"]
     assert 0 < float(bpe.split()[4]) < 1
     for row in (char, bpe):
+        assert row.split()[2] == "1"  # the budget is checked only after the first step
         loss, per_byte, bits = (float(v) for v in row.split()[3:])
         assert bits == pytest.approx(loss / math.log(2) * per_byte, abs=1e-3)

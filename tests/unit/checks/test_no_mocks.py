@@ -281,6 +281,12 @@ def test_unparsable_files_are_findings() -> None:
     assert sweep_source("def broken(:\n", "x.py") == ["x.py:1: cannot be parsed (invalid syntax)"]
 
 
+def test_a_file_the_parser_refuses_before_any_line_is_reported_on_line_0() -> None:
+    assert sweep_source("x = 1\x00\n", "x.py") == [
+        "x.py:0: cannot be parsed (source code string cannot contain null bytes)"
+    ]
+
+
 def test_main_searches_directories_prints_one_line_per_finding_and_exits_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

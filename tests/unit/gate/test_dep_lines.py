@@ -62,6 +62,17 @@ def test_files_modules_listings_and_the_tree_as_whole_files(root: Path) -> None:
     }
 
 
+def test_a_module_brings_the_data_of_its_own_top_level_package_and_no_other_file(
+    root: Path,
+) -> None:
+    found = DepLines(root, lambda: GRAPH).files_lines(Deps(modules={"tools.a"}))
+    assert found == {
+        "tools/a.py": set(range(1, 9)),
+        "tools/b.py": {1, 2, 3},
+        "tools/data/table.toml": {1, 2},
+    }
+
+
 def test_import_lines_cover_the_module_block_of_everything_imported(root: Path) -> None:
     lines = DepLines(root, lambda: GRAPH)
     ran = {"tools/a.py": {1, 3, 6}}
