@@ -381,3 +381,18 @@ def test_a_small_commit_gets_no_large_change_trailer(
     commit_staged(seed_scratch.git, out.reporter, VALID, None, passing_gate)
 
     assert seed_scratch.clone_git("log", "-1", "--format=%B") == VALID
+
+
+def test_a_gate_that_stages_a_file_is_refused_and_the_index_restored(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/small")
+    seed_scratch.stage("a.txt", "a\n")
+    seed_scratch.write("README.md", "reformatted by the gate\n")
+    tree = seed_scratch.index_tree()
+
+    with pytest.raises(WorkflowError) as caught:
+        commit_staged(seed_scratch.git, out.reporter, VALID, None, ["git", "add", "README.md"])
+
+    assert caught.value.code == ExitCode.CHECK_FAILED
+    assert seed_scratch.index_tree() == tree

@@ -361,3 +361,18 @@ def test_pre_push_hook_checks_the_unpushed_commits_when_the_remote_tip_is_unknow
     assert raised.value.message.startswith(
         f"pre-push: 1 commit(s) break the rules; first {bad[:10]} 'Fixed a': "
     )
+
+
+def test_pre_push_hook_checks_only_the_commits_after_a_remote_tip_this_clone_has(
+    seed_scratch: Scratch, out: Captured, failing_gate: list[str]
+) -> None:
+    seed_scratch.clone_git("switch", "--quiet", "-c", "docs/hooks-check")
+    pushed_before = seed_scratch.commit_file("a.txt", "a\n", "Fixed a")
+    head = seed_scratch.commit_file("b.txt", "b\n", "docs(hooks): add b")
+    record_pass(seed_scratch.git, "full", seed_scratch.clone_git("rev-parse", "HEAD^{tree}"))
+    updates = f"refs/heads/docs/hooks-check {head} refs/heads/docs/hooks-check {pushed_before}\n"
+    environ = {"WORKFLOW_GATE_FULL": json.dumps(failing_gate)}
+
+    verdicts = pre_push_hook(seed_scratch.git, out.reporter, environ, updates)
+
+    assert [(verdict.sha, verdict.ok) for verdict in verdicts] == [(head, True)]

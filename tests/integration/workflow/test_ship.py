@@ -668,3 +668,25 @@ def test_abort_after_the_branch_was_deleted_stays_on_main_and_clears_the_record(
     assert seed_scratch.git.current_branch() == "main"
     assert seed_scratch.rev("main") == work
     assert load_operation(seed_scratch.git) is None
+
+
+def test_a_rejected_push_of_main_names_the_commit_abort_takes_main_back_to(
+    seed_scratch: Scratch, out: Captured
+) -> None:
+    main_before = str(seed_scratch.rev("main"))
+    seed_scratch.clone_git("switch", "--quiet", "-c", BRANCH)
+    work = seed_scratch.commit_file("a.txt", "a\n", "docs(imports): add a")
+    seed_scratch.clone_git("switch", "--quiet", "main")
+    seed_scratch.clone_git("merge", "--quiet", "--ff-only", BRANCH)
+    _reject_pushes(seed_scratch)
+    operation = Operation("ship", BRANCH, "push-main", work, main_before)
+
+    with pytest.raises(WorkflowError) as caught:
+        run_ship_steps(seed_scratch.git, out.reporter, operation, "main", "origin")
+
+    assert caught.value.code == ExitCode.STOPPED
+    assert caught.value.details == (
+        "a temporary failure: invoke continue",
+        f"origin/main moved on: invoke abort (local main back to {main_before[:10]}), "
+        "then invoke sync and invoke ship",
+    )

@@ -345,3 +345,29 @@ def test_abort_undoes_a_rebase_finished_by_hand_on_a_branch_rebased_before_the_s
     assert seed_scratch.rev("HEAD") == rebased_before
     assert (seed_scratch.root / "story.txt").read_text(encoding="utf-8") == "branch version\n"
     assert load_operation(seed_scratch.git) is None
+
+
+@pytest.mark.parametrize(
+    ("last_move", "moved_from_the_start"),
+    [("commit: add a note", True), ("rebase (finish): refs/heads/docs/story onto main", False)],
+)
+def test_abort_refuses_unless_one_rebase_is_all_that_moved_the_branch_since_the_sync(
+    seed_scratch: Scratch, out: Captured, last_move: str, moved_from_the_start: bool
+) -> None:
+    main = str(seed_scratch.rev("main"))
+    ref = "refs/heads/docs/story"
+    seed_scratch.clone_git("branch", "docs/story", "main")
+    tree = f"{main}^{{tree}}"
+    between = seed_scratch.clone_git("commit-tree", "-p", main, "-m", "between", tree)
+    if not moved_from_the_start:
+        seed_scratch.clone_git("update-ref", "-m", "reset: moving", ref, between)
+    now = seed_scratch.clone_git("commit-tree", "-p", between, "-m", "now", tree)
+    seed_scratch.clone_git("update-ref", "-m", last_move, ref, now)
+    save_operation(seed_scratch.git, Operation("sync", "docs/story", "rebase", main, main))
+
+    with pytest.raises(WorkflowError) as caught:
+        abort_operation(seed_scratch.git, out.reporter)
+
+    assert caught.value.code == ExitCode.REFUSED
+    assert caught.value.message.startswith("cannot abort the sync: docs/story moved on after ")
+    assert seed_scratch.rev("docs/story") == now

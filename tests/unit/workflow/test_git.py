@@ -52,6 +52,9 @@ def test_describe_names_three_commits_then_counts_the_rest(repo: Git) -> None:
     short = [sha[:7] for sha in everything]
 
     assert repo.describe(everything) == (f"{short[0]} c1, {short[1]} c2, {short[2]} c3 and 2 more")
+    assert repo.describe(everything[:4]) == (
+        f"{short[0]} c1, {short[1]} c2, {short[2]} c3 and 1 more"
+    )
     assert repo.describe(everything[:3]) == f"{short[0]} c1, {short[1]} c2, {short[2]} c3"
     assert repo.describe(everything[:1], shown=1) == f"{short[0]} c1"
 

@@ -89,8 +89,9 @@ def select_entry(ledger: Ledger, query: str, pick: int | None, command: str) -> 
     reasons = [(entry, set_aside_reason(entry, ledger)) for entry in matches]
     remaining = [entry for entry, reason in reasons if reason is None]
     if len(remaining) == 1:
+        (only,) = remaining
         aside = tuple((entry, reason) for entry, reason in reasons if reason is not None)
-        return Selection(remaining[0], aside)
+        return Selection(only, aside)
     details: list[str] = []
     for number, (entry, reason) in enumerate(reasons, start=1):
         suffix = f"  [set aside: {reason}]" if reason is not None else ""
