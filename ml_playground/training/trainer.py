@@ -114,6 +114,7 @@ def train(
     """
     out_dir = config.train.runtime.out_dir
     device = join(group, resolve_device(config.train.runtime.device))
+    autocast_for(device, config.train.runtime.dtype)  # a dtype the device lacks: refused here
     try:
         with run_lock(out_dir) if group.is_main else contextlib.nullcontext():
             run = (
@@ -408,7 +409,7 @@ def _any_rank(flag: bool, group: ProcessGroup, device: torch.device) -> bool:
     The tensor lives on the training device: NCCL reduces CUDA tensors only."""
     if group.world_size == 1:
         return flag
-    tensor = torch.tensor([1.0 if flag else 0.0], device=device)
+    tensor = torch.tensor([float(flag)], device=device)
     torch.distributed.all_reduce(tensor, op=torch.distributed.ReduceOp.MAX)
     return bool(tensor.item())
 

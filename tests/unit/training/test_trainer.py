@@ -9,6 +9,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ import torch._dynamo  # at collection: the first AdamW imports it, taking second
 
 from ml_playground.configuration.loader import TRAIN_OVERRIDES_ENV, load_experiment
 from ml_playground.configuration.models import ExperimentConfig
-from ml_playground.core.errors import RunError
+from ml_playground.core.errors import RunError, UsageError
 from ml_playground.data_pipeline.dataset_files import read_meta
 from ml_playground.data_pipeline.prepare import prepare_dataset
 from ml_playground.training.checkpointing.manager import read_checkpoint
@@ -261,3 +262,60 @@ def test_evaluating_a_checkpoint_gives_the_losses_training_recorded(prepared: Pa
     assert evaluation.iteration == 1
     assert evaluation.losses == {"train": recorded["train_loss"], "val": recorded["val_loss"]}
     assert warnings == []
+
+
+def test_without_a_stop_request_training_runs_to_the_end(prepared: Path) -> None:
+    config = experiment(prepared, runtime={"max_iters": 1})
+    reporter = ProgressReporter(io.StringIO(), 1, interactive=False)
+
+    outcome = train(config, reporter=reporter, warn=reporter.message)
+
+    assert (outcome.iterations, outcome.interrupted) == (1, False)
+
+
+def test_without_an_ema_decay_checkpoints_carry_no_ema_weights(prepared: Path) -> None:
+    trained = run(experiment(prepared, runtime={"max_iters": 1, "ema_decay": 0.0}))
+    assert trained.outcome.checkpoint is not None
+    assert read_checkpoint(trained.outcome.checkpoint)["ema"] == {}
+
+
+def test_going_back_to_an_earlier_checkpoint_moves_the_later_ones_aside(prepared: Path) -> None:
+    config = experiment(prepared, runtime={"max_iters": 2, "eval_interval": 1})
+    run(config)
+    out_dir = config.train.runtime.out_dir
+    earlier = checkpoint_dir(out_dir) / "last_00000001.pt"
+    stream = io.StringIO()
+    reporter = ProgressReporter(stream, 2, interactive=False)
+
+    outcome = train(
+        config,
+        reporter=reporter,
+        warn=reporter.message,
+        start_from=str(earlier),
+        clock=lambda: datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
+
+    aside = out_dir / "previous" / "20260102T030405Z"
+    assert stream.getvalue().splitlines()[:2] == [
+        f"going back to --from {earlier}; the later checkpoints were moved to {aside}",
+        f"resuming from {earlier} at iteration 1",
+    ]
+    moved = sorted(p.name for p in (aside / "checkpoints").iterdir())
+    assert moved == ["best_00000002.pt", "last_00000002.pt"]
+    assert outcome.iterations == 2
+
+
+def test_a_dtype_the_device_lacks_is_refused_before_the_previous_run_is_moved(
+    prepared: Path,
+) -> None:
+    run(experiment(prepared, runtime={"max_iters": 1}))
+    config = experiment(prepared, runtime={"max_iters": 2, "dtype": "float16", "device": "cpu"})
+    before = sorted(p.relative_to(prepared.parent) for p in prepared.parent.rglob("*"))
+    stream = io.StringIO()
+    reporter = ProgressReporter(stream, 2, interactive=False)
+
+    with pytest.raises(UsageError, match=r"^dtype float16 needs a cuda device"):
+        train(config=config, reporter=reporter, warn=pytest.fail, fresh=True)
+
+    assert sorted(p.relative_to(prepared.parent) for p in prepared.parent.rglob("*")) == before
+    assert checkpoint_names(config) == ["best_00000001.pt", "last_00000001.pt"]
