@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import signal
 import subprocess
 import sys
@@ -104,6 +105,53 @@ def test_train_without_prepared_data_says_what_to_run(tiny_experiment: Path) -> 
     assert code == 1
     assert "ml-playground prepare" in err
     assert err.count("\n") == 1
+
+
+def test_sample_refuses_data_that_other_prepare_settings_made(tiny_experiment: Path) -> None:
+    assert run_cli("prepare", "--exp-config", str(tiny_experiment))[0] == 0
+
+    code, out, err = run_cli(
+        "sample", "--exp-config", str(tiny_experiment), "--set", "prepare.val_fraction=0.2"
+    )
+
+    assert (code, out) == (2, "")
+    assert err == (
+        f"ml-playground: error: the data in {tiny_experiment.parent / 'data'} was prepared with"
+        " other [prepare] settings (prepare.val_fraction 0.1 != 0.2); `ml-playground prepare"
+        f" --exp-config {tiny_experiment} --set=prepare.val_fraction=0.2` prepares it again\n"
+    )
+
+
+def test_a_failed_training_gives_back_the_signal_handlers_it_found(
+    tiny_experiment: Path,
+) -> None:
+    assert run_cli("prepare", "--exp-config", str(tiny_experiment))[0] == 0
+    (tiny_experiment.parent / "run").write_text("not a directory", encoding="utf-8")
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    code, _, err = run_cli("train", "--exp-config", str(tiny_experiment))
+
+    assert code == 1
+    assert err.startswith("ml-playground: error: cannot write the run's files in ")
+    assert {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)} == before
+
+
+def test_training_ends_with_where_it_got_and_a_second_run_finds_it_done(
+    tiny_experiment: Path,
+) -> None:
+    assert run_cli("prepare", "--exp-config", str(tiny_experiment))[0] == 0
+    one_iteration = ("--exp-config", str(tiny_experiment), "--set", "train.runtime.max_iters=1")
+    checkpoint = tiny_experiment.parent / "run" / "checkpoints" / "last_00000001.pt"
+
+    first = run_cli("train", *one_iteration)
+    again = run_cli("train", *one_iteration)
+
+    assert first[0] == again[0] == 0
+    first_end = first[2].splitlines()[-1]
+    where = re.escape(f"; checkpoint {checkpoint}")
+    assert re.fullmatch(rf"trained to iteration 1, best val loss \d+\.\d{{4}}{where}", first_end)
+    best = first_end.split(", best val loss ")[1].split(";")[0]
+    assert again[2].splitlines()[-1] == f"already trained to iteration 1, best val loss {best}"
 
 
 def test_start_text_outside_the_vocabulary_is_a_usage_error(tiny_experiment: Path) -> None:

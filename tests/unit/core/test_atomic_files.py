@@ -5,11 +5,16 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import cast
+from typing import BinaryIO, cast
 
 import pytest
 
-from ml_playground.core.atomic_files import atomic_write_bytes, fsync_directory, write_staged
+from ml_playground.core.atomic_files import (
+    atomic_write,
+    atomic_write_bytes,
+    fsync_directory,
+    write_staged,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -56,6 +61,27 @@ def test_failed_rename_keeps_the_target_and_removes_the_temporary_file(tmp_path:
 
     assert [p.name for p in tmp_path.iterdir()] == ["occupied"]
     assert (target / "inside.txt").read_bytes() == b"kept"
+
+
+def test_a_temporary_file_removed_meanwhile_fails_the_rename_onto_the_target(
+    tmp_path: Path,
+) -> None:
+    """As when a cleanup of stray temporary files runs during the write: the error is the
+    rename's own, naming the target, not one about the file already gone."""
+    target = tmp_path / "file.bin"
+    target.write_bytes(b"old")
+
+    def write_then_lose_the_file(handle: BinaryIO) -> None:
+        handle.write(b"new")
+        for stray in tmp_path.glob(".file.bin.*.tmp"):
+            stray.unlink()
+
+    with pytest.raises(FileNotFoundError) as raised:
+        atomic_write(target, write_then_lose_the_file)
+
+    assert raised.value.filename2 == str(target)
+    assert [p.name for p in tmp_path.iterdir()] == ["file.bin"]
+    assert target.read_bytes() == b"old"
 
 
 def test_syncing_a_directory_that_cannot_be_opened_is_a_no_op(tmp_path: Path) -> None:

@@ -92,6 +92,12 @@ def test_read_meta_accepts_an_integer_val_fraction(tmp_path: Path) -> None:
     assert read_meta(tmp_path).val_fraction == 0.0
 
 
+def test_read_meta_accepts_a_split_of_a_single_token(tmp_path: Path) -> None:
+    write_dataset(tmp_path, _corrupted("counts.val_tokens", 1))
+
+    assert read_meta(tmp_path).tokens("val") == 1
+
+
 def test_read_meta_reports_a_missing_file_and_how_to_fix_it(tmp_path: Path) -> None:
     with pytest.raises(DataError) as excinfo:
         read_meta(tmp_path)

@@ -191,6 +191,21 @@ def test_a_block_adds_attention_then_mlp_to_the_residual_stream(make_gpt: GPTFac
     assert torch.allclose(block(x), expected, rtol=0, atol=1e-6)
 
 
+def test_the_blocks_take_the_sum_of_token_and_position_embeddings(
+    make_gpt: GPTFactory, batch: tuple[torch.Tensor, torch.Tensor]
+) -> None:
+    model = make_gpt()
+    x, y = batch
+    hidden = model.wte(x) + model.wpe(torch.arange(8))
+    for block in model.blocks:
+        hidden = block(hidden)
+    expected = model.ln_f(hidden) @ model.wte.weight.T
+
+    logits, _ = model(x, y)
+
+    assert torch.allclose(logits, expected, rtol=0, atol=1e-6)
+
+
 def test_a_one_token_vocabulary_is_accepted(make_gpt: GPTFactory) -> None:
     logits, _ = make_gpt(vocab_size=1)(torch.zeros((2, 3), dtype=torch.long))
     assert logits.shape == (2, 1, 1)

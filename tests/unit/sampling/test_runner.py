@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ml_playground.core.errors import UsageError
+from ml_playground.configuration.loader import load_experiment
+from ml_playground.core.errors import CheckpointError, UsageError
 from ml_playground.sampling.runner import sample, start_text
+from ml_playground.training.run_files import checkpoint_dir
 
 pytestmark = pytest.mark.unit
 
@@ -35,3 +37,22 @@ def test_a_start_file_that_cannot_be_read_is_a_usage_error(tmp_path: Path) -> No
     message = str(raised.value)
     assert message.startswith(f"sample.start: cannot read start file {missing} (")
     assert "No such file or directory" in message
+
+
+def test_sampling_leaves_an_unreadable_checkpoint_where_it_is(tiny_experiment: Path) -> None:
+    """Only training moves unreadable checkpoints aside; sampling merely reads."""
+    config = load_experiment(exp_config=tiny_experiment, env={}, cwd=tiny_experiment.parent)
+    checkpoints = checkpoint_dir(config.train.runtime.out_dir)
+    checkpoints.mkdir(parents=True)
+    (checkpoints / "last_00000003.pt").write_bytes(b"not a checkpoint")
+    warnings: list[str] = []
+    written: list[str] = []
+
+    with pytest.raises(CheckpointError, match=r"unreadable: last_00000003\.pt"):
+        sample(config, warn=warnings.append, write=written.append)
+
+    assert sorted(p.name for p in checkpoints.iterdir()) == ["last_00000003.pt"]
+    (warning,) = warnings
+    assert warning.startswith(f"warning: checkpoint {checkpoints / 'last_00000003.pt'} is ")
+    assert warning.endswith("); trying the previous checkpoint")
+    assert written == []

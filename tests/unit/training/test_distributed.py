@@ -13,6 +13,7 @@ from ml_playground.training.distributed import (
     ProcessGroup,
     leave,
     process_group_from_env,
+    wait_for_main,
 )
 
 pytestmark = pytest.mark.unit
@@ -64,3 +65,14 @@ def test_a_rank_of_two_leaves_the_default_group() -> None:
 def test_leaving_a_group_never_joined_does_nothing() -> None:
     leave(ProcessGroup(rank=1, local_rank=1, world_size=2))
     assert not dist.is_initialized()
+
+
+def test_a_single_process_waits_for_nobody() -> None:
+    wait_for_main(SINGLE_PROCESS)
+    assert not dist.is_initialized()
+
+
+def test_a_rank_of_two_waits_at_the_barrier_of_the_default_group() -> None:
+    """The barrier needs the group joined; a rank that skipped it would race ahead instead."""
+    with pytest.raises(ValueError, match="Default process group has not been initialized"):
+        wait_for_main(ProcessGroup(rank=1, local_rank=1, world_size=2))

@@ -24,7 +24,8 @@ class FakeClock:
 
 
 @pytest.mark.parametrize(
-    ("seconds", "text"), [(0, "00:00"), (59.6, "01:00"), (61, "01:01"), (3725, "1:02:05")]
+    ("seconds", "text"),
+    [(0, "00:00"), (59.6, "01:00"), (61, "01:01"), (3725, "1:02:05"), (-5.0, "00:00")],
 )
 def test_format_duration(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text
