@@ -58,6 +58,14 @@ def test_an_inserted_line_changes_both_of_its_neighbours() -> None:
     assert changed_lines(ORIGINAL, "a\nb\nX\nc\nd\n") == [2, 3]
 
 
+def test_a_line_repeated_through_a_long_module_is_matched_like_any_other() -> None:
+    # From 200 lines on, difflib's autojunk would take a line found this often for noise
+    # and report every repeat of it as changed.
+    head = "".join(f"x{i} = {i}\n" for i in range(200))
+    original = head + "c = 0\n" + "pass\n" * 4
+    assert changed_lines(original, head + "c = 1\n" + "pass\n" * 4) == [201]
+
+
 def test_the_same_text_changes_nothing() -> None:
     assert changed_lines(ORIGINAL, ORIGINAL) == []
 

@@ -25,7 +25,7 @@ import pytest
 
 from tests.unit.mutation.conftest import WAIT_SECONDS, read_until_eof
 from tools.mutation.pytest_client import SOCKET_NAME, request_bytes
-from tools.mutation.pytest_server import LENGTH_BYTES, read_request
+from tools.mutation.pytest_server import LENGTH_BYTES, read_request, repository_modules
 from tools.mutation.pytest_server import main as server_main
 
 pytestmark = pytest.mark.unit
@@ -294,6 +294,16 @@ def test_the_socket_option_is_required(tmp_path: Path) -> None:
     assert completed.stderr.endswith(
         "pytest_server.py: error: the following arguments are required: --socket\n"
     )
+
+
+def test_the_repository_s_modules_are_the_imported_ones_with_a_file_under_its_root(
+    tmp_path: Path,
+) -> None:
+    inside = repository_modules(SERVER.parent.resolve())
+    assert {"tools.mutation.pytest_client", "tools.mutation.pytest_server"} <= set(inside)
+    assert inside == sorted(inside)
+    assert all(name.startswith("tools.mutation.") for name in inside)
+    assert repository_modules(tmp_path.resolve()) == []
 
 
 def test_an_empty_request_is_malformed_json_not_a_cut_off_one() -> None:

@@ -232,7 +232,9 @@ def test_the_gate_passes_when_every_module_holds_its_minimum_across_sessions(
         tmp_path / "shard-3.sqlite",  # a shard without modules writes no session
     ]
 
-    status = conclude(tmp_path / "cache", shards, settings(a=80.0), 10.0)
+    cache = tmp_path / ".cache" / "mutation"  # neither exists yet
+
+    status = conclude(cache, shards, settings(a=80.0), 10.0)
 
     assert status == 0
     out, err = capsys.readouterr()
@@ -240,5 +242,5 @@ def test_the_gate_passes_when_every_module_holds_its_minimum_across_sessions(
     assert out.splitlines() == [
         "mutation: pkg/a.py: 80.0% (minimum 80.0%)",
         "mutation: pkg/b.py: 100.0% (minimum 90.0%)",
-        f"mutation: gate passed; report in {(tmp_path / 'cache' / 'summary.md').as_posix()}",
+        f"mutation: gate passed; report in {(cache / 'summary.md').as_posix()}",
     ]

@@ -21,14 +21,14 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, redirect_stdout
 from pathlib import Path
 
 import pytest
 
 from tests.unit.mutation.conftest import RESULTS, SPECS
 from tools.file_lock import exclusive
-from tools.mutation.run import STEP_TIMEOUT, main
+from tools.mutation.run import STEP_TIMEOUT, main, say
 from tools.mutation.shards import write_plan
 
 pytestmark = [
@@ -380,6 +380,17 @@ def test_ctrl_c_or_sigterm_during_the_run_exits_130_and_leaves_nothing_behind(
 
 def test_a_cosmic_ray_step_may_run_for_twelve_hours() -> None:
     assert STEP_TIMEOUT == 12 * 3600.0
+
+
+def test_what_the_run_says_is_out_at_once_even_on_a_block_buffered_stdout(
+    tmp_path: Path,
+) -> None:
+    stdout = tmp_path / "stdout"
+    # Block-buffered, as stdout is when CI reads it from a pipe.
+    with stdout.open("w", encoding="utf-8") as stream, redirect_stdout(stream):
+        say("3 module(s)")
+        told = stdout.read_text(encoding="utf-8")
+    assert told == "mutation: 3 module(s)\n"
 
 
 @pytest.fixture

@@ -207,6 +207,18 @@ def test_a_module_run_twice_or_never_is_refused(tmp_path: Path) -> None:
     assert refused(tmp_path) == "the shards ran ['b.py'] more than once and ['c.py'] never"
 
 
+def test_a_module_run_twice_is_refused_even_when_none_was_left_out(tmp_path: Path) -> None:
+    shard(tmp_path, 1, 2, ["a.py", "b.py"])
+    shard(tmp_path, 2, 2, ["b.py", "c.py"])
+    assert refused(tmp_path) == "the shards ran ['b.py'] more than once and [] never"
+
+
+def test_a_module_left_out_is_refused_even_when_none_ran_twice(tmp_path: Path) -> None:
+    shard(tmp_path, 1, 2, ["a.py"])
+    shard(tmp_path, 2, 2, ["b.py"])
+    assert refused(tmp_path) == "the shards ran [] more than once and ['c.py'] never"
+
+
 def test_a_missing_first_shard_is_named_too(tmp_path: Path) -> None:
     shard(tmp_path, 2, 3, ["a.py", "b.py"])
     shard(tmp_path, 3, 3, ["c.py"])

@@ -45,6 +45,13 @@ def test_modules_with_an_added_or_changed_line_are_selected(repo: Path) -> None:
     assert changed_modules(repo, "HEAD", ["pkg/a.py", "pkg/b.py"]) == set()
 
 
+def test_a_module_with_a_tab_in_its_name_is_selected_by_its_whole_name(repo: Path) -> None:
+    (repo / "pkg" / "c\td.py").write_text("new\n")
+    git(repo, "add", "pkg")
+
+    assert changed_modules(repo, "HEAD", ["pkg"]) == {"pkg/c\td.py"}
+
+
 def test_an_unknown_revision_is_named(repo: Path) -> None:
     assert len(resolve(repo, "HEAD")) == 40
     with pytest.raises(MutationError, match="unknown revision 'nope'"):
