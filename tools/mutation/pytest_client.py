@@ -29,6 +29,7 @@ import argparse
 import difflib
 import functools
 import json
+import math
 import os
 import socket
 import subprocess
@@ -85,17 +86,18 @@ def select_tests(
     by_line: dict[str, list[int]],
     lines: Sequence[int],
     stem: str = "",
+    budget: float = math.inf,
 ) -> list[tuple[str, float]]:
     """Of a module's ``tests`` (fastest first), those that executed any of ``lines``
     (``by_line``: line -> test indexes), or all of them when one of the lines was executed by
-    none; those of the module ``stem``'s own test file (``test_<stem>``) first, the likeliest
-    to notice a change to it."""
+    none; those of the module ``stem``'s own test file (``test_<stem>``) that fit in ``budget``
+    first, the likeliest to notice a change to it (a slower one is no likelier than others)."""
     chosen: set[int] = set()
     for line in lines:
         found = by_line.get(str(line))
         chosen.update(found or range(len(tests)))
-    picked = [tests[i] for i in sorted(chosen)]
-    return sorted(picked, key=lambda test: Path(test[0].partition("::")[0]).stem != f"test_{stem}")
+    picked, own = [tests[i] for i in sorted(chosen)], f"test_{stem}"
+    return sorted(picked, key=lambda t: Path(t[0].partition("::")[0]).stem != own or t[1] > budget)
 
 
 def within_budget(tests: Sequence[tuple[str, float]], budget: float) -> list[tuple[str, float]]:
@@ -129,7 +131,7 @@ def pick_tests(
     rows = [(str(test), float(cpu), float(wall)) for test, cpu, wall in module_map["tests"]]
     wall_of = {test: wall for test, _, wall in rows}
     known = [(test, cpu) for test, cpu, _ in rows]
-    chosen = select_tests(known, module_map["lines"], lines, Path(module).stem)
+    chosen = select_tests(known, module_map["lines"], lines, Path(module).stem, budget)
     return [(test, cpu, wall_of[test]) for test, cpu in within_budget(chosen, budget)]
 
 

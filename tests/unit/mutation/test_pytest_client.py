@@ -338,6 +338,13 @@ def test_the_module_s_own_tests_come_first_then_the_fastest() -> None:
     assert select_tests(tests, by_line, [2], "calc") == [tests[1], tests[3], tests[0], tests[2]]
 
 
+def test_an_own_test_too_slow_for_the_budget_is_no_longer_put_first() -> None:
+    tests = [("tests/test_other.py::t", 0.1), ("tests/test_calc.py::slow", 9.0)]
+    by_line = {"3": [0, 1]}
+    assert select_tests(tests, by_line, [3], "calc", budget=1.5) == tests
+    assert select_tests(tests, by_line, [3], "calc", budget=9.0) == [tests[1], tests[0]]
+
+
 def test_another_failure_kills_only_when_the_unmutated_run_passes(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -356,11 +363,11 @@ def test_a_timeout_exits_124_as_the_timeout_command_does(
     assert capsys.readouterr().out == "mutation: killed: timed out after 7 s\n"
 
 
-def test_the_budget_adds_no_other_test_after_the_module_s_own_tests_outgrew_it(
+def test_an_own_test_over_the_budget_leaves_room_for_faster_tests_of_other_files(
     tmp_path: Path,
 ) -> None:
-    """For a line that ran only at import, the module's own tests come first, slowest of them
-    last; once one of them does not fit, no faster test of another file is added."""
+    """The module's own tests that fit in the budget come first; one that alone would not
+    fit goes among the others by its seconds, so faster tests of other files still run."""
     rows = [
         ["tests/test_other.py::fast", 0.1, 0.1],
         ["tests/test_a.py::own", 0.5, 0.5],
@@ -369,7 +376,10 @@ def test_the_budget_adds_no_other_test_after_the_module_s_own_tests_outgrew_it(
     data = {"tests": rows, "lines": {"3": [0]}}
     (tmp_path / "pkg.a.py.json").write_text(json.dumps(data), encoding="utf-8")
 
-    assert pick_tests(tmp_path, "pkg/a.py", [7], budget=1.0) == [("tests/test_a.py::own", 0.5, 0.5)]
+    assert pick_tests(tmp_path, "pkg/a.py", [7], budget=1.0) == [
+        ("tests/test_a.py::own", 0.5, 0.5),
+        ("tests/test_other.py::fast", 0.1, 0.1),
+    ]
 
 
 def test_the_timeout_and_the_budget_are_required(
