@@ -9,8 +9,8 @@ It runs in a worker's copy of the repository, where cosmic-ray has just written 
 It finds the mutated module and lines by comparing the copy's modules with the untouched copy
 ``PRISTINE`` (only files whose size or modification time differ are read), and picks from the
 map of :mod:`tools.mutation.coverage_map` the tests that executed those lines, those of the
-module's own test file first, then fastest first, as many as fit in ``budget`` of their
-recorded CPU seconds (at least one).
+module's own test file that fit in ``budget`` first, then fastest first, as many as fit in
+``budget`` of their recorded CPU seconds (at least one).
 A line no test executed (it ran only at import, or never) selects every test of its module. No
 test selected: the mutant survives at once. The run stops at the first failure (``-x``) and
 after ``min-timeout + factor x`` the selected tests' recorded wall seconds, as a failure (a mutant
