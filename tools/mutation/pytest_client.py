@@ -8,10 +8,10 @@ Usage (written into cosmic-ray's config by :mod:`tools.mutation.run`)::
 It runs in a worker's copy of the repository, where cosmic-ray has just written one mutant.
 It finds the mutated module and lines by comparing the copy's modules with the untouched copy
 ``PRISTINE`` (only files whose size or modification time differ are read), and picks from the
-map of :mod:`tools.mutation.coverage_map` the tests that executed those lines, those of the
-module's own test file that fit in ``budget`` first, then fastest first, as many as fit in
-``budget`` of their recorded CPU seconds (at least one).
-A line no test executed (it ran only at import, or never) selects every test of its module. No
+map of :mod:`tools.mutation.coverage_map` the tests that executed those lines, fastest first,
+as many as fit in ``budget`` of their recorded CPU seconds (at least one).
+A line no test executed (it ran only at import, or never) selects every test of its module,
+those of its own test file that fit in ``budget`` first. No
 test selected: the mutant survives at once. The run stops at the first failure (``-x``) and
 after ``min-timeout + factor x`` the selected tests' recorded wall seconds, as a failure (a mutant
 that hangs is killed). A kill counts only when pytest reported a failure or the run timed
@@ -89,15 +89,14 @@ def select_tests(
     budget: float = math.inf,
 ) -> list[tuple[str, float]]:
     """Of a module's ``tests`` (fastest first), those that executed any of ``lines``
-    (``by_line``: line -> test indexes), or all of them when one of the lines was executed by
-    none; those of the module ``stem``'s own test file (``test_<stem>``) that fit in ``budget``
-    first, the likeliest to notice a change to it (a slower one is no likelier than others)."""
-    chosen: set[int] = set()
-    for line in lines:
-        found = by_line.get(str(line))
-        chosen.update(found or range(len(tests)))
-    picked, own = [tests[i] for i in sorted(chosen)], f"test_{stem}"
-    return sorted(picked, key=lambda t: Path(t[0].partition("::")[0]).stem != own or t[1] > budget)
+    (``by_line``: line -> test indexes). When one of the lines was executed by none (it ran at
+    import), all of them, those of the module ``stem``'s own test file (``test_<stem>``) that
+    fit in ``budget`` first: they are the likeliest to read what the import made."""
+    found = [by_line.get(str(line)) or [] for line in lines]
+    if all(found):
+        return [tests[i] for i in sorted({i for indexes in found for i in indexes})]
+    own = f"test_{stem}"
+    return sorted(tests, key=lambda t: Path(t[0].partition("::")[0]).stem != own or t[1] > budget)
 
 
 def within_budget(tests: Sequence[tuple[str, float]], budget: float) -> list[tuple[str, float]]:

@@ -324,7 +324,7 @@ def test_the_budget_keeps_the_fastest_tests_and_at_least_one() -> None:
     assert within_budget([], 1.0) == []
 
 
-def test_the_module_s_own_tests_come_first_then_the_fastest() -> None:
+def test_the_module_s_own_tests_come_first_only_for_a_line_no_test_executed() -> None:
     tests = [
         ("tests/test_other.py::t", 0.1),
         ("tests/unit/test_calc.py::t", 0.2),
@@ -333,16 +333,16 @@ def test_the_module_s_own_tests_come_first_then_the_fastest() -> None:
     ]
     by_line = {"3": [0], "4": [0, 1, 2]}
     assert select_tests(tests, by_line, [3], "calc") == [tests[0]]
-    assert select_tests(tests, by_line, [4], "calc") == [tests[1], tests[0], tests[2]]
+    assert select_tests(tests, by_line, [4], "calc") == [tests[0], tests[1], tests[2]]
     # A line no test executed (it ran at import): every test, the module's own first.
     assert select_tests(tests, by_line, [2], "calc") == [tests[1], tests[3], tests[0], tests[2]]
+    assert select_tests(tests, by_line, [4, 2], "calc") == [tests[1], tests[3], tests[0], tests[2]]
 
 
-def test_an_own_test_too_slow_for_the_budget_is_no_longer_put_first() -> None:
+def test_an_own_test_too_slow_for_the_budget_is_not_put_first() -> None:
     tests = [("tests/test_other.py::t", 0.1), ("tests/test_calc.py::slow", 9.0)]
-    by_line = {"3": [0, 1]}
-    assert select_tests(tests, by_line, [3], "calc", budget=1.5) == tests
-    assert select_tests(tests, by_line, [3], "calc", budget=9.0) == [tests[1], tests[0]]
+    assert select_tests(tests, {}, [3], "calc", budget=1.5) == tests
+    assert select_tests(tests, {}, [3], "calc", budget=9.0) == [tests[1], tests[0]]
 
 
 def test_another_failure_kills_only_when_the_unmutated_run_passes(
@@ -366,19 +366,24 @@ def test_a_timeout_exits_124_as_the_timeout_command_does(
 def test_an_own_test_over_the_budget_leaves_room_for_faster_tests_of_other_files(
     tmp_path: Path,
 ) -> None:
-    """The module's own tests that fit in the budget come first; one that alone would not
-    fit goes among the others by its seconds, so faster tests of other files still run."""
+    """For a line no test executed, the module's own tests that fit in the budget come first;
+    one that alone would not fit goes among the others by its seconds, so faster tests of
+    other files still run."""
     rows = [
         ["tests/test_other.py::fast", 0.1, 0.1],
         ["tests/test_a.py::own", 0.5, 0.5],
         ["tests/test_a.py::own_slow", 2.0, 2.0],
     ]
-    data = {"tests": rows, "lines": {"3": [0]}}
+    data = {"tests": rows, "lines": {"3": [0, 1, 2]}}
     (tmp_path / "pkg.a.py.json").write_text(json.dumps(data), encoding="utf-8")
 
     assert pick_tests(tmp_path, "pkg/a.py", [7], budget=1.0) == [
         ("tests/test_a.py::own", 0.5, 0.5),
         ("tests/test_other.py::fast", 0.1, 0.1),
+    ]
+    assert pick_tests(tmp_path, "pkg/a.py", [3], budget=1.0) == [
+        ("tests/test_other.py::fast", 0.1, 0.1),
+        ("tests/test_a.py::own", 0.5, 0.5),
     ]
 
 
