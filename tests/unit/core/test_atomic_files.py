@@ -113,3 +113,30 @@ def test_a_new_file_gets_the_permissions_the_umask_allows(tmp_path: Path) -> Non
 
     assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o640
     assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
+
+
+def test_missing_parent_directories_are_created(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "file.bin"
+
+    atomic_write_bytes(target, b"data")
+
+    assert target.read_bytes() == b"data"
+    assert [p.name for p in target.parent.iterdir()] == ["file.bin"]
+
+
+def test_a_failed_write_whose_temporary_file_is_already_gone_raises_its_own_error(
+    tmp_path: Path,
+) -> None:
+    """As when a cleanup of stray temporary files runs during the write: the writer's error
+    comes through, not one about the file already gone."""
+    target = tmp_path / "file.bin"
+
+    def lose_the_file_then_fail(handle: BinaryIO) -> None:
+        for stray in tmp_path.glob(".file.bin.*.tmp"):
+            stray.unlink()
+        raise ValueError("the writer failed")
+
+    with pytest.raises(ValueError, match="the writer failed"):
+        atomic_write(target, lose_the_file_then_fail)
+
+    assert list(tmp_path.iterdir()) == []

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
+import torch
 
 from ml_playground.configuration.loader import load_experiment
 from ml_playground.core.errors import CheckpointError, UsageError
+from ml_playground.core.text_tokenizers import CharTokenizer
+from ml_playground.models.gpt import GPT
 from ml_playground.sampling.runner import sample, start_text
+from ml_playground.training.checkpointing.contents import self_description
+from ml_playground.training.checkpointing.manager import CheckpointManager
 from ml_playground.training.run_files import checkpoint_dir
 
 pytestmark = pytest.mark.unit
@@ -56,3 +62,29 @@ def test_sampling_leaves_an_unreadable_checkpoint_where_it_is(tiny_experiment: P
     assert warning.startswith(f"warning: checkpoint {checkpoints / 'last_00000003.pt'} is ")
     assert warning.endswith("); trying the previous checkpoint")
     assert written == []
+
+
+def test_each_sample_is_written_followed_by_a_line_of_40_dashes(tiny_experiment: Path) -> None:
+    config = load_experiment(exp_config=tiny_experiment, env={}, cwd=tiny_experiment.parent)
+    tokenizer = CharTokenizer("def ")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = GPT(config.train.model, tokenizer.vocab_size)
+    state = {
+        **self_description(config.train.model, tokenizer, "f" * 64),
+        "iteration": 1,
+        "best_val_loss": math.inf,
+        "model": model.state_dict(),
+    }
+    manager = CheckpointManager(
+        checkpoint_dir(config.train.runtime.out_dir), keep_last=1, keep_best=1, warn=print
+    )
+    manager.save(state, 1, best=False)
+    written: list[str] = []
+
+    texts = sample(config, warn=written.append, write=written.append)
+
+    (text,) = texts
+    assert text.startswith("def ")
+    assert len(text) == len("def ") + config.sample.max_new_tokens
+    assert written == [text, "-" * 40]

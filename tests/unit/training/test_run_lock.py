@@ -45,3 +45,18 @@ def test_only_temporary_files_are_removed(tmp_path: Path) -> None:
     assert remove_temp_files(tmp_path) == removed
     assert [p.exists() for p in kept + removed] == [True, True, False, False]
     assert remove_temp_files(tmp_path / "missing") == []
+
+
+def test_missing_parent_directories_of_the_run_are_created(tmp_path: Path) -> None:
+    out_dir = tmp_path / "runs" / "a" / "run"
+    with run_lock(out_dir):
+        assert (out_dir / LOCK_FILE).read_text() == f"{os.getpid()}\n"
+
+
+def test_a_second_writer_quotes_only_the_first_32_bytes_of_the_lock_file(tmp_path: Path) -> None:
+    """A lock file some other program filled is not echoed whole into the message."""
+    with run_lock(tmp_path):
+        (tmp_path / LOCK_FILE).write_text("1234567890" * 4)
+        with pytest.raises(RunError) as raised, run_lock(tmp_path):
+            pass
+    assert f"(pid {'1234567890' * 3}12)" in str(raised.value)
