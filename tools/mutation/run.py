@@ -23,7 +23,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -188,6 +188,17 @@ def ensure_map(
     return directory, stamp
 
 
+def worker_count(asked: int) -> int:
+    """The workers of a run ``asked`` for that many: at least one, at most 64."""
+    return max(1, min(asked, 64))
+
+
+def shard_minutes(seconds: Mapping[str, float], modules: Iterable[str], cores: int) -> float:
+    """The minutes a shard of ``modules`` is expected to take on ``cores``, from each module's
+    expected CPU ``seconds`` (:func:`tools.mutation.shards.expected_seconds`; none if absent)."""
+    return sum(seconds.get(m, 0.0) for m in modules) / 60 / cores
+
+
 def refuse(pid: str) -> NoReturn:
     raise MutationError(
         f"another mutation run (pid {pid}) is using {CACHE_DIR.as_posix()}; wait for it to end"
@@ -204,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_locked(args: argparse.Namespace, repo: Path, settings: Settings) -> int:
     started = time.monotonic()
-    workers_wanted = max(1, min(args.workers, 64))
+    workers_wanted = worker_count(args.workers)
     cache = repo / CACHE_DIR
     if args.combine is not None:
         return conclude(cache, shard_sessions(args.combine), settings, 0.0)
@@ -240,8 +251,7 @@ def run_locked(args: argparse.Namespace, repo: Path, settings: Settings) -> int:
                 seconds = expected_seconds(read_session(weighing), map_dir, settings.test_budget)
                 split, modules = modules, shard_modules(modules, seconds, *shard)
                 write_plan(session, stamp, split, modules)
-                cpu_minutes = sum(seconds.get(m, 0.0) for m in modules) / 60
-                minutes = cpu_minutes / min(workers_wanted, CORES)
+                minutes = shard_minutes(seconds, modules, min(workers_wanted, CORES))
                 say(f"shard {args.shard}: about {minutes:.0f} min")
             say(f"{len(modules)} module(s)")
             if modules:

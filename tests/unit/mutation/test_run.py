@@ -11,6 +11,7 @@ the survivor; the module's file is unchanged after the run.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import importlib.util
 import os
@@ -28,7 +29,8 @@ import pytest
 
 from tests.unit.mutation.conftest import RESULTS, SPECS
 from tools.file_lock import exclusive
-from tools.mutation.run import STEP_TIMEOUT, main, say
+from tools.mutation.run import CORES, STEP_TIMEOUT, Steps, main, say
+from tools.mutation.settings import load_settings
 from tools.mutation.shards import write_plan
 
 pytestmark = [
@@ -380,6 +382,19 @@ def test_ctrl_c_or_sigterm_during_the_run_exits_130_and_leaves_nothing_behind(
 
 def test_a_cosmic_ray_step_may_run_for_twelve_hours() -> None:
     assert STEP_TIMEOUT == 12 * 3600.0
+
+
+def test_a_run_counts_every_cpu_of_the_machine() -> None:
+    assert (os.cpu_count() or 1) == CORES
+
+
+def test_the_steps_of_a_run_are_fixed_once_made(tiny_repo: Path, tmp_path: Path) -> None:
+    settings = load_settings(tiny_repo / "pyproject.toml")
+    steps = Steps(settings, tiny_repo, tmp_path / "pristine", {}, "pytest", "HEAD")
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        steps.since = None  # type: ignore[misc]
+    assert (steps.repo, steps.command, steps.since) == (tiny_repo, "pytest", "HEAD")
 
 
 def test_what_the_run_says_is_out_at_once_even_on_a_block_buffered_stdout(

@@ -1,6 +1,7 @@
 """The parts of ``python -m tools.mutation.run`` that need no cosmic-ray session: its options,
-a failed step's message, the map-only run on a current map, a run with no module to mutate
-and the combination of the shards' sessions, in process on a tiny git repository."""
+a failed step's message, the map-only run on a current map and the build of a stale one, the
+number of workers, a shard's expected minutes, a run with no module to mutate and the
+combination of the shards' sessions, in process on a tiny git repository."""
 
 from __future__ import annotations
 
@@ -15,11 +16,21 @@ from pathlib import Path
 import pytest
 
 from tests.unit.mutation.conftest import RESULTS, SPECS
-from tools.mutation.coverage_map import fingerprint
+from tools.mutation.coverage_map import fingerprint, is_current
 from tools.mutation.errors import MutationError
-from tools.mutation.run import build_parser, ensure_map, main, tool
+from tools.mutation.processes import tool_env
+from tools.mutation.run import (
+    build_parser,
+    ensure_map,
+    main,
+    run,
+    run_locked,
+    shard_minutes,
+    tool,
+    worker_count,
+)
 from tools.mutation.settings import load_settings
-from tools.mutation.shards import write_plan
+from tools.mutation.shards import plan_file, write_plan
 from tools.mutation.snapshot import repository_files
 
 pytestmark = pytest.mark.unit
@@ -190,3 +201,106 @@ def test_a_directory_without_a_project_is_refused_before_anything_is_written_the
         f"mutation: {typo.as_posix()}/pyproject.toml: cannot read"
     )
     assert not typo.exists()
+
+
+def test_a_run_has_the_workers_asked_for_but_at_least_one_and_at_most_64() -> None:
+    asked = [-3, 0, 1, 2, 63, 64, 65, 1000]
+    assert [worker_count(n) for n in asked] == [1, 1, 1, 2, 63, 64, 64, 64]
+
+
+def test_a_shard_takes_its_modules_cpu_minutes_shared_by_the_cores() -> None:
+    seconds = {"pkg/a.py": 270.0, "pkg/b.py": 60.0}
+    # pkg/c.py has no mutant left to run: it adds nothing; pkg/b.py is another shard's.
+    assert shard_minutes(seconds, ["pkg/a.py", "pkg/c.py"], 2) == 2.25
+    assert shard_minutes(seconds, ["pkg/a.py", "pkg/c.py"], 1) == 4.5
+    assert shard_minutes(seconds, [], 2) == 0.0
+
+
+def test_shards_with_no_module_to_mutate_each_plan_an_empty_shard_and_combine_to_a_pass(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sessions = repo / ".cache/mutation/sessions"
+    for index in ("1/3", "2/3", "3/3"):
+        assert run(build_parser().parse_args(["--repo", str(repo), "--shard", index])) == 0
+    assert sorted(p.name for p in sessions.iterdir()) == [
+        "shard-1-of-3.json",
+        "shard-2-of-3.json",
+        "shard-3-of-3.json",
+    ]
+    plan = (sessions / "shard-2-of-3.json").read_text(encoding="utf-8")
+    assert plan == '{"map": "", "split": [], "modules": []}'
+    capsys.readouterr()
+
+    assert run(build_parser().parse_args(["--repo", str(repo), "--combine", str(sessions)])) == 0
+    assert capsys.readouterr().out.endswith(
+        "mutation: gate passed; report in "
+        + (repo / ".cache/mutation/summary.md").as_posix()
+        + "\n"
+    )
+
+
+def test_a_run_reports_none_of_the_mutants_an_earlier_run_left_in_its_session(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sessions = repo / ".cache/mutation/sessions"
+    sessions.mkdir(parents=True)
+    earlier = sessions / "run.sqlite"
+    write_session(earlier, [("NORMAL", "SURVIVED")])
+    write_plan(earlier, "an old map", ["pkg/a.py"], ["pkg/a.py"])
+
+    assert run(build_parser().parse_args(["--repo", str(repo)])) == 0
+
+    assert list(sessions.iterdir()) == []
+    assert "pkg/a.py" not in "".join(capsys.readouterr())
+    summary = (repo / ".cache/mutation/summary.md").read_text(encoding="utf-8")
+    assert summary.splitlines()[2].startswith("0 mutant(s) run")
+
+
+def test_a_run_without_its_lock_makes_the_cache_directories_it_writes_to(repo: Path) -> None:
+    args = build_parser().parse_args(["--repo", str(repo)])
+    settings = load_settings(repo / "pyproject.toml")
+
+    assert run_locked(args, repo, settings) == 0
+
+    cache = repo / ".cache/mutation"
+    assert sorted(p.name for p in cache.iterdir()) == ["logs", "sessions", "summary.md"]
+    assert not plan_file(cache / "sessions" / "run.sqlite").exists()
+
+
+MAP_PYPROJECT = (
+    PYPROJECT.replace(
+        "test-budget = 60.0\n",
+        "test-budget = 60.0\n"
+        'pytest-args = ["-q", "--disable-plugin-autoload", "-p", "no:cacheprovider"]\n',
+    )
+    + '\n[tool.coverage.run]\nsource = ["pkg"]\nparallel = true\n'
+)
+"""The settings with the map's pytest run (no plugin of this environment) and its coverage."""
+
+
+@pytest.mark.slow
+def test_a_stale_map_is_built_again_and_the_time_it_took_is_told(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "pyproject.toml").write_text(MAP_PYPROJECT, encoding="utf-8")
+    (repo / "pkg").mkdir()
+    (repo / "pkg" / "one.py").write_text("ONE = 1\n", encoding="utf-8")
+    (repo / "tests").mkdir()
+    (repo / "tests" / "test_one.py").write_text(
+        "from pkg.one import ONE\n\n\ndef test_one() -> None:\n    assert ONE == 1\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(repo / "pyproject.toml")
+
+    directory, stamp = ensure_map(repo, settings, tool_env(tmp_path / "pycache"), 1)
+
+    assert (directory, stamp) == (
+        repo / ".cache/mutation/map",
+        fingerprint(repo, repository_files(repo)),
+    )
+    assert is_current(directory, stamp)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "mutation: running the suite under coverage for the test map"
+    built = re.fullmatch(r"mutation: test map built in (\d+) s", out[1])
+    assert built is not None, out
+    assert int(built.group(1)) < 3600  # the time the build took, not a clock's reading
