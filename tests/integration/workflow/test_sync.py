@@ -38,7 +38,7 @@ def test_sync_rebases_onto_the_updated_main(seed_scratch: Scratch, out: Captured
     assert seed_scratch.rev("main") == newer
     assert seed_scratch.clone_git("merge-base", "HEAD", "main") == newer
     assert seed_scratch.clone_git("rev-list", "--count", "main..HEAD") == "2"
-    assert "Rebased 2 commit(s) of test/regression-suite onto main." in out.out
+    assert out.out.endswith("Rebased 2 commit(s) of test/regression-suite onto main.\n")
 
 
 def test_sync_when_already_current_changes_nothing(seed_scratch: Scratch, out: Captured) -> None:
@@ -62,7 +62,10 @@ def test_conflict_stops_with_next_steps_and_abort_restores(
     assert error.message == (
         "rebase of 'test/regression-suite' onto main stopped: conflict in 1 file(s): story.txt"
     )
-    assert error.details[0] == "resolve the conflicts, then: git add <files> && invoke continue"
+    assert error.details == (
+        "resolve the conflicts, then: git add <files> && invoke continue",
+        f"or undo the whole sync: invoke abort (back to {head[:10]})",
+    )
     assert load_operation(seed_scratch.git) is not None
 
     abort_operation(seed_scratch.git, out.reporter)
@@ -133,9 +136,10 @@ def test_status_reports_the_interrupted_sync(seed_scratch: Scratch, out: Capture
 
 
 def test_second_sync_while_interrupted_is_refused(seed_scratch: Scratch, out: Captured) -> None:
-    _conflicting_branch(seed_scratch, out)
-    with pytest.raises(WorkflowError):
+    head = _conflicting_branch(seed_scratch, out)
+    with pytest.raises(WorkflowError) as stopped:
         sync_branch(seed_scratch.git, out.reporter)
+    assert stopped.value.details[1] == f"or undo the whole sync: invoke abort (back to {head[:10]})"
 
     with pytest.raises(WorkflowError) as caught:
         sync_branch(seed_scratch.git, out.reporter)

@@ -111,9 +111,9 @@ def _undo_finished_rebase(git: Git, operation: Operation) -> None:
     if current is None or current == operation.head_before:
         return
     listed = git.run("reflog", "show", "--format=%H%x00%gs", "-n", "2", ref, "--", check=False)
-    moves = [line.split("\0", 1) for line in listed.stdout.splitlines()]
-    rebased = [sha for sha, subject in moves[:1] if subject.startswith("rebase")]
-    if rebased != [current] or [sha for sha, _ in moves[1:]] != [operation.head_before]:
+    moves = [line.partition("\0") for line in listed.stdout.splitlines()]
+    rebased = [sha for sha, _, subject in moves[:1] if subject.startswith("rebase")]
+    if rebased != [current] or [sha for sha, _, _ in moves[1:]] != [operation.head_before]:
         raise WorkflowError(
             ExitCode.REFUSED,
             f"cannot abort the sync: {operation.branch} moved on after its rebase finished "
