@@ -1,8 +1,6 @@
 """Mutation testing with cosmic-ray: the ``nox -s mutation`` session.
 
-Usage: ``python -m tools.mutation.run [--module M ...] [--shard K/N] [--since REV]
-[--workers N] [--repo DIR]``, or ``--map-only`` (the map alone) or ``--combine DIR`` (the
-report alone, of the shards' session files); docs/testing/mutation.md describes the run.
+Usage: ``python -m tools.mutation.run --help``; docs/testing/mutation.md describes the run.
 
 The steps: the map of which tests execute which lines (:mod:`tools.mutation.coverage_map`,
 rebuilt only when the files changed); an untouched copy of the tree and one per worker
@@ -23,7 +21,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -193,12 +191,6 @@ def worker_count(asked: int) -> int:
     return max(1, min(asked, 64))
 
 
-def shard_minutes(seconds: Mapping[str, float], modules: Iterable[str], cores: int) -> float:
-    """The minutes a shard of ``modules`` is expected to take on ``cores``, from each module's
-    expected CPU ``seconds`` (:func:`tools.mutation.shards.expected_seconds`; none if absent)."""
-    return sum(seconds.get(m, 0.0) for m in modules) / 60 / cores
-
-
 def refuse(pid: str) -> NoReturn:
     raise MutationError(
         f"another mutation run (pid {pid}) is using {CACHE_DIR.as_posix()}; wait for it to end"
@@ -251,8 +243,6 @@ def run_locked(args: argparse.Namespace, repo: Path, settings: Settings) -> int:
                 seconds = expected_seconds(read_session(weighing), map_dir, settings.test_budget)
                 split, modules = modules, shard_modules(modules, seconds, *shard)
                 write_plan(session, stamp, split, modules)
-                minutes = shard_minutes(seconds, modules, min(workers_wanted, CORES))
-                say(f"shard {args.shard}: about {minutes:.0f} min")
             say(f"{len(modules)} module(s)")
             if modules:
                 with start_workers(copies, settings, env, logs) as workers:

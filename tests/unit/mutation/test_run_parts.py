@@ -1,7 +1,7 @@
 """The parts of ``python -m tools.mutation.run`` that need no cosmic-ray session: its options,
 a failed step's message, the map-only run on a current map and the build of a stale one, the
-number of workers, a shard's expected minutes, a run with no module to mutate and the
-combination of the shards' sessions, in process on a tiny git repository."""
+number of workers, a run with no module to mutate and the combination of the shards'
+sessions, in process on a tiny git repository."""
 
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ from tools.mutation.run import (
     main,
     run,
     run_locked,
-    shard_minutes,
     tool,
     worker_count,
 )
@@ -206,14 +205,6 @@ def test_a_directory_without_a_project_is_refused_before_anything_is_written_the
 def test_a_run_has_the_workers_asked_for_but_at_least_one_and_at_most_64() -> None:
     asked = [-3, 0, 1, 2, 63, 64, 65, 1000]
     assert [worker_count(n) for n in asked] == [1, 1, 1, 2, 63, 64, 64, 64]
-
-
-def test_a_shard_takes_its_modules_cpu_minutes_shared_by_the_cores() -> None:
-    seconds = {"pkg/a.py": 270.0, "pkg/b.py": 60.0}
-    # pkg/c.py has no mutant left to run: it adds nothing; pkg/b.py is another shard's.
-    assert shard_minutes(seconds, ["pkg/a.py", "pkg/c.py"], 2) == 2.25
-    assert shard_minutes(seconds, ["pkg/a.py", "pkg/c.py"], 1) == 4.5
-    assert shard_minutes(seconds, [], 2) == 0.0
 
 
 def test_shards_with_no_module_to_mutate_each_plan_an_empty_shard_and_combine_to_a_pass(
