@@ -6,11 +6,13 @@ starts in a directory of its own; the requests run in a project whose ``pytest.p
 stand-in (:data:`FAKE_PYTEST`) that the child imports in a millisecond instead of pytest, and
 that does what its first argument says: exit with a status, report what the child became, or
 block until its stdin is closed. The reading of a request is tested in this process, over a
-socket pair.
+socket pair, and so is the handling of a request, in a child forked from this process: the
+lines they run are this process's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -18,14 +20,20 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from tests.unit.mutation.conftest import WAIT_SECONDS, read_until_eof
 from tools.mutation.pytest_client import SOCKET_NAME, request_bytes
-from tools.mutation.pytest_server import LENGTH_BYTES, read_request, repository_modules
+from tools.mutation.pytest_server import (
+    LENGTH_BYTES,
+    handle,
+    read_request,
+    repository_modules,
+)
 from tools.mutation.pytest_server import main as server_main
 
 pytestmark = pytest.mark.unit
@@ -77,9 +85,18 @@ def main(args):
         return 0
     return 99
 """
-ENV = {**os.environ, "MARK": "client"}
-BUFFERED_ENV = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
-"""The server's environment: its stdout is a buffered pipe, whatever this process was given."""
+
+
+def client_env() -> dict[str, str]:
+    """A request's environment, made when it is sent: the test map gives each test's
+    processes their coverage context through the environment while that test runs."""
+    return {**os.environ, "MARK": "client"}
+
+
+def buffered_env() -> dict[str, str]:
+    """The server's environment, made when it starts (as :func:`client_env`): its stdout is a
+    buffered pipe, whatever this process was given."""
+    return {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
 
 
 def read_line(fd: int) -> bytes:
@@ -109,7 +126,7 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, str(SERVER), "--socket", str(self.socket)],
             cwd=directory,
-            env=BUFFERED_ENV,
+            env=buffered_env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
@@ -155,7 +172,8 @@ class Run:
         self.child_identities = [identity(fd) for fd in child_ends]
         self.connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.connection.connect(str(server.socket))
-        data = request_bytes(args, str(cwd), ENV)
+        self.env = client_env()
+        data = request_bytes(args, str(cwd), self.env)
         socket.send_fds(self.connection, [data], child_ends[:descriptors])
         for fd in child_ends:
             os.close(fd)
@@ -194,7 +212,7 @@ def test_the_child_takes_over_the_directory_environment_and_descriptors_of_the_r
     assert Path(report["cwd"]) == project.resolve()
     # The request's directory comes first on the path (the server's own is gone from it).
     assert report["path0"] == str(project)
-    assert report["env"] == ENV
+    assert report["env"] == run.env
     assert report["args"] == ["report", "--flag"]
     # Its stdin, stdout and stderr are the client's, and it keeps no other copy of them.
     assert report["descriptors"] == run.child_identities
@@ -359,3 +377,144 @@ def test_without_a_socket_the_server_exits_2_before_it_serves(
     assert capsys.readouterr().err.endswith(
         "pytest_server.py: error: the following arguments are required: --socket\n"
     )
+
+
+# The server's own functions in this process: handle() forks this process, and the child takes
+# over the run's streams (socket pairs, so that each end has an identity of its own) and calls
+# the ``main`` of a stand-in ``pytest`` module put in sys.modules for the call.
+
+RunMain = Callable[[list[str]], int]
+
+
+class Handled:
+    """One request handled in this process: the client's side of the connection and of the
+    run's stdin, stdout and stderr, and the identities of the ends the child was sent."""
+
+    def __init__(self, cwd: Path, args: list[str], descriptors: int = 3) -> None:
+        self.connection, self.client = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(3)]
+        self.streams = [ours for ours, _ in pairs]
+        self.child_identities = [identity(theirs.fileno()) for _, theirs in pairs]
+        data = request_bytes(args, str(cwd), {"MARK": "client"})
+        sent = [theirs.fileno() for _, theirs in pairs][:descriptors]
+        socket.send_fds(self.client, [data], sent)
+        for _, theirs in pairs:
+            theirs.close()
+
+    def handle(self, monkeypatch: pytest.MonkeyPatch, run_main: RunMain) -> None:
+        stand_in = ModuleType("pytest")
+        vars(stand_in)["main"] = run_main
+        # As in the server, sys.stderr writes to descriptor 2 (the child's is the run's stderr).
+        stderr = os.fdopen(2, "w", buffering=1, closefd=False)
+        with stderr, monkeypatch.context() as patch:
+            patch.setitem(sys.modules, "pytest", stand_in)
+            patch.setattr(sys, "stderr", stderr)
+            assert handle(self.connection) is None
+        self.connection.close()
+
+    def reply(self) -> str:
+        return read_to_eof(self.client).decode()
+
+    def output(self, stream: int) -> bytes:
+        return read_to_eof(self.streams[stream])
+
+    def close(self) -> None:
+        for end in (self.connection, self.client, *self.streams):
+            end.close()
+
+
+def read_to_eof(end: socket.socket) -> bytes:
+    """What is left to read on ``end``, whose peer must be closed in every process by now."""
+    end.setblocking(False)
+    data = b""
+    while True:
+        try:
+            chunk = end.recv(1 << 16)
+        except BlockingIOError:
+            pytest.fail(f"a copy of the peer is still open; read so far: {data!r}")
+        if not chunk:
+            return data
+        data += chunk
+
+
+def copies_of_the_run_streams() -> list[int]:
+    """The descriptors other than 0, 1 and 2 that refer to what 0, 1 and 2 refer to."""
+    run = [identity(fd) for fd in (0, 1, 2)]
+    copies: list[int] = []
+    for entry in Path("/dev/fd").iterdir():
+        fd = int(entry.name)
+        with contextlib.suppress(OSError):
+            if fd > 2 and identity(fd) in run:
+                copies.append(fd)
+    return sorted(copies)
+
+
+def exit_with(status: int) -> RunMain:
+    def run_main(args: list[str]) -> int:
+        return status
+
+    return run_main
+
+
+def test_a_forked_child_takes_over_the_directory_path_and_streams_and_keeps_no_copies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def report(args: list[str]) -> int:
+        seen = {
+            "args": args,
+            "cwd": str(Path.cwd()),
+            "path0": sys.path[0],
+            "env": dict(os.environ),
+            "streams": [identity(fd) for fd in (0, 1, 2)],
+            "copies": copies_of_the_run_streams(),
+        }
+        os.write(1, json.dumps(seen).encode())
+        os.write(2, b"on stderr")
+        return 0
+
+    request = Handled(tmp_path, ["-q", "test_a.py"])
+    try:
+        request.handle(monkeypatch, report)
+        assert request.reply() == "exit 0\n"
+        # The server closed its copies of the streams: the child's exit ends them.
+        seen = json.loads(request.output(1))
+        assert request.output(2) == b"on stderr"
+    finally:
+        request.close()
+    assert seen == {
+        "args": ["-q", "test_a.py"],
+        "cwd": str(tmp_path.resolve()),
+        "path0": str(tmp_path),
+        "env": {"MARK": "client"},
+        "streams": request.child_identities,
+        "copies": [],
+    }
+
+
+def test_the_repository_s_modules_are_those_whose_real_file_resolves_under_its_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "repo"
+    (root / "pkg").mkdir(parents=True)
+    (tmp_path / "outside.py").write_text("")
+    (root / "link.py").symlink_to(tmp_path / "outside.py")
+
+    def module(name: str, location: object) -> ModuleType:
+        made = ModuleType(name)
+        vars(made)["__file__"] = location
+        return made
+
+    modules = {
+        "pkg.inside": module("pkg.inside", str(root / "pkg" / "inside.py")),
+        "first": module("first", str(root / "first.py")),
+        "outside": module("outside", str(tmp_path / "outside.py")),
+        "link": module("link", str(root / "link.py")),  # resolves outside the root
+        "made_up": module("made_up", "pkg/made_up.py"),  # relative, as torch.ops has it
+        "no_path": module("no_path", None),
+        "builtin": ModuleType("builtin"),
+    }
+    with monkeypatch.context() as patch:
+        patch.chdir(root)
+        patch.setattr(sys, "modules", modules)
+        inside = repository_modules(root.resolve())
+    assert inside == ["first", "pkg.inside"]
