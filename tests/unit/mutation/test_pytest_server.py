@@ -491,6 +491,66 @@ def test_a_forked_child_takes_over_the_directory_path_and_streams_and_keeps_no_c
     }
 
 
+@pytest.mark.parametrize(("status", "reply"), [(85, "exit 85\n"), (86, "fallback\n")])
+def test_the_run_s_exit_status_goes_back_and_86_means_fallback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: int, reply: str
+) -> None:
+    request = Handled(tmp_path, [])
+    try:
+        request.handle(monkeypatch, exit_with(status))
+        assert request.reply() == reply
+    finally:
+        request.close()
+
+
+def test_a_request_with_two_descriptors_falls_back_and_the_server_logs_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    request = Handled(tmp_path, [], descriptors=2)
+    try:
+        request.handle(monkeypatch, exit_with(0))
+        assert request.reply() == "fallback\n"
+    finally:
+        request.close()
+    assert "ValueError: zip() argument 2 is shorter than argument 1" in capfd.readouterr().err
+
+
+def test_a_child_that_cannot_enter_the_directory_tells_the_run_s_stderr_and_falls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request = Handled(tmp_path / "missing", [])
+    try:
+        request.handle(monkeypatch, exit_with(0))
+        assert request.reply() == "fallback\n"
+        stderr = request.output(2).decode()
+    finally:
+        request.close()
+    assert stderr.startswith("Traceback (most recent call last):\n")
+    assert f"FileNotFoundError: [Errno 2] No such file or directory: '{tmp_path}/missing'" in stderr
+
+
+def test_a_run_whose_client_left_is_killed_and_reaped_before_handle_returns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request = Handled(tmp_path, [])
+
+    def leave_and_block(args: list[str]) -> int:
+        os.write(1, f"{os.getpid()}\n".encode())
+        request.client.shutdown(socket.SHUT_WR)  # the client goes away
+        os.read(0, 1)  # this process holds the other end of stdin: it blocks until killed
+        return 0
+
+    try:
+        request.handle(monkeypatch, leave_and_block)
+        assert request.reply() == ""
+        pid = int(request.output(1))
+        assert request.output(2) == b""
+    finally:
+        request.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # already reaped
+
+
 def test_the_repository_s_modules_are_those_whose_real_file_resolves_under_its_root(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
