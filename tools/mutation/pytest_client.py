@@ -7,15 +7,11 @@ Usage (written into cosmic-ray's config by :mod:`tools.mutation.run`)::
 
 It runs in a worker's copy of the repository, where cosmic-ray has just written one mutant.
 It finds the mutated module and lines by comparing the copy's modules with the untouched copy
-``PRISTINE`` (only files whose size or modification time differ are read), and picks from the
-map of :mod:`tools.mutation.coverage_map` the tests that executed those lines, fastest first,
-as many as fit in ``budget`` of their recorded CPU seconds (at least one).
-A line no test executed (it ran only at import, or never) selects every test of its module,
-those of its own test file that fit in ``budget`` first. No
-test selected: the mutant survives at once. The run stops at the first failure (``-x``) and
-after ``min-timeout + factor x`` the selected tests' recorded wall seconds, as a failure (a mutant
-that hangs is killed). A kill counts only when pytest reported a failure or the run timed
-out: the client then prints :data:`KILLED`.
+``PRISTINE`` (only files whose size or modification time differ are read), picks the tests of
+those lines from the map of :mod:`tools.mutation.coverage_map` (:func:`select_tests`,
+:func:`within_budget`) and runs them until the first failure or the timeout, ``min-timeout +
+factor x`` their recorded wall seconds. A kill counts only when pytest reported a failure or
+the run timed out: the client then prints :data:`KILLED`. No test picked: the mutant survives.
 
 The tests run in the worker's pytest fork server (:mod:`tools.mutation.pytest_server`) when
 there is one, else in ``python -m pytest``. Standard library only, started with ``-S`` from a
