@@ -116,11 +116,12 @@ def python_command(args: Sequence[str]) -> tuple[str | None, str | None, bool]:
 def process_deps(args: Sequence[str], cwd: str, root: str) -> Deps:
     """What a process that does not log itself depends on. One working inside the repository,
     or one we cannot see into, is opaque; a Python process elsewhere depends on the project
-    modules it runs (and what they import); every argument naming a repository file is read."""
+    modules it runs (and what they import); the program and every argument naming a repository
+    file are read."""
     deps = Deps(opaque=repo_relative(cwd, root) is not None or not args)
     if deps.opaque:
         return deps
-    for arg in args[1:]:
+    for arg in args:
         if _MODULE_NAME.match(arg):
             deps.modules.add(arg)
         relative = repo_relative(os.path.normpath(os.path.join(cwd, arg)), root)

@@ -141,10 +141,9 @@ def test_a_python_process_elsewhere_depends_on_what_it_runs(root: Path, tmp_path
     deps = process_deps(["python", "-m", "tools.x.mod", "x"], "/", str(root))
     assert deps == Deps(modules={"tools.x.mod"})
     code = "from tools.x import mod\nimport json"
-    assert process_deps(["python3", "-c", code], "/", str(root)).modules == {
-        "tools.x",
-        "tools.x.mod",
-    }
+    assert process_deps(["python3", "-c", code], "/", str(root)) == Deps(
+        modules={"tools.x", "tools.x.mod"}
+    )
     (tmp_path / "run.py").write_text("import ml_playground.cli\n", encoding="utf-8")
     deps = process_deps(["python", "run.py"], str(tmp_path), str(root))
     assert deps == Deps(modules={"ml_playground.cli"})
@@ -166,6 +165,15 @@ def test_arguments_naming_repository_files_are_read(root: Path) -> None:
     assert process_deps(["lint", str(root / "tools")], "/", str(root)).opaque
 
 
+def test_a_repository_file_run_as_the_program_is_read(root: Path) -> None:
+    """A hook script run by its path from outside the repository: a change to it must reach
+    the tests that run it."""
+    (root / ".githooks").mkdir()
+    (root / ".githooks/pre-commit").write_text("#!/bin/sh\n", encoding="utf-8")
+    hook = str(root / ".githooks/pre-commit")
+    assert process_deps([hook, "--check"], "/", str(root)) == Deps(files={".githooks/pre-commit"})
+
+
 def test_processes_that_log_themselves_add_nothing_others_the_static_rule(root: Path) -> None:
     python = sys.executable
     assert recorded(root, process([python, "-m", "tools.x.mod"], "/")) == Deps()
@@ -183,14 +191,17 @@ def test_a_fork_depends_on_the_project_modules_on_the_stack(root: Path) -> None:
     assert recorded(root, {"event": "fork", "paths": paths}) == Deps(modules={"tools.x.mod"})
 
 
-def test_replay_takes_what_children_logged(root: Path, tmp_path: Path) -> None:
+def test_replay_takes_what_children_logged_around_a_line_cut_short(
+    root: Path, tmp_path: Path
+) -> None:
     log = tmp_path / "child.jsonl"
     records = [
         {"event": "open", "path": str(root / "data.txt")},
         {"event": "list", "path": str(root / "tools")},
         process(["git", "log"], root),
     ]
-    log.write_text("".join(json.dumps(r) + "\n" for r in records) + '{"event": "op', "utf-8")
+    lines = [json.dumps(records[0]), '{"event": "op', *map(json.dumps, records[1:]), '{"ev']
+    log.write_text("\n".join(lines), "utf-8")
     recorder = DepsRecorder(root)
     deps = Deps()
     with recorder.recording(deps):
@@ -211,3 +222,14 @@ def test_deps_merge() -> None:
     deps = Deps(files={"a"})
     deps.update(Deps(listings={"d"}, modules={"m"}, opaque=True))
     assert deps == Deps(files={"a"}, listings={"d"}, modules={"m"}, opaque=True)
+
+
+def test_the_recorder_is_muted_inside_mute_only_however_deeply_nested(root: Path) -> None:
+    recorder = DepsRecorder(root)
+    assert not recorder.muted
+    with recorder.mute():
+        assert recorder.muted
+        with recorder.mute():
+            assert recorder.muted
+        assert recorder.muted
+    assert not recorder.muted
