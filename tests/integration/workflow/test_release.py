@@ -13,7 +13,14 @@ import pytest
 
 from tests.fixtures.workflow.package import project_files, uv_command, uv_env
 from tools.workflow.cli import ExitCode, WorkflowError
-from tools.workflow.commands.release import ReleasePlan, Tools, release, run_release_steps
+from tools.workflow.commands.release import (
+    ReleasePlan,
+    Tools,
+    abort_release,
+    continue_release,
+    release,
+    run_release_steps,
+)
 from tools.workflow.commands.resume import abort_operation, continue_operation
 from tools.workflow.repo.git import Git
 from tools.workflow.repo.state import Operation, load_operation, save_operation
@@ -578,16 +585,28 @@ def test_abort_from_another_branch_moves_main_back_and_keeps_other_files_of_dist
     assert load_operation(clean_scratch.git) is None
 
 
+def _released_by_hand(scratch: Scratch) -> tuple[Operation, str]:
+    """main: the seed, then the release commit of v0.1.0 and its tag, made with plain git; the
+    release's record stands at its push step (origin holds neither). Returns it and the
+    commit."""
+    before = scratch.rev("main")
+    assert before is not None
+    commit = scratch.commit_file("CHANGELOG.md", "# v0.1.0\n", "chore(release): v0.1.0")
+    scratch.clone_git("tag", "--annotate", "-m", "Release v0.1.0", "v0.1.0")
+    operation = Operation("release", "main", "push", before, before, "v0.1.0")
+    save_operation(scratch.git, operation)
+    return operation, commit
+
+
 def test_abort_stops_while_the_tags_of_the_remote_cannot_be_read(
     clean_scratch: Scratch, out: Captured
 ) -> None:
     """Without origin nobody knows whether the release landed there: nothing is undone."""
-    _release_stopped_at_the_push(clean_scratch, out)
-    released = clean_scratch.rev("main")
+    operation, released = _released_by_hand(clean_scratch)
     clean_scratch.clone_git("remote", "remove", "origin")
 
     with pytest.raises(WorkflowError) as stopped:
-        abort_operation(_git(clean_scratch), out.reporter)
+        abort_release(clean_scratch.git, out.reporter, operation, "origin")
 
     assert stopped.value.code == ExitCode.STOPPED
     assert stopped.value.message == (
@@ -595,7 +614,7 @@ def test_abort_stops_while_the_tags_of_the_remote_cannot_be_read(
     )
     assert stopped.value.details == ("retry once it is reachable",)
     assert clean_scratch.rev("main") == clean_scratch.rev("v0.1.0") == released
-    assert load_operation(clean_scratch.git) is not None
+    assert load_operation(clean_scratch.git) == operation
 
 
 @pytest.mark.parametrize("taken_over", ["staged", "on another branch"])
@@ -708,3 +727,92 @@ def test_abort_is_refused_once_origin_main_holds_the_release_commit_without_its_
     )
     assert clean_scratch.rev("main") == commit
     assert load_operation(clean_scratch.git) is not None
+
+
+def test_a_release_resumed_at_its_push_step_pushes_without_building_again(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    operation, commit = _released_by_hand(clean_scratch)
+
+    continue_release(clean_scratch.git, out.reporter, operation, Tools(None, TODAY), "origin")
+
+    assert clean_scratch.origin_rev("refs/heads/main") == commit
+    assert _origin_tag(clean_scratch, "v0.1.0") == commit
+    assert out.out == "Pushed main and v0.1.0 to origin together.\nReleased v0.1.0.\n"
+    assert load_operation(clean_scratch.git) is None
+
+
+def test_abort_on_main_moves_it_back_and_deletes_only_the_artifacts_of_the_release(
+    clean_scratch: Scratch, out: Captured
+) -> None:
+    operation, _ = _released_by_hand(clean_scratch)
+    dist = clean_scratch.root / "dist"
+    dist.mkdir()
+    kept = ["scratchpkg-0.0.9.tar.gz", "scratchpkg-0.1.0-notes.txt"]
+    for name in [*kept, "scratchpkg-0.1.0-py3-none-any.whl", "scratchpkg-0.1.0.tar.gz"]:
+        (dist / name).write_text(name, encoding="utf-8")
+
+    abort_release(clean_scratch.git, out.reporter, operation, "origin")
+
+    assert clean_scratch.rev("main") == operation.head_before
+    assert clean_scratch.clone_git("status", "--porcelain", "--untracked-files=no") == ""
+    assert not (clean_scratch.root / "CHANGELOG.md").exists()
+    assert clean_scratch.clone_git("tag", "--list") == ""
+    assert sorted(path.name for path in dist.iterdir()) == kept
+    assert out.out == (
+        f"Release v0.1.0 aborted; main is back at {operation.head_before[:10]} and the tag is "
+        "gone.\n"
+    )
+    assert load_operation(clean_scratch.git) is None
+
+
+@pytest.mark.parametrize("moved", ["another subject", "another parent"])
+def test_abort_leaves_a_main_whose_tip_is_not_the_release_commit_on_its_start(
+    clean_scratch: Scratch, out: Captured, moved: str
+) -> None:
+    """The release stopped before its commit; then main got a commit of someone else's, or a
+    release commit on top of another commit: neither is the release's to undo."""
+    before = clean_scratch.rev("main")
+    assert before is not None
+    operation = Operation("release", "main", "commit", before, before, "v0.1.0")
+    save_operation(clean_scratch.git, operation)
+    tip = clean_scratch.commit_file("notes.txt", "mine\n", "docs: add my notes")
+    if moved == "another parent":
+        tip = clean_scratch.commit_file("CHANGELOG.md", "# v0.1.0\n", "chore(release): v0.1.0")
+
+    with pytest.raises(WorkflowError) as refused:
+        abort_release(clean_scratch.git, out.reporter, operation, "origin")
+
+    assert refused.value.code == ExitCode.REFUSED
+    assert refused.value.message == (
+        f"main moved since the release of v0.1.0 started (now {tip[:10]}); left as it is"
+    )
+    assert clean_scratch.rev("main") == tip
+    assert load_operation(clean_scratch.git) == operation
+
+
+def _uv_showing_its_arguments(scratch: Scratch) -> str:
+    uv = scratch.base / "uv-showing-its-arguments"
+    uv.write_text('#!/bin/sh\necho "error: called with $*" >&2\nexit 2\n', encoding="utf-8")
+    uv.chmod(0o755)
+    return str(uv)
+
+
+@pytest.mark.parametrize(
+    ("locked", "option"), [(True, "--no-sync"), (False, "--frozen")], ids=["locked", "unlocked"]
+)
+def test_uv_version_updates_a_lock_there_is_without_syncing_and_creates_none(
+    clean_scratch: Scratch, out: Captured, locked: bool, option: str
+) -> None:
+    operation = _feat_after_v0_1_0(clean_scratch, "# Changelog\n")
+    if locked:
+        clean_scratch.write("uv.lock", "version = 1\n")
+    tools = Tools(_uv_showing_its_arguments(clean_scratch), TODAY)
+
+    with pytest.raises(WorkflowError) as stopped:
+        run_release_steps(clean_scratch.git, out.reporter, operation, tools, "origin")
+
+    assert stopped.value.code == ExitCode.STOPPED
+    assert stopped.value.message == (
+        f"uv version 0.2.0 failed: error: called with version 0.2.0 {option}"
+    )

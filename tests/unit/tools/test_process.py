@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import select
 import signal
 import sys
 from collections.abc import Callable
@@ -26,6 +28,7 @@ def test_run_captures_both_streams_exactly_and_the_status(tmp_path: Path) -> Non
     result = run([PYTHON, "-c", script], tmp_path)
 
     assert result == Completed((PYTHON, "-c", script), 6, "a\r\nb\rc\udcff\n", "err\n")
+    assert result.started
     assert not result.ok
     assert result.stdout.encode("utf-8", "surrogateescape") == b"a\r\nb\rc\xff\n"
 
@@ -93,6 +96,54 @@ def test_a_command_within_its_timeout_ends_normally(tmp_path: Path) -> None:
     result = run([PYTHON, "-c", "print('done')"], tmp_path, timeout=60.0)
 
     assert result == Completed((PYTHON, "-c", "print('done')"), 0, "done\n", "")
+
+
+SESSION = "import os; print(os.getpid(), os.getsid(0), os.getpgrp())"
+"""Prints the command's process id, session id and process group id."""
+
+
+def test_a_command_without_a_timeout_stays_in_the_caller_s_session_and_group(
+    tmp_path: Path,
+) -> None:
+    pid, session, group = map(int, run([PYTHON, "-c", SESSION], tmp_path).stdout.split())
+
+    assert pid not in (session, group)
+    assert (session, group) == (os.getsid(0), os.getpgrp())
+
+
+def test_a_command_with_a_timeout_leads_a_session_of_its_own(tmp_path: Path) -> None:
+    pid, session, group = map(
+        int, run([PYTHON, "-c", SESSION], tmp_path, timeout=60.0).stdout.split()
+    )
+
+    assert session == group == pid
+
+
+def test_what_a_command_with_a_timeout_leaves_running_is_killed_when_it_returns(
+    tmp_path: Path,
+) -> None:
+    """The command's child holds a FIFO open for writing and outlives it: once ``run`` has
+    returned, the FIFO's reader sees the end of the file as soon as that child is gone."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # lets the child open it at once
+    child = f"f = open({str(fifo)!r}, 'w'); print('ready', flush=True); {HANG}"
+    script = (
+        "import subprocess, sys; c = subprocess.Popen([sys.executable, '-c', "
+        f"{child!r}], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL);"
+        " c.stdout.readline(); print(c.pid)"
+    )
+    result = run([PYTHON, "-c", script], tmp_path, timeout=60.0)
+    try:
+        readable, _, _ = select.select([reader], [], [], 10.0)  # at once unless it survived
+        if not readable:  # it did: end it before failing
+            os.kill(int(result.stdout), signal.SIGKILL)
+
+        assert result.returncode == 0
+        assert readable == [reader]
+        assert os.read(reader, 1) == b""
+    finally:
+        os.close(reader)
 
 
 def failed(stderr: str, stdout: str = "", status: int = 1) -> Completed:
