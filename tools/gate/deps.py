@@ -177,8 +177,8 @@ class DepsRecorder:
         self.active.append(deps)
         try:
             yield deps
-        finally:
-            self.active.remove(deps)
+        finally:  # by identity: an equal record (nothing read yet) may be open around it
+            self.active = [active for active in self.active if active is not deps]
 
     def relative(self, path: str) -> str | None:
         return repo_relative(os.path.abspath(path), self.root_text)

@@ -233,3 +233,19 @@ def test_the_recorder_is_muted_inside_mute_only_however_deeply_nested(root: Path
             assert recorder.muted
         assert recorder.muted
     assert not recorder.muted
+
+
+def test_a_recording_that_ends_stops_only_itself_even_when_an_equal_one_is_open(
+    root: Path,
+) -> None:
+    """A module-scoped fixture recorded inside a test that has read nothing yet: both records
+    are equal when the fixture's ends, and the test's must go on recording."""
+    recorder = DepsRecorder(root)
+    test, fixture = Deps(), Deps()
+    with recorder.recording(test):
+        with recorder.recording(fixture):
+            recorder.take({"event": "open", "path": str(root / "data.txt")})
+        recorder.take({"event": "open", "path": str(root / "tools/x/mod.py")})
+    assert test == Deps(files={"data.txt", "tools/x/mod.py"})
+    assert fixture == Deps(files={"data.txt"})
+    assert recorder.active == []
