@@ -1,22 +1,27 @@
-"""The plugin in a real pytest run (in-process, or in a fresh process that imports it anew):
+"""The plugin in a real pytest run (in-process, in a fresh process, or imported anew here):
 what each test read, listed and started, and the lines its module's imports ran, end up in the
 file/line data testmon would store. A conftest stands in for testmon: it puts the
 ``nodes_files_lines`` field on each teardown report and writes out what the plugin added."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
+from types import ModuleType
+from typing import cast
 
 import pytest
 
 from tests.unit.gate.conftest import git
+from tools.gate import pytest_deps
 from tools.gate.child.sitecustomize import LOG_VARIABLE, ROOT_VARIABLE
 from tools.gate.dep_lines import TREE_FILE, listing_file
 from tools.gate.deps import Deps
-from tools.gate.pytest_deps import RUN, audit
+from tools.gate.pytest_deps import RUN, Run, audit
 
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.unit
@@ -436,3 +441,151 @@ def test_only_the_teardown_report_carries_the_test_s_dependencies(
     seen = json.loads((pytester.path / "seen.json").read_text(encoding="utf-8"))
     assert (seen["setup"], seen["call"]) == ([], [])
     assert "notes.txt" in seen["teardown"]
+
+
+FAST = ("-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:cacheprovider")
+"""pytest options that spare a run the garbage collections and the cache a test needs not."""
+
+
+@pytest.fixture
+def plugin(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """The plugin imported afresh, as a new pytest process has it: with runs of its own and no
+    audit hook installed yet. (Once installed, a fresh copy's hook stays, hearing only the
+    copy's runs, none once they end.)"""
+    monkeypatch.setattr(sys, "_gate_audit_hook", False, raising=False)
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # only the plugins named: fast
+    for name in (ROOT_VARIABLE, LOG_VARIABLE):
+        monkeypatch.delenv(name, raising=False)
+    spec = importlib.util.spec_from_file_location("gate_deps_afresh", pytest_deps.__file__)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)  # where its dataclass looks itself up
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_of(plugin: ModuleType, config: pytest.Config) -> Run:
+    return config.stash[cast("pytest.StashKey[Run]", plugin.RUN)]
+
+
+class Witness:
+    """A plugin registered after the gate's: what the environment held when it configured."""
+
+    def __init__(self) -> None:
+        self.root_at_configure: str | None = None
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self.root_at_configure = os.environ.get(ROOT_VARIABLE)
+
+
+def worker_run(pytester: pytest.Pytester, plugin: ModuleType) -> pytest.Config:
+    """A run of ``plugin`` configured as one of xdist's workers (no stand-ins to refresh, no
+    git: fast), checked to set the environment before a plugin registered after it configures."""
+    config = pytester.parseconfig(*FAST)
+    config.workerinput = {}  # pyright: ignore[reportAttributeAccessIssue]  # as xdist's workers
+    config.pluginmanager.register(plugin)
+    witness = Witness()
+    config.pluginmanager.register(witness)
+    config._do_configure()  # pyright: ignore[reportPrivateUsage]
+    assert witness.root_at_configure == str(pytester.path)
+    return config
+
+
+def test_each_run_hears_what_it_records_once_and_nothing_once_it_ends(
+    pytester: pytest.Pytester, plugin: ModuleType
+) -> None:
+    notes = pytester.makefile(".txt", notes="n\n")
+    first, second = worker_run(pytester, plugin), worker_run(pytester, plugin)
+    first_run, second_run = run_of(plugin, first), run_of(plugin, second)
+    assert not (pytester.path / TREE_FILE).exists()  # a worker leaves that to its controller
+    try:
+        heard, muted = CountedDeps(), Deps()
+        with first_run.recorder.recording(heard):
+            notes.read_text(encoding="utf-8")  # one open, through the process's audit hooks
+        with second_run.recorder.recording(muted), second_run.recorder.mute():
+            plugin.audit("open", (str(notes), "r", 0))
+        assert (heard.files, heard.taken, muted) == ({"notes.txt"}, 1, Deps())
+        shutil.rmtree(second_run.logs)  # removed by someone else: ending the run still works
+        second._ensure_unconfigure()  # pyright: ignore[reportPrivateUsage]
+        gone, kept = Deps(), Deps()
+        with first_run.recorder.recording(kept), second_run.recorder.recording(gone):
+            plugin.audit("open", (str(notes), "r", 0))
+        assert (gone, kept.files) == (Deps(), {"notes.txt"})
+        assert os.environ[ROOT_VARIABLE] == str(pytester.path)  # the first run's, still
+    finally:
+        second._ensure_unconfigure()  # pyright: ignore[reportPrivateUsage]
+        first._ensure_unconfigure()  # pyright: ignore[reportPrivateUsage]
+    assert not first_run.logs.exists()
+    assert ROOT_VARIABLE not in os.environ
+
+
+RUN_CONFTEST = """
+import os
+
+import pytest
+
+
+def pytest_configure(config):
+    config.gate_root_at_configure = os.environ.get("GATE_DEPS_ROOT")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item):
+    item.config.gate_log_at_protocol = "GATE_DEPS_LOG" in os.environ
+    return (yield)
+"""
+RUN_TESTS = """
+from pathlib import Path
+
+import pytest
+
+DATA = Path("data.txt").read_text()
+
+
+@pytest.fixture(scope="module")
+def wide():
+    return Path("wide.txt").read_text()
+
+
+@pytest.fixture
+def narrow():
+    return Path("narrow.txt").read_text()
+
+
+def test_reads(wide, narrow):
+    assert (DATA, wide, narrow, Path("own.txt").read_text()) == ("d", "w", "n", "o")
+"""
+
+
+class ConfigKeeper:
+    """A plugin that keeps the configuration of the run it is given to."""
+
+    def __init__(self) -> None:
+        self.configs: list[pytest.Config] = []
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self.configs.append(config)
+
+
+def test_a_test_depends_on_its_module_s_import_its_wide_fixtures_and_its_own_reads(
+    pytester: pytest.Pytester, plugin: ModuleType
+) -> None:
+    pytester.makeconftest(RUN_CONFTEST)
+    pytester.makepyfile(test_reads=RUN_TESTS)
+    for name, text in {"data": "d", "wide": "w", "narrow": "n", "own": "o"}.items():
+        pytester.makefile(".txt", **{name: text})
+    keeper = ConfigKeeper()
+    pytester.inline_run(*FAST, plugins=[plugin, keeper]).assertoutcome(passed=1)
+    (config,) = keeper.configs
+    recorder = run_of(plugin, config).recorder
+    # No testmon here: nothing takes the test's dependencies from ``pending``.
+    assert {home: deps.files for home, deps in recorder.by_module_file.items()} == {
+        "test_reads.py": {"data.txt"}
+    }
+    assert recorder.by_fixture == {"wide": Deps(files={"wide.txt"})}
+    assert {nodeid: deps.files for nodeid, deps in recorder.pending.items()} == {
+        "test_reads.py::test_reads": {"data.txt", "wide.txt", "narrow.txt", "own.txt"}
+    }
+    assert getattr(config, "gate_root_at_configure") == str(pytester.path)  # noqa: B009
+    assert getattr(config, "gate_log_at_protocol") is True  # noqa: B009
