@@ -156,7 +156,7 @@ class _Run:
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "ema": self.ema.state_dict() if self.ema is not None else {},
-            "scaler": self.scaler.state_dict() if self.scaler.is_enabled() else {},
+            "scaler": self.scaler.state_dict(),  # {} when disabled (all but float16 on cuda)
         }
 
 
@@ -436,7 +436,7 @@ def _diverged(iteration: int, loss: float, last_good: Path | None) -> RunError:
 
 
 def _manager(
-    runtime: RuntimeConfig, warn: Callable[[str], None], *, move_unreadable: bool = True
+    runtime: RuntimeConfig, warn: Callable[[str], None], move_unreadable: bool = True
 ) -> CheckpointManager:
     return CheckpointManager(
         checkpoint_dir(runtime.out_dir),

@@ -8,13 +8,15 @@ import io
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import torch
 import torch._dynamo  # at collection: the first AdamW imports it, taking seconds of a test
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
 
 from ml_playground.configuration.loader import TRAIN_OVERRIDES_ENV, load_experiment
 from ml_playground.configuration.models import ExperimentConfig
@@ -22,11 +24,17 @@ from ml_playground.core.errors import RunError, UsageError
 from ml_playground.data_pipeline.dataset_files import read_meta
 from ml_playground.data_pipeline.prepare import prepare_dataset
 from ml_playground.training.checkpointing.manager import read_checkpoint
+from ml_playground.training.distributed import ProcessGroup
 from ml_playground.training.progress import ProgressReporter
 from ml_playground.training.run_lock import run_lock
 from ml_playground.training.trainer import (
     Evaluation,
     TrainingOutcome,
+    _log,  # pyright: ignore[reportPrivateUsage]
+    _open_run,  # pyright: ignore[reportPrivateUsage]
+    _step,  # pyright: ignore[reportPrivateUsage]
+    _Window,  # pyright: ignore[reportPrivateUsage]
+    _wrapped,  # pyright: ignore[reportPrivateUsage]
     checkpoint_dir,
     evaluate_checkpoint,
     metrics_path,
@@ -319,3 +327,139 @@ def test_a_dtype_the_device_lacks_is_refused_before_the_previous_run_is_moved(
 
     assert sorted(p.relative_to(prepared.parent) for p in prepared.parent.rglob("*")) == before
     assert checkpoint_names(config) == ["best_00000001.pt", "last_00000001.pt"]
+
+
+def start(
+    config: ExperimentConfig, *, fresh: bool = False, start_from: str | None = None
+) -> Trained:
+    """Train only up to the first step: every check and move before training, and no step."""
+    stream = io.StringIO()
+    reporter = ProgressReporter(stream, config.train.runtime.max_iters, interactive=False)
+    warnings: list[str] = []
+    outcome = train(
+        config,
+        reporter=reporter,
+        warn=warnings.append,
+        should_stop=lambda: True,
+        fresh=fresh,
+        start_from=start_from,
+        clock=lambda: datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
+    return Trained(outcome, stream.getvalue().splitlines(), warnings)
+
+
+def one_step(config: ExperimentConfig) -> Path:
+    """The checkpoint of a run stopped after its first step (no evaluation)."""
+    trained = run(config, stop_after_checks=1)
+    assert trained.outcome.checkpoint is not None
+    return trained.outcome.checkpoint
+
+
+def test_starting_over_moves_the_previous_run_aside_and_says_where(prepared: Path) -> None:
+    config = experiment(prepared, runtime={"max_iters": 3})
+    out_dir = config.train.runtime.out_dir
+    out_dir.mkdir()
+    metrics_path(out_dir).write_text('{"kind": "train", "iter": 1}\n', encoding="utf-8")
+
+    started = start(config, fresh=True)
+
+    aside = out_dir / "previous" / "20260102T030405Z"
+    assert started.output[0] == f"starting over; the previous run was moved to {aside}"
+    assert (aside / "metrics.jsonl").read_text(encoding="utf-8") == '{"kind": "train", "iter": 1}\n'
+    assert started.outcome == TrainingOutcome(0, math.inf, None, True, None)
+
+
+def test_starting_over_with_no_previous_run_says_nothing_of_one(prepared: Path) -> None:
+    started = start(experiment(prepared, runtime={"max_iters": 3}), fresh=True)
+    assert not [line for line in started.output if "starting over" in line]
+    assert started.output[0].startswith("device cpu")
+    assert started.warnings == []
+
+
+def test_resuming_from_an_earlier_checkpoint_moves_the_later_one_aside(prepared: Path) -> None:
+    config = experiment(prepared, runtime={"max_iters": 3, "eval_interval": 100})
+    earlier = one_step(config)
+    later = earlier.with_name("last_00000002.pt")
+    later.write_bytes(earlier.read_bytes())
+
+    started = start(config, start_from=str(earlier))
+
+    aside = config.train.runtime.out_dir / "previous" / "20260102T030405Z"
+    assert started.output[:2] == [
+        f"going back to --from {earlier}; the later checkpoints were moved to {aside}",
+        f"resuming from {earlier} at iteration 1",
+    ]
+    assert (aside / "checkpoints" / later.name).read_bytes() == earlier.read_bytes()
+    assert started.outcome.iterations == 1
+
+
+def test_resuming_a_checkpoint_without_a_tokenizer_warns_once(prepared: Path) -> None:
+    config = experiment(prepared, runtime={"max_iters": 3, "eval_interval": 100})
+    path = one_step(config)
+    state = read_checkpoint(path)
+    for key in ("tokenizer", "data_fingerprint"):
+        del state[key]
+    torch.save({**state, "format_version": 1}, path)
+
+    started = start(config)
+
+    assert len(started.warnings) == 1
+    assert started.warnings[0].startswith(f"warning: checkpoint {path} predates checkpoints")
+    assert f"resuming from {path} at iteration 1" in started.output
+
+
+RANK_OF_TWO = ProcessGroup(rank=0, local_rank=0, world_size=2)
+
+
+@pytest.fixture
+def default_group(tmp_path: Path) -> Generator[None]:
+    """A real default process group (gloo, this process alone), destroyed after the test."""
+    dist.init_process_group(
+        backend="gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1
+    )
+    try:
+        yield
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.mark.usefixtures("default_group")
+def test_a_rank_of_several_syncs_the_gradients_once_a_step_after_its_last_micro_step(
+    prepared: Path,
+) -> None:
+    config = experiment(prepared, data={"grad_accum_steps": 3})
+    cpu = torch.device("cpu")
+    opened = _open_run(config, pytest.fail, RANK_OF_TWO, cpu, False, None)
+    model = _wrapped(opened)
+    assert isinstance(model, DistributedDataParallel)
+    last_buckets: list[bool] = []  # one entry a bucket all-reduced; True ends a backward pass
+
+    def all_reduce(
+        state: list[bool],
+        bucket: dist.GradBucket,  # pyright: ignore[reportPrivateImportUsage]
+    ) -> torch.futures.Future[torch.Tensor]:
+        state.append(bucket.is_last())
+        done: torch.futures.Future[torch.Tensor] = torch.futures.Future()
+        done.set_result(bucket.buffer())  # this process alone: its sum is its own gradient
+        return done
+
+    # unannotated: DDP compares the annotation with dist.GradBucket, and here it is a string
+    model.register_comm_hook(last_buckets, lambda state, bucket: all_reduce(state, bucket))
+
+    _step(opened, model, 0)
+
+    assert sum(last_buckets) == 1  # the three micro steps' gradients, all-reduced once together
+
+
+def test_the_throughput_of_a_rank_counts_the_tokens_of_every_rank(prepared: Path) -> None:
+    config = experiment(prepared, data={"grad_accum_steps": 2})
+    opened = _open_run(config, pytest.fail, RANK_OF_TWO, torch.device("cpu"), False, None)
+    stream = io.StringIO()
+    reporter = ProgressReporter(stream, 6, interactive=False, clock=lambda: 5.0)
+    config.train.runtime.out_dir.mkdir()
+
+    _log(opened, reporter, _Window(5.0, 1), 3, 2.5, 0.01)
+
+    # 4 x 16 tokens x 2 micro steps x 2 ranks x 2 iterations in the shortest measurable time
+    assert tokens_per_second(stream.getvalue().splitlines()) == ["512,000,000,000"]
+    assert records(config, "train") == [{"kind": "train", "iter": 3, "loss": 2.5, "lr": 0.01}]
