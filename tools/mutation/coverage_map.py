@@ -1,15 +1,10 @@
 """Which tests execute each line: the map that picks the tests of every mutant.
 
-The map comes from one run of the whole suite under coverage.py with this module loaded as a
-pytest plugin (``-p tools.mutation.coverage_map``). The plugin names coverage's dynamic
-context after the test being run (its node id), in the test process and, through the config
-coverage.py hands to subprocesses (``COVERAGE_PROCESS_CONFIG``), in every process the test
-starts; it also records how long each test took. :func:`build` then writes, for each module,
-its tests fastest first and, for each line, which of them executed it. Lines that run only
-while modules are imported (``def``, decorators, constants) carry no test's context.
-
-The run is also the baseline: a test that fails in it fails the map, so every test a mutant
-can be judged by has passed on the unmutated code in the mutation environment.
+One run of the whole suite under coverage.py with this module as a pytest plugin
+(``-p tools.mutation.coverage_map``), which names coverage's context after each test in its
+process and the processes it starts, and records its seconds; :func:`build` writes each
+module's tests and, for each line, those that executed it. The run is also the baseline: a test
+that fails in it fails the map. docs/testing/mutation.md tells the rules.
 """
 
 from __future__ import annotations

@@ -4,14 +4,12 @@ torch, instead of paying for a new interpreter and the imports every time.
 Usage: ``python tools/mutation/pytest_server.py --socket PATH [--preload MODULE ...]``
 (started by :mod:`tools.mutation.processes` in a worker's copy, with the test environment).
 
-It imports the ``--preload`` modules (third-party only: never the repository's own, which the
-mutants change), listens on a Unix socket and prints ``ready``. For each request of
-:mod:`tools.mutation.pytest_client` (pytest arguments, directory, environment and the client's
-stdin, stdout and stderr) it forks a child that takes those over, in a session of its own, and
-runs ``pytest.main(args)``; the exit status goes back to the client. If the client goes away
-first (a timeout), the child's process group is killed. The server never runs a test itself,
-so every child starts from the same state, as ``python -m pytest ARGS`` would; values fixed at
-interpreter start (``PYTHONHASHSEED``, torch's threads) come from the server's environment."""
+It imports the ``--preload`` modules (third-party only: the mutants change the repository's),
+listens on a Unix socket and prints ``ready``. For each request of
+:mod:`tools.mutation.pytest_client` it forks a child, in a session of its own, that takes over
+the request's directory, environment and streams and runs ``pytest.main(args)``; the exit
+status goes back, and if the client goes away first, the child's group is killed. The server
+never runs a test itself, so every child starts from the same state."""
 
 from __future__ import annotations
 

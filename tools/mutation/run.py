@@ -1,12 +1,9 @@
 """Mutation testing with cosmic-ray: the ``nox -s mutation`` session.
 
-Usage: ``python -m tools.mutation.run --help``; docs/testing/mutation.md describes the run.
-
-The steps: the map of which tests execute which lines (:mod:`tools.mutation.coverage_map`,
-rebuilt only when the files changed); an untouched copy of the tree and one per worker
-(:mod:`tools.mutation.snapshot`), so a mutant never reaches the repository; one cosmic-ray
-session with its filters (:meth:`Steps.new_session`), run on the loopback workers
-(:mod:`tools.mutation.processes`); the report and the gate (:mod:`tools.mutation.report`).
+Options: ``--help``; docs/testing/mutation.md describes the run. The steps: the test map
+(:mod:`tools.mutation.coverage_map`); an untouched copy of the tree and one per worker
+(:mod:`tools.mutation.snapshot`); one cosmic-ray session with its filters, run on the loopback
+workers (:mod:`tools.mutation.processes`); the report and the gate.
 
 Exit codes: 0 every module holds its minimum, 1 the gate failed, 2 the settings, the revision
 or the tooling is unusable or the suite fails without any mutant, 130 interrupted.
