@@ -27,9 +27,11 @@ import functools
 import json
 import math
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -136,11 +138,11 @@ def request_bytes(args: Sequence[str], cwd: str, env: dict[str, str]) -> bytes:
 
 
 def run_on_server(
-    path: Path, args: Sequence[str], timeout: float, cwd: Path | None = None
+    path: Path, args: Sequence[str], timeout: float, cwd: Path | None = None, out: int = 1
 ) -> int | None:
     """The exit status of the test run in ``cwd`` (default: the current directory) on the
-    server at ``path`` (:data:`TIMED_OUT` after ``timeout`` seconds); None when there is no
-    server or it did not run the request."""
+    server at ``path``, its output to ``out`` (:data:`TIMED_OUT` after ``timeout`` seconds);
+    None when there is no server or it did not run the request."""
     where = cwd or Path.cwd()
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     with connection:
@@ -150,7 +152,7 @@ def run_on_server(
             return None
         data = request_bytes(args, str(where), environment_for(where))
         try:
-            socket.send_fds(connection, [data], [0, 1, 2])
+            socket.send_fds(connection, [data], [0, out, out])
             connection.settimeout(timeout)
             reply = connection.makefile("r", encoding="utf-8").readline()
         except TimeoutError:
@@ -172,12 +174,12 @@ def environment_for(where: Path | None = None) -> dict[str, str]:
     return env
 
 
-def run_plain(args: Sequence[str], timeout: float, cwd: Path | None = None) -> int:
-    """``python -m pytest ARGS`` in a new process (with site-packages) in ``cwd``."""
+def run_plain(args: Sequence[str], timeout: float, cwd: Path | None = None, out: int = 1) -> int:
+    """``python -m pytest ARGS`` in a new process (with site-packages) in ``cwd``, to ``out``."""
     command = [sys.executable, "-m", "pytest", *args]
     try:
         return subprocess.run(
-            command, cwd=cwd, env=environment_for(cwd), timeout=timeout
+            command, cwd=cwd, env=environment_for(cwd), stdout=out, stderr=out, timeout=timeout
         ).returncode
     except subprocess.TimeoutExpired:
         return TIMED_OUT
@@ -214,9 +216,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_tests(args: Sequence[str], timeout: float, cwd: Path | None = None) -> int:
-    """pytest's status on the worker's fork server, or in a process of its own without one."""
-    status = run_on_server(Path(SOCKET_NAME), args, timeout, cwd)
-    return run_plain(args, timeout, cwd) if status is None else status
+    """pytest's status on the worker's fork server, or in a process of its own without one.
+    Its output goes to a file, copied to stdout when the run ends: a process a test left
+    running may hold the file, never the pipe the worker reads to its end (it would wait)."""
+    with tempfile.TemporaryFile() as output:
+        status = run_on_server(Path(SOCKET_NAME), args, timeout, cwd, output.fileno())
+        if status is None:
+            status = run_plain(args, timeout, cwd, output.fileno())
+        output.seek(0)
+        sys.stdout.flush()
+        shutil.copyfileobj(output, sys.stdout.buffer)
+    return status
 
 
 def verdict(status: int, timeout: float, control: int | None = None) -> int:

@@ -262,8 +262,8 @@ def test_a_child_that_cannot_set_itself_up_sends_the_client_to_plain_pytest(
     finally:
         server.stop()
 
-    _, err = capfd.readouterr()
-    assert "ImportError: this pytest is broken" in err
+    out, _ = capfd.readouterr()  # the run's stdout and stderr both go to the client's output
+    assert "ImportError: this pytest is broken" in out
 
 
 def test_the_server_answers_fallback_when_the_child_cannot_enter_the_directory(

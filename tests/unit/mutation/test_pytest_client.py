@@ -14,12 +14,14 @@ import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-from tests.unit.mutation.conftest import WAIT_SECONDS, write_map
+from tests.unit.mutation.conftest import WAIT_SECONDS, read_until_eof, write_map
 from tools.mutation.pytest_client import (
     LENGTH_BYTES,
     SOCKET_NAME,
@@ -550,3 +552,44 @@ def test_a_module_s_map_is_read_once_per_process(tmp_path: Path) -> None:
     assert read_module_map(tmp_path, "pkg/a.py") == data
     map_file(tmp_path, "pkg/a.py").unlink()
     assert read_module_map(tmp_path, "pkg/a.py") == data
+
+
+LEAVE_RUNNING = """
+import subprocess
+import sys
+
+HOLD = "import socket; socket.create_connection(('127.0.0.1', PORT)).recv(1)"
+
+
+def test_leaves_a_process_behind():
+    subprocess.Popen([sys.executable, "-c", HOLD], start_new_session=True)
+    print("left one")
+"""
+
+
+def test_a_process_a_test_leaves_running_does_not_hold_the_command_s_output_open(
+    tmp_path: Path,
+) -> None:
+    """The worker reads the command's output to its end: a process a test left running (here,
+    waiting on a connection to this test) must not hold it open once the command has ended."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        test = LEAVE_RUNNING.replace("PORT", str(port))
+        (tmp_path / "test_leave.py").write_text(test, encoding="utf-8")
+        root = Path(__file__).resolve().parents[3]
+        code = "import sys; from tools.mutation.pytest_client import run_tests; "
+        code += "sys.exit(run_tests(['-q', '-p', 'no:cacheprovider', '-s', 'test_leave.py'], 60))"
+        env = {**os.environ, "PYTHONPATH": str(root), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        command = subprocess.Popen(
+            [sys.executable, "-c", code], cwd=tmp_path, env=env, stdout=subprocess.PIPE
+        )
+        assert command.stdout is not None
+        with command.stdout:
+            try:
+                out = read_until_eof(command.stdout.fileno())
+            finally:
+                server.settimeout(WAIT_SECONDS)
+                held, _ = server.accept()  # the process left running: let it end
+                held.close()
+        assert command.wait(WAIT_SECONDS) == 0
+        assert b"left one" in out
