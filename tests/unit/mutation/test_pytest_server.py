@@ -529,28 +529,6 @@ def test_a_child_that_cannot_enter_the_directory_tells_the_run_s_stderr_and_fall
     assert f"FileNotFoundError: [Errno 2] No such file or directory: '{tmp_path}/missing'" in stderr
 
 
-def test_a_run_whose_client_left_is_killed_and_reaped_before_handle_returns(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    request = Handled(tmp_path, [])
-
-    def leave_and_block(args: list[str]) -> int:
-        os.write(1, f"{os.getpid()}\n".encode())
-        request.client.shutdown(socket.SHUT_WR)  # the client goes away
-        os.read(0, 1)  # this process holds the other end of stdin: it blocks until killed
-        return 0
-
-    try:
-        request.handle(monkeypatch, leave_and_block)
-        assert request.reply() == ""
-        pid = int(request.output(1))
-        assert request.output(2) == b""
-    finally:
-        request.close()
-    with pytest.raises(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)  # already reaped
-
-
 def test_the_repository_s_modules_are_those_whose_real_file_resolves_under_its_root(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
