@@ -8,7 +8,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -409,18 +409,6 @@ def test_resuming_a_checkpoint_without_a_tokenizer_warns_once(prepared: Path) ->
 
 
 RANK_OF_TWO = ProcessGroup(rank=0, local_rank=0, world_size=2)
-
-
-@pytest.fixture
-def default_group(tmp_path: Path) -> Generator[None]:
-    """A real default process group (gloo, this process alone), destroyed after the test."""
-    dist.init_process_group(
-        backend="gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1
-    )
-    try:
-        yield
-    finally:
-        dist.destroy_process_group()
 
 
 @pytest.mark.usefixtures("default_group")
