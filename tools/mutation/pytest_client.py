@@ -138,7 +138,7 @@ def request_bytes(args: Sequence[str], cwd: str, env: dict[str, str]) -> bytes:
 
 
 def run_on_server(
-    path: Path, args: Sequence[str], timeout: float, cwd: Path | None = None, out: int = 1
+    path: Path, args: Sequence[str], timeout: float, out: int, cwd: Path | None = None
 ) -> int | None:
     """The exit status of the test run in ``cwd`` (default: the current directory) on the
     server at ``path``, its output to ``out`` (:data:`TIMED_OUT` after ``timeout`` seconds);
@@ -174,7 +174,7 @@ def environment_for(where: Path | None = None) -> dict[str, str]:
     return env
 
 
-def run_plain(args: Sequence[str], timeout: float, cwd: Path | None = None, out: int = 1) -> int:
+def run_plain(args: Sequence[str], timeout: float, out: int, cwd: Path | None = None) -> int:
     """``python -m pytest ARGS`` in a new process (with site-packages) in ``cwd``, to ``out``."""
     command = [sys.executable, "-m", "pytest", *args]
     try:
@@ -200,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("mutation: no module differs from the pristine copy; nothing to test")
         return 0
     tests = pick_tests(args.map, module, lines, args.budget)
-    print(f"mutation: {module} lines {lines}: {len(tests)} test(s)", flush=True)
+    print(f"mutation: {module} lines {lines}: {len(tests)} test(s)")
     if not tests:
         return 0
     timeout = args.min_timeout + args.timeout_factor * sum(wall for _, _, wall in tests)
@@ -208,9 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     status = run_tests(pytest_args, timeout)
     control = None
     if status not in (0, TIMED_OUT, *KILLING_STATUSES):
-        print(
-            f"mutation: pytest exited with {status}; the same run on the pristine copy:", flush=True
-        )
+        print(f"mutation: pytest exited with {status}; the same run on the pristine copy:")
         control = run_tests(pytest_args, timeout, args.pristine)
     return verdict(status, timeout, control)
 
@@ -220,9 +218,9 @@ def run_tests(args: Sequence[str], timeout: float, cwd: Path | None = None) -> i
     Its output goes to a file, copied to stdout when the run ends: a process a test left
     running may hold the file, never the pipe the worker reads to its end (it would wait)."""
     with tempfile.TemporaryFile() as output:
-        status = run_on_server(Path(SOCKET_NAME), args, timeout, cwd, output.fileno())
+        status = run_on_server(Path(SOCKET_NAME), args, timeout, output.fileno(), cwd)
         if status is None:
-            status = run_plain(args, timeout, cwd, output.fileno())
+            status = run_plain(args, timeout, output.fileno(), cwd)
         output.seek(0)
         sys.stdout.flush()
         shutil.copyfileobj(output, sys.stdout.buffer)

@@ -233,7 +233,7 @@ def test_the_client_runs_the_tests_on_the_server_with_its_own_descriptors(
     for name, value in CLIENT_ENV.items():
         monkeypatch.setenv(name, value)
 
-    status = run_on_server(server.socket, CALC_ARGS, WAIT_SECONDS)
+    status = run_on_server(server.socket, CALC_ARGS, WAIT_SECONDS, 1)
 
     assert status == 0
     out, _ = capfd.readouterr()
@@ -258,7 +258,7 @@ def test_a_child_that_cannot_set_itself_up_sends_the_client_to_plain_pytest(
     (project / "pytest.py").write_text("raise ImportError('this pytest is broken')\n")
     monkeypatch.chdir(project)
     try:
-        assert run_on_server(server.socket, ["-q", "test_calc.py"], WAIT_SECONDS) is None
+        assert run_on_server(server.socket, ["-q", "test_calc.py"], WAIT_SECONDS, 1) is None
     finally:
         server.stop()
 
@@ -382,7 +382,7 @@ def test_the_client_gives_up_when_the_server_drops_the_request(tmp_path: Path) -
         listener.bind(str(path))
         listener.listen(1)
         client = threading.Thread(
-            target=lambda: results.append(run_on_server(path, ["-q"], WAIT_SECONDS))
+            target=lambda: results.append(run_on_server(path, ["-q"], WAIT_SECONDS, 1))
         )
         client.start()
         connection, _ = listener.accept()
@@ -401,7 +401,9 @@ def test_the_client_stops_waiting_for_a_server_that_does_not_answer_in_time(
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
         listener.bind(str(path))
         listener.listen(1)
-        client = threading.Thread(target=lambda: results.append(run_on_server(path, ["-q"], 0.2)))
+        client = threading.Thread(
+            target=lambda: results.append(run_on_server(path, ["-q"], 0.2, 1))
+        )
         client.start()
         connection, _ = listener.accept()
         with connection:

@@ -152,7 +152,7 @@ def options(project: Path, tmp_path_factory: pytest.TempPathFactory) -> list[str
 
 
 def test_without_a_server_the_client_runs_pytest_itself(project: Path, options: list[str]) -> None:
-    assert run_on_server(project / SOCKET_NAME, ["-q"], 60.0) is None
+    assert run_on_server(project / SOCKET_NAME, ["-q"], 60.0, 1) is None
     (project / "calc.py").write_text("def double(x):\n    return x * 2\n")
     passed = run_client(project, options)
     assert passed.returncode == 0, passed.stdout + passed.stderr

@@ -282,8 +282,8 @@ def test_plain_pytest_gives_its_status(tmp_path: Path, monkeypatch: pytest.Monke
     (tmp_path / "test_it.py").write_text("def test_no():\n    assert False\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-    assert run_plain(["-q", "-p", "no:cacheprovider", "test_it.py"], 60.0) == 1
-    assert run_plain(["-q", "-p", "no:cacheprovider", "no_such_file.py"], 60.0) == 4
+    assert run_plain(["-q", "-p", "no:cacheprovider", "test_it.py"], 60.0, 1) == 1
+    assert run_plain(["-q", "-p", "no:cacheprovider", "no_such_file.py"], 60.0, 1) == 4
 
 
 def test_the_tests_import_the_project_from_the_worker_copy_first(
@@ -324,6 +324,9 @@ def test_the_budget_keeps_the_fastest_tests_and_at_least_one() -> None:
     assert within_budget(tests, 0.1) == [("a", 0.5)]
     assert within_budget(tests, 10.0) == tests
     assert within_budget([], 1.0) == []
+    # The order may put a slower test first (the module's own): the run stops at the first
+    # test that does not fit, never skips it for a later one.
+    assert within_budget([("own", 1.0), ("own2", 0.5), ("other", 0.1)], 1.2) == [("own", 1.0)]
 
 
 def test_the_module_s_own_tests_come_first_only_for_a_line_no_test_executed() -> None:
