@@ -341,20 +341,25 @@ def test_a_process_writes_no_seconds_without_a_directory_or_without_tests(tmp_pa
     assert list(tmp_path.iterdir()) == []
 
 
+def build_without_python(repo: Path, directory: Path) -> None:
+    """A map build whose suite cannot start: there is no python on its ``PATH``."""
+    build(
+        repo=repo,
+        modules=["pkg/calc.py"],
+        directory=directory,
+        stamp="the stamp",
+        pytest_args=[],
+        env={"PATH": str(repo / "no-bin")},
+        workers=1,
+    )
+
+
 def test_a_suite_that_cannot_start_fails_the_build_in_a_fresh_map_directory(
     tmp_path: Path,
 ) -> None:
     directory = tmp_path / "cache" / "map"
     with pytest.raises(MutationError) as failed:
-        build(
-            repo=tmp_path,
-            modules=["pkg/calc.py"],
-            directory=directory,
-            stamp="the stamp",
-            pytest_args=[],
-            env={"PATH": str(tmp_path / "no-bin")},  # no python to start
-            workers=1,
-        )
+        build_without_python(tmp_path, directory)
     assert str(failed.value).startswith(
         "the test suite failed without any mutant (the baseline):\n"
     )
@@ -370,15 +375,7 @@ def test_a_build_into_an_earlier_map_directory_first_clears_its_coverage_data(
     (directory / ".coverage.host.pid1.x").write_text("a process's data of an earlier build")
     (directory / "kept.json").write_text("{}")
     with pytest.raises(MutationError) as failed:
-        build(
-            repo=tmp_path,
-            modules=["pkg/calc.py"],
-            directory=directory,
-            stamp="the stamp",
-            pytest_args=[],
-            env={"PATH": str(tmp_path / "no-bin")},  # no python to start
-            workers=1,
-        )
+        build_without_python(tmp_path, directory)
     assert str(failed.value).startswith("the test suite failed without any mutant")
     assert sorted(p.name for p in directory.iterdir()) == ["durations", "kept.json"]
 

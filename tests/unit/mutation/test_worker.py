@@ -26,6 +26,10 @@ from tests.unit.mutation.conftest import WAIT_SECONDS, read_until_eof
 from tools.mutation.worker import LOOPBACK, bind_loopback, child_pids, process_table
 
 pytestmark = pytest.mark.unit
+NEEDS_COSMIC_RAY = pytest.mark.skipif(
+    importlib.util.find_spec("cosmic_ray") is None,
+    reason="needs cosmic-ray (the `mutation` dependency group)",
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 WORKER = REPO_ROOT / "tools" / "mutation" / "worker.py"
@@ -68,10 +72,7 @@ runpy.run_path(sys.argv[2], run_name="__main__")
 """
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("cosmic_ray") is None,
-    reason="needs cosmic-ray (the `mutation` dependency group)",
-)
+@NEEDS_COSMIC_RAY
 def test_the_first_entry_of_sys_path_is_dropped_and_the_port_is_printed_at_once(
     tmp_path: Path,
 ) -> None:
@@ -105,10 +106,7 @@ def test_the_first_entry_of_sys_path_is_dropped_and_the_port_is_printed_at_once(
     assert (worker.returncode, err) == (128 + signal.SIGTERM, "")
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("cosmic_ray") is None,
-    reason="needs cosmic-ray (the `mutation` dependency group)",
-)
+@NEEDS_COSMIC_RAY
 def test_nothing_beside_the_worker_script_is_imported(tmp_path: Path) -> None:
     """Run as a script, its directory comes first on ``sys.path``: the worker drops it, so a
     module there can never shadow the packages it serves with."""
@@ -162,10 +160,7 @@ os.open(sys.argv[2], os.O_RDONLY)
 """
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("cosmic_ray") is None,
-    reason="needs cosmic-ray (the `mutation` dependency group)",
-)
+@NEEDS_COSMIC_RAY
 def test_the_worker_serves_on_loopback_and_sigterm_kills_the_test_run_first(
     tmp_path: Path,
 ) -> None:
