@@ -63,6 +63,26 @@ def test_each_listening_socket_gets_a_free_loopback_port_of_its_own() -> None:
                 pass
 
 
+def serve_then_stop(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str]:
+    """Start a worker, wait for its port line (it must reach the pipe while the worker serves),
+    stop it with SIGTERM: its exit status and what it wrote to stderr."""
+    worker = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert worker.stdout is not None
+        ready, _, _ = select.select([worker.stdout], [], [], WAIT_SECONDS)
+        assert ready, f"no port line after {WAIT_SECONDS} s"
+        assert worker.stdout.readline().strip().isdigit()
+        worker.send_signal(signal.SIGTERM)
+        _, err = worker.communicate(timeout=WAIT_SECONDS)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.communicate(timeout=WAIT_SECONDS)
+    return worker.returncode, err
+
+
 # Puts a directory first on sys.path, as Python does with a script's own directory, and runs
 # the worker file there as the main module.
 FIRST_ON_PATH = """\
@@ -84,26 +104,8 @@ def test_the_first_entry_of_sys_path_is_dropped_and_the_port_is_printed_at_once(
         "raise SystemExit('imported the aiohttp first on sys.path')\n", encoding="utf-8"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    worker = subprocess.Popen(
-        [sys.executable, "-c", FIRST_ON_PATH, str(first), str(WORKER)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert worker.stdout is not None
-        ready, _, _ = select.select([worker.stdout], [], [], WAIT_SECONDS)
-        assert ready, f"no port line after {WAIT_SECONDS} s"
-        assert worker.stdout.readline().strip().isdigit()
-        worker.send_signal(signal.SIGTERM)
-        _, err = worker.communicate(timeout=WAIT_SECONDS)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.communicate(timeout=WAIT_SECONDS)
-    assert (worker.returncode, err) == (128 + signal.SIGTERM, "")
+    command = [sys.executable, "-c", FIRST_ON_PATH, str(first), str(WORKER)]
+    assert serve_then_stop(command, tmp_path, env) == (128 + signal.SIGTERM, "")
 
 
 @NEEDS_COSMIC_RAY
@@ -116,24 +118,8 @@ def test_nothing_beside_the_worker_script_is_imported(tmp_path: Path) -> None:
     (tmp_path / "aiohttp" / "__init__.py").write_text(
         "raise SystemExit('imported the aiohttp beside the script')\n", encoding="utf-8"
     )
-    worker = subprocess.Popen(
-        [sys.executable, str(script)],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert worker.stdout is not None
-        assert worker.stdout.readline().strip().isdigit()
-        worker.send_signal(signal.SIGTERM)
-        _, err = worker.communicate(timeout=WAIT_SECONDS)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.communicate(timeout=WAIT_SECONDS)
-    assert worker.returncode == 128 + signal.SIGTERM
-    assert err == ""
+    command = [sys.executable, str(script)]
+    assert serve_then_stop(command, tmp_path, dict(os.environ)) == (128 + signal.SIGTERM, "")
 
 
 def listening_addresses(port: int) -> list[str] | None:
