@@ -29,7 +29,7 @@ import pytest
 
 from tests.unit.mutation.conftest import RESULTS, SPECS
 from tools.file_lock import exclusive
-from tools.mutation.run import CORES, STEP_TIMEOUT, Steps, main, say
+from tools.mutation.run import STEP_TIMEOUT, Steps, build_parser, main, say
 from tools.mutation.settings import load_settings
 from tools.mutation.shards import write_plan
 
@@ -384,8 +384,8 @@ def test_a_cosmic_ray_step_may_run_for_twelve_hours() -> None:
     assert STEP_TIMEOUT == 12 * 3600.0
 
 
-def test_a_run_counts_every_cpu_of_the_machine() -> None:
-    assert (os.cpu_count() or 1) == CORES
+def test_a_run_has_one_more_worker_than_the_machine_has_cpus_by_default() -> None:
+    assert build_parser().parse_args([]).workers == (os.cpu_count() or 1) + 1
 
 
 def test_the_steps_of_a_run_are_fixed_once_made(tiny_repo: Path, tmp_path: Path) -> None:
