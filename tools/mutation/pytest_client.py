@@ -5,18 +5,11 @@ Usage (written into cosmic-ray's config by :mod:`tools.mutation.run`)::
     python -S CLIENT --pristine PRISTINE --map DIR
         --timeout-factor F --min-timeout S --budget B -- PYTEST_ARGS
 
-It runs in a worker's copy of the repository, where cosmic-ray has just written one mutant.
-It finds the mutated module and lines by comparing the copy's modules with the untouched copy
-``PRISTINE`` (only files whose size or modification time differ are read), picks the tests of
-those lines from the map of :mod:`tools.mutation.coverage_map` (:func:`select_tests`,
-:func:`within_budget`) and runs them until the first failure or the timeout, ``min-timeout +
-factor x`` their recorded wall seconds. A kill counts only when pytest reported a failure or
-the run timed out: the client then prints :data:`KILLED`. No test picked: the mutant survives.
-
-The tests run in the worker's pytest fork server (:mod:`tools.mutation.pytest_server`) when
-there is one, else in ``python -m pytest``. Standard library only, started with ``-S`` from a
-copy outside every worker's (``CLIENT``), so a mutant of this file never judges itself and a
-run costs milliseconds.
+In a worker's copy, where cosmic-ray has just written one mutant, it finds the mutated module
+and lines against the untouched copy ``PRISTINE``, picks their tests from the map
+(:func:`select_tests`, :func:`within_budget`, then :data:`RECHECK`) and prints :data:`KILLED`
+when one fails or the run times out; docs/testing/mutation.md. Standard library only, started
+with ``-S`` from a copy outside every worker's, so a mutant of this file never judges itself.
 """
 
 from __future__ import annotations
@@ -44,6 +37,8 @@ INDEX_NAME = "index.json"
 TIMED_OUT = 124
 KILLING_STATUSES = (1, 2)
 """pytest's exit statuses for a failed test and for a test that could not be collected."""
+RECHECK = 10
+"""A survivor is run again on the next tests of its lines that fit in this many budgets."""
 KILLED = "mutation: killed"
 """The line that makes a failed run a kill (on stdout, which cosmic-ray records)."""
 
@@ -201,16 +196,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     tests = pick_tests(args.map, module, lines, args.budget)
     print(f"mutation: {module} lines {lines}: {len(tests)} test(s)")
-    if not tests:
-        return 0
+    status = judge(tests, args) if tests else 0
+    more = pick_tests(args.map, module, lines, RECHECK * args.budget)[len(tests) :]
+    if more and not status:
+        print(f"mutation: it survived them; {len(more)} more test(s) in {RECHECK} budgets")
+        status = judge(more, args)
+    return status
+
+
+def judge(tests: Sequence[tuple[str, float, float]], args: argparse.Namespace) -> int:
+    """Run ``tests`` on the mutant and print the :func:`verdict`; its status."""
     timeout = args.min_timeout + args.timeout_factor * sum(wall for _, _, wall in tests)
     pytest_args = [*args.pytest_args, "-x", *(test for test, _, _ in tests)]
     status = run_tests(pytest_args, timeout)
-    control = None
-    if status not in (0, TIMED_OUT, *KILLING_STATUSES):
-        print(f"mutation: pytest exited with {status}; the same run on the pristine copy:")
-        control = run_tests(pytest_args, timeout, args.pristine)
-    return verdict(status, timeout, control)
+    if status in (0, TIMED_OUT, *KILLING_STATUSES):
+        return verdict(status, timeout)
+    print(f"mutation: pytest exited with {status}; the same run on the pristine copy:")
+    return verdict(status, timeout, run_tests(pytest_args, timeout, args.pristine))
 
 
 def run_tests(args: Sequence[str], timeout: float, cwd: Path | None = None) -> int:

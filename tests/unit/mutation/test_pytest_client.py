@@ -231,6 +231,31 @@ def test_a_mutant_that_the_chosen_tests_miss_survives(
     assert "pristine" not in out  # a passing run is not run again unmutated
 
 
+@pytest.mark.parametrize(("double_seconds", "status"), [(2.25, 1), (2.5, 0)])
+def test_a_survivor_is_run_again_on_the_next_tests_that_fit_in_ten_budgets(
+    worker_copy: tuple[Path, list[str]],
+    capfd: pytest.CaptureFixture[str],
+    double_seconds: float,
+    status: int,
+) -> None:
+    """test_half, the faster, misses a mutant of double; test_double kills it when both add up
+    to ten budgets (0.25 s each), and is not run when they add up to eleven."""
+    copy, options = worker_copy
+    tests = [("test_calc.py::test_half", 0.25), ("test_calc.py::test_double", double_seconds)]
+    map_dir = write_map(copy.parent / "slow-map", {"calc.py": (tests, {2: [0, 1]})})
+    options[options.index("--map") + 1] = str(map_dir)
+    options[options.index("--budget") + 1] = "0.25"
+    (copy / "calc.py").write_text(CALC.replace("2 * x", "2 + x"))
+
+    assert main([*options, *PYTEST_ARGS]) == status
+
+    out, _ = capfd.readouterr()
+    assert out.startswith("mutation: calc.py lines [2]: 1 test(s)\n")
+    assert ("1 more test(s) in 10 budgets\n" in out) is bool(status)
+    last = "mutation: killed: pytest exited with 1" if status else "1 passed in"
+    assert out.splitlines()[-1].startswith(last)
+
+
 def test_a_line_outside_the_map_runs_every_test_of_the_module(
     worker_copy: tuple[Path, list[str]], capfd: pytest.CaptureFixture[str]
 ) -> None:
